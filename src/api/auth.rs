@@ -1,0 +1,452 @@
+//! `/v3/auth/tokens` (issue, validate, check, revoke) and `/v3/auth/catalog`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
+use crate::api::common::{BaseUrl, JsonBody};
+use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
+use crate::auth::policy::{self, Action};
+use crate::auth::{AuthContext, Scope};
+use crate::config::Settings;
+use crate::db;
+use crate::domain::keystone_time_from_micros;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize)]
+struct AuthRequestBody {
+    auth: AuthBody,
+}
+
+#[derive(Debug, Deserialize)]
+struct AuthBody {
+    identity: IdentityBody,
+    #[serde(default)]
+    scope: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdentityBody {
+    methods: Vec<String>,
+    #[serde(default)]
+    password: Option<PasswordBody>,
+    #[serde(default)]
+    token: Option<TokenBody>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordBody {
+    user: PasswordUserBody,
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordUserBody {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    domain: Option<DomainBody>,
+    password: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DomainBody {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenBody {
+    id: String,
+}
+
+/// How the caller proves who they are.
+enum Method {
+    Password { user: UserRef, password: String },
+    Token { token: String },
+}
+
+fn domain_ref(domain: Option<DomainBody>, what: &str) -> Result<DomainRef, ApiError> {
+    match domain {
+        Some(DomainBody { id: Some(id), .. }) => Ok(DomainRef::Id(id)),
+        Some(DomainBody {
+            name: Some(name), ..
+        }) => Ok(DomainRef::Name(name)),
+        _ => Err(ApiError::expecting("domain id or name", what)),
+    }
+}
+
+fn parse_method(identity: IdentityBody) -> Result<Method, ApiError> {
+    let methods = identity.methods;
+    if methods.iter().any(|m| m == "password") {
+        let password = identity
+            .password
+            .ok_or_else(|| ApiError::expecting("password", "identity"))?;
+        let user = match password.user {
+            PasswordUserBody { id: Some(id), .. } => UserRef::Id(id),
+            PasswordUserBody {
+                name: Some(name),
+                domain,
+                ..
+            } => UserRef::Name {
+                name,
+                domain: domain_ref(domain, "user")?,
+            },
+            _ => return Err(ApiError::expecting("user id or name", "password")),
+        };
+        return Ok(Method::Password {
+            user,
+            password: password.user.password,
+        });
+    }
+    if methods.iter().any(|m| m == "token") {
+        let token = identity
+            .token
+            .ok_or_else(|| ApiError::expecting("token", "identity"))?;
+        return Ok(Method::Token { token: token.id });
+    }
+    // Keystone answers an unsupported method with 401, not 400.
+    Err(ApiError::unauthorized(format!(
+        "unsupported auth methods {methods:?}"
+    )))
+}
+
+fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
+    let scope = match scope {
+        None | Some(Value::Null) => return Ok(ScopeRequest::Default),
+        Some(Value::String(s)) if s == "unscoped" => return Ok(ScopeRequest::Unscoped),
+        Some(Value::Object(map)) => map,
+        Some(other) => {
+            return Err(ApiError::invalid_field(
+                "scope",
+                format!("{other} is not of type 'object'"),
+            ))
+        }
+    };
+    let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    if let Some(project) = scope.get("project") {
+        if let Some(id) = field(project, "id") {
+            return Ok(ScopeRequest::ProjectId(id));
+        }
+        let name = field(project, "name")
+            .ok_or_else(|| ApiError::expecting("project id or name", "scope"))?;
+        let domain = project.get("domain").cloned().unwrap_or(Value::Null);
+        let domain = match (field(&domain, "id"), field(&domain, "name")) {
+            (Some(id), _) => DomainRef::Id(id),
+            (None, Some(name)) => DomainRef::Name(name),
+            _ => return Err(ApiError::expecting("domain id or name", "project")),
+        };
+        return Ok(ScopeRequest::ProjectName { name, domain });
+    }
+    if let Some(domain) = scope.get("domain") {
+        return match (field(domain, "id"), field(domain, "name")) {
+            (Some(id), _) => Ok(ScopeRequest::Domain(DomainRef::Id(id))),
+            (None, Some(name)) => Ok(ScopeRequest::Domain(DomainRef::Name(name))),
+            _ => Err(ApiError::expecting("domain id or name", "scope")),
+        };
+    }
+    Err(ApiError::Validation(
+        "Specify a project or a domain in the scope, or \"unscoped\".".into(),
+    ))
+}
+
+fn parse_auth_request(body: Value) -> Result<(Method, ScopeRequest), ApiError> {
+    let parsed: AuthRequestBody = serde_path_to_error::deserialize(body).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::invalid_field(&path, e.into_inner())
+    })?;
+    let method = parse_method(parsed.auth.identity)?;
+    let scope = parse_scope(parsed.auth.scope)?;
+    Ok((method, scope))
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+fn wants_catalog(req: &HttpRequest) -> bool {
+    !req.query_string()
+        .split('&')
+        .any(|pair| pair == "nocatalog" || pair.starts_with("nocatalog="))
+}
+
+/// `POST /v3/auth/tokens`: password or token (rescope) authentication.
+pub async fn issue(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    base: BaseUrl,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let (method, scope_request) = parse_auth_request(body.into_value()?)?;
+    let lifetime = state.settings.token.expiration;
+    let (user, methods, parent_audit_id, cap) = match method {
+        Method::Password { user, password } => {
+            let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
+            let hasher = state.hasher.clone();
+            let stored = found.as_ref().and_then(|u| u.password_hash.clone());
+            let matches = web::block(move || hasher.verify(&password, stored.as_deref())).await?;
+            match (found, matches) {
+                (Some(user), true) => (user, vec!["password".to_string()], None, None),
+                (Some(user), false) => {
+                    return Err(ApiError::unauthorized(format!(
+                        "wrong password for user {}",
+                        user.id
+                    )))
+                }
+                (None, _) => return Err(ApiError::unauthorized("no such user")),
+            }
+        }
+        Method::Token { token } => {
+            let original = authenticate(&state, &token).await?;
+            let mut methods = vec!["token".to_string()];
+            for m in &original.claims.openstack_methods {
+                if !methods.contains(m) {
+                    methods.push(m.clone());
+                }
+            }
+            let parent = original.claims.openstack_audit_ids.first().cloned();
+            // A rescoped token never outlives the token it came from.
+            let cap = Some(original.claims.openstack_expires_at_us);
+            (original.user, methods, parent, cap)
+        }
+    };
+    let ctx = db::run(&state.pool, move |conn| {
+        let user_domain = context::check_user_usable(conn, &user)?;
+        let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
+        let claims = context::new_claims(
+            &user.id,
+            &scope,
+            methods,
+            parent_audit_id,
+            now_us(),
+            lifetime,
+            cap,
+        );
+        Ok(AuthContext {
+            user,
+            user_domain,
+            scope,
+            roles,
+            claims,
+        })
+    })
+    .await?;
+    let token = state.keys.issue(&ctx.claims)?;
+    let catalog = wants_catalog(&req).then(|| catalog(&state.settings, &base));
+    Ok(HttpResponse::Created()
+        .insert_header((SUBJECT_TOKEN_HEADER, token))
+        .json(token_body(&ctx, catalog)))
+}
+
+/// Authenticates the `X-Subject-Token`, answering 404 for a token that is not valid.
+async fn subject(state: &AppState, req: &HttpRequest) -> Result<(String, AuthContext), ApiError> {
+    let token = token_header(req, SUBJECT_TOKEN_HEADER)
+        .ok_or_else(|| ApiError::expecting(SUBJECT_TOKEN_HEADER, "request headers"))?
+        .to_string();
+    match authenticate(state, &token).await {
+        Ok(ctx) => Ok((token, ctx)),
+        Err(ApiError::Unauthorized(detail)) => {
+            log::debug!("subject token refused: {detail}");
+            Err(ApiError::NotFoundMessage(
+                "Could not find token: the subject token is invalid, expired or revoked.".into(),
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `GET`/`HEAD /v3/auth/tokens`: validate the `X-Subject-Token`.
+pub async fn validate(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    req: HttpRequest,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let (token, ctx) = subject(&state, &req).await?;
+    policy::enforce(
+        &caller,
+        Action::ValidateToken {
+            subject_user_id: ctx.user_id(),
+        },
+    )?;
+    let catalog = wants_catalog(&req).then(|| catalog(&state.settings, &base));
+    Ok(HttpResponse::Ok()
+        .insert_header((SUBJECT_TOKEN_HEADER, token))
+        .json(token_body(&ctx, catalog)))
+}
+
+/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` and every token rescoped from it.
+pub async fn revoke(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (_, ctx) = subject(&state, &req).await?;
+    policy::enforce(
+        &caller,
+        Action::RevokeToken {
+            subject_user_id: ctx.user_id(),
+        },
+    )?;
+    let audit_id = ctx
+        .claims
+        .openstack_audit_ids
+        .first()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("validated token without audit id".into()))?;
+    let expires = ctx.claims.openstack_expires_at_us / 1000 + 1;
+    db::run(&state.pool, move |conn| {
+        db::revocations::revoke_token(conn, &audit_id, expires)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v3/auth/catalog`: the catalog of the caller's scoped token.
+pub async fn get_catalog(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    if matches!(caller.scope, Scope::Unscoped) {
+        return Err(ApiError::Forbidden(
+            "A project-scoped or domain-scoped token is required to produce a service catalog."
+                .into(),
+        ));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "catalog": catalog(&state.settings, &base),
+        "links": {"self": base.join("/v3/auth/catalog"), "previous": null, "next": null},
+    })))
+}
+
+fn stable_id(name: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+        .simple()
+        .to_string()
+}
+
+/// The service catalog: this service as `identity`, with public, internal and admin
+/// endpoints in the configured region (Keystone's templated catalog).
+pub fn catalog(settings: &Settings, base: &BaseUrl) -> Value {
+    let region = &settings.bootstrap.region;
+    let url = base.join("/v3");
+    let endpoints: Vec<Value> = ["public", "internal", "admin"]
+        .iter()
+        .map(|interface| {
+            json!({
+                "id": stable_id(&format!("iam-groups/identity/{region}/{interface}")),
+                "interface": interface,
+                "region": region,
+                "region_id": region,
+                "url": url,
+            })
+        })
+        .collect();
+    json!([{
+        "endpoints": endpoints,
+        "id": stable_id("iam-groups/identity"),
+        "type": "identity",
+        "name": "keystone",
+    }])
+}
+
+/// Keystone's token body.
+pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> Value {
+    let claims = &ctx.claims;
+    let mut token = json!({
+        "methods": claims.openstack_methods,
+        "user": {
+            "id": ctx.user.id,
+            "name": ctx.user.name,
+            "domain": {"id": ctx.user_domain.id, "name": ctx.user_domain.name},
+            "password_expires_at": ctx.user.password_expires_at.map(|ms| keystone_time_from_micros(ms * 1000)),
+        },
+        "audit_ids": claims.openstack_audit_ids,
+        "expires_at": keystone_time_from_micros(claims.openstack_expires_at_us),
+        "issued_at": keystone_time_from_micros(claims.openstack_issued_at_us),
+    });
+    let roles: Vec<Value> = ctx
+        .roles
+        .iter()
+        .map(|r| json!({"id": r.id, "name": r.name}))
+        .collect();
+    match &ctx.scope {
+        Scope::Unscoped => return json!({ "token": token }),
+        Scope::Project { project, domain } => {
+            token["project"] = json!({
+                "id": project.id,
+                "name": project.name,
+                "domain": {"id": domain.id, "name": domain.name},
+            });
+            token["is_domain"] = Value::Bool(false);
+        }
+        Scope::Domain(domain) => {
+            token["domain"] = json!({"id": domain.id, "name": domain.name});
+        }
+    }
+    token["roles"] = Value::Array(roles);
+    if let Some(catalog) = catalog {
+        token["catalog"] = catalog;
+    }
+    json!({ "token": token })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_requests_by_id_and_by_name() {
+        let (m, s) = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
+            "password": {"user": {"id": "u1", "password": "p"}}}}}))
+        .unwrap();
+        assert!(matches!(m, Method::Password { user: UserRef::Id(ref id), .. } if id == "u1"));
+        assert!(matches!(s, ScopeRequest::Default));
+
+        let (m, s) = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
+            "password": {"user": {"name": "admin", "domain": {"name": "Default"}, "password": "p"}}},
+            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}))
+        .unwrap();
+        assert!(matches!(
+            m,
+            Method::Password {
+                user: UserRef::Name { .. },
+                ..
+            }
+        ));
+        assert!(matches!(s, ScopeRequest::ProjectName { .. }));
+    }
+
+    #[test]
+    fn malformed_requests_are_400_and_name_the_field() {
+        let err = parse_auth_request(json!({"auth": {"identity": {"methods": "password"}}}))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("auth.identity.methods"), "{err}");
+        let err = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
+            "password": {"user": {"name": "x", "password": "p"}}}}}))
+        .err()
+        .unwrap();
+        assert!(err.to_string().starts_with("400"), "{err}");
+    }
+
+    #[test]
+    fn scopes_parse() {
+        assert!(matches!(
+            parse_scope(Some(json!("unscoped"))).unwrap(),
+            ScopeRequest::Unscoped
+        ));
+        assert!(matches!(
+            parse_scope(Some(json!({"domain": {"id": "d"}}))).unwrap(),
+            ScopeRequest::Domain(DomainRef::Id(_))
+        ));
+        assert!(parse_scope(Some(json!({"project": {"name": "p"}}))).is_err());
+        assert!(parse_scope(Some(json!(5))).is_err());
+    }
+}

@@ -1,0 +1,380 @@
+//! What every handler shares: the request body, the base URL, list queries, and Keystone's
+//! collection envelope `{"<things>": [...], "links": {"self", "previous", "next"}}`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::StreamExt;
+use serde_json::{json, Map, Value};
+
+use crate::config::Settings;
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Fields that the service computes and never stores from a request body.
+const COMPUTED_FIELDS: &[&str] = &["id", "links", "create_time"];
+
+/// The request body, read up to `max_request_body_size`. Parsing is deferred to
+/// [`JsonBody::into_value`] so that the handler authenticates the caller first.
+pub struct JsonBody(Result<Value, ApiError>);
+
+impl JsonBody {
+    /// The body as JSON, or the 400/413 that reading it produced.
+    pub fn into_value(self) -> Result<Value, ApiError> {
+        self.0
+    }
+}
+
+fn is_json_content_type(req: &HttpRequest) -> bool {
+    match req.headers().get(header::CONTENT_TYPE) {
+        // curl without -H sends no type for some verbs; accept a body that parses.
+        None => true,
+        Some(value) => {
+            let Ok(text) = value.to_str() else {
+                return false;
+            };
+            let essence = text
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        }
+    }
+}
+
+impl FromRequest for JsonBody {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<JsonBody, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.server.max_request_body_size)
+            .unwrap_or(114_688);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let json_type = is_json_content_type(req);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared_length.is_some_and(|n| n > limit) {
+                return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
+            }
+            let mut bytes = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = match chunk {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return Ok(JsonBody(Err(ApiError::Validation(format!(
+                            "The request body could not be read: {e}"
+                        )))))
+                    }
+                };
+                if bytes.len() + chunk.len() > limit {
+                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !json_type {
+                return Ok(JsonBody(Err(ApiError::expecting(
+                    "application/json",
+                    "Content-Type header",
+                ))));
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(JsonBody(Ok(Value::Null)));
+            }
+            let parsed = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
+                log::debug!("malformed JSON body: {e}");
+                ApiError::expecting("valid JSON", "request body")
+            });
+            Ok(JsonBody(parsed))
+        })
+    }
+}
+
+/// The object under `key` in a request body such as `{"group": {...}}`, with typed
+/// accessors that answer in Keystone's words.
+#[derive(Debug)]
+pub struct BodyObject {
+    map: Map<String, Value>,
+}
+
+impl BodyObject {
+    /// Unwraps `{"<key>": {...}}`; anything else is a 400.
+    pub fn unwrap_from(body: Value, key: &str) -> Result<BodyObject, ApiError> {
+        let Value::Object(mut outer) = body else {
+            return Err(ApiError::expecting(key, "request body"));
+        };
+        match outer.remove(key) {
+            Some(Value::Object(map)) => Ok(BodyObject { map }),
+            Some(other) => Err(ApiError::invalid_field(
+                key,
+                format!("{other} is not of type 'object'"),
+            )),
+            None => Err(ApiError::expecting(key, "request body")),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    pub fn contains(&self, field: &str) -> bool {
+        self.map.contains_key(field)
+    }
+
+    /// A string field; absent is `None`, any other type (null included) is a 400.
+    pub fn take_string(&mut self, field: &str) -> Result<Option<String>, ApiError> {
+        match self.map.remove(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(type_error(field, &other, "string")),
+        }
+    }
+
+    /// A string field that may be null: absent `None`, null `Some(None)`.
+    pub fn take_nullable_string(
+        &mut self,
+        field: &str,
+    ) -> Result<Option<Option<String>>, ApiError> {
+        match self.map.remove(field) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(s))),
+            Some(other) => Err(type_error(field, &other, "string")),
+        }
+    }
+
+    /// A boolean field; absent is `None`.
+    pub fn take_bool(&mut self, field: &str) -> Result<Option<bool>, ApiError> {
+        match self.map.remove(field) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(other) => Err(type_error(field, &other, "boolean")),
+        }
+    }
+
+    /// Whatever fields are left: Keystone keeps them as extra attributes of the resource.
+    pub fn into_extra(mut self) -> Map<String, Value> {
+        for field in COMPUTED_FIELDS {
+            self.map.remove(*field);
+        }
+        self.map
+    }
+}
+
+fn type_error(field: &str, value: &Value, expected: &str) -> ApiError {
+    let mut shown = value.to_string();
+    if shown.len() > 64 {
+        shown = format!("{}...", shown.chars().take(64).collect::<String>());
+    }
+    ApiError::invalid_field(field, format!("{shown} is not of type '{expected}'"))
+}
+
+/// The URL clients reach this service at, without a trailing slash: configured, or taken
+/// from the request as Keystone does when `public_endpoint` is unset.
+#[derive(Debug, Clone)]
+pub struct BaseUrl(pub String);
+
+impl BaseUrl {
+    pub fn of(req: &HttpRequest, settings: &Settings) -> BaseUrl {
+        match settings.public_url() {
+            Some(url) => BaseUrl(url.to_string()),
+            None => {
+                let info = req.connection_info();
+                BaseUrl(format!("{}://{}", info.scheme(), info.host()))
+            }
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `base + path`, for a resource's `links.self`.
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{}", self.0, path)
+    }
+}
+
+impl FromRequest for BaseUrl {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<BaseUrl, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Ok(BaseUrl::of(req, &state.settings)),
+            None => Err(ApiError::Internal("application state missing".into()).into()),
+        };
+        std::future::ready(result)
+    }
+}
+
+/// The query string of a list request: filters plus `limit` and `marker`.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pairs: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    pub fn from_request(req: &HttpRequest) -> Result<ListQuery, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+            .map_err(|e| ApiError::Validation(format!("The query string is malformed: {e}")))?;
+        Ok(ListQuery { pairs })
+    }
+
+    /// The last value given for a parameter.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A boolean filter in Keystone's spelling (`true`/`false`, `1`/`0`, any case).
+    pub fn get_bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" | "" => Ok(Some(true)),
+                "false" | "0" | "no" | "off" => Ok(Some(false)),
+                _ => Err(ApiError::invalid_field(
+                    key,
+                    format!("'{v}' is not a boolean"),
+                )),
+            },
+        }
+    }
+
+    /// `limit` and `marker`, with `limit` capped by `identity.list_limit`.
+    pub fn page(&self, settings: &Settings) -> Result<PageRequest, ApiError> {
+        let cap = settings.identity.list_limit;
+        let limit = match self.get("limit") {
+            None => None,
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(n) if n >= 1 => Some(n),
+                _ => {
+                    return Err(ApiError::invalid_field(
+                        "limit",
+                        format!("'{raw}' is not a positive integer"),
+                    ))
+                }
+            },
+        };
+        let limit = match (limit, cap) {
+            (Some(n), c) if c > 0 => Some(n.min(c)),
+            (None, c) if c > 0 => Some(c),
+            (n, _) => n,
+        };
+        let marker = match self.get("marker") {
+            None => None,
+            Some("") => {
+                return Err(ApiError::invalid_field("marker", "'' is too short"));
+            }
+            Some(m) => Some(m.to_string()),
+        };
+        Ok(PageRequest { limit, marker })
+    }
+
+    /// This query with `marker` replaced (or removed) and `limit` set, for page links.
+    fn with_marker(&self, marker: Option<&str>, limit: Option<i64>) -> String {
+        let mut pairs: Vec<(String, String)> = self
+            .pairs
+            .iter()
+            .filter(|(k, _)| k != "marker" && k != "limit")
+            .cloned()
+            .collect();
+        if let Some(limit) = limit {
+            pairs.push(("limit".into(), limit.to_string()));
+        }
+        if let Some(marker) = marker {
+            pairs.push(("marker".into(), marker.to_string()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+}
+
+/// Keystone's collection envelope with working `previous` and `next` links.
+pub fn collection(
+    key: &str,
+    page: Page<Value>,
+    request: &PageRequest,
+    base: &BaseUrl,
+    req: &HttpRequest,
+    query: &ListQuery,
+) -> Value {
+    let path = base.join(req.path());
+    let self_link = match req.query_string() {
+        "" => path.clone(),
+        q => format!("{path}?{q}"),
+    };
+    let link = |marker: Option<&str>| {
+        let q = query.with_marker(marker, request.limit);
+        if q.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{q}")
+        }
+    };
+    let next = page.next_marker.as_deref().map(|m| link(Some(m)));
+    let previous = page.previous_marker.as_ref().map(|m| link(m.as_deref()));
+    let mut body = json!({
+        key: page.items,
+        "links": {"self": self_link, "previous": previous, "next": next},
+    });
+    if page.truncated {
+        body["truncated"] = Value::Bool(true);
+    }
+    body
+}
+
+/// Parses a stored `extra` column; a damaged one reads as empty rather than failing reads.
+pub fn parse_extra(extra: &str) -> Map<String, Value> {
+    match serde_json::from_str::<Value>(extra) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapper_and_types_are_checked() {
+        assert!(BodyObject::unwrap_from(json!({"name": "x"}), "group").is_err());
+        assert!(BodyObject::unwrap_from(json!({"group": "x"}), "group").is_err());
+        assert!(BodyObject::unwrap_from(Value::Null, "group").is_err());
+        let mut o = BodyObject::unwrap_from(
+            json!({"group": {"name": 1, "description": null, "x": true, "id": "forged"}}),
+            "group",
+        )
+        .unwrap();
+        let err = o.take_string("name").unwrap_err().to_string();
+        assert!(
+            err.contains("Invalid input for field 'name': 1 is not of type 'string'"),
+            "{err}"
+        );
+        assert_eq!(o.take_nullable_string("description").unwrap(), Some(None));
+        let extra = o.into_extra();
+        assert_eq!(extra.get("x"), Some(&json!(true)));
+        assert!(!extra.contains_key("id"));
+    }
+
+    #[test]
+    fn damaged_extra_reads_as_empty() {
+        assert!(parse_extra("not json").is_empty());
+        assert!(parse_extra("[1]").is_empty());
+        assert_eq!(parse_extra(r#"{"a":1}"#).get("a"), Some(&json!(1)));
+    }
+}

@@ -1,0 +1,289 @@
+//! `/v3/groups` and memberships: Huawei IAM's user-group API on Keystone v3.
+//! Each handler: validate, load the target, enforce policy, act, wrap.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::api::common::{collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
+use crate::api::users::user_json;
+use crate::auth::policy::{self, Action};
+use crate::auth::AuthContext;
+use crate::db::groups::{GroupChanges, GroupFilter};
+use crate::db::models::GroupRow;
+use crate::db::{self, groups as store};
+use crate::domain::values::{Description, Name, NameFilter, ResourceId};
+use crate::domain::{new_id, now_ms};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A group as every response shows it: Keystone's fields, Huawei's `create_time` and
+/// `links`, and any extra attributes it was given.
+pub fn group_json(group: GroupRow, base: &BaseUrl) -> Value {
+    let mut map = parse_extra(&group.extra);
+    let self_link = base.join(&format!("/v3/groups/{}", group.id));
+    map.insert("id".into(), json!(group.id));
+    map.insert("name".into(), json!(group.name));
+    map.insert("description".into(), json!(group.description));
+    map.insert("domain_id".into(), json!(group.domain_id));
+    map.insert("create_time".into(), json!(group.create_time));
+    map.insert("links".into(), json!({ "self": self_link }));
+    Value::Object(map)
+}
+
+fn group_response(
+    status: actix_web::http::StatusCode,
+    group: GroupRow,
+    base: &BaseUrl,
+) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "group": group_json(group, base) }))
+}
+
+/// Where a new group goes when the body names no domain: the token's, then the default.
+fn default_domain(caller: &AuthContext, state: &AppState) -> String {
+    caller
+        .scope_domain_id()
+        .map(str::to_owned)
+        .unwrap_or_else(|| state.settings.identity.default_domain_id.clone())
+}
+
+/// `POST /v3/groups` (KeystoneCreateGroup).
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let mut group = BodyObject::unwrap_from(body.into_value()?, "group")?;
+    let name = group
+        .take_string("name")?
+        .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
+    let name = Name::parse("name", &name)?;
+    let description = match group.take_nullable_string("description")? {
+        Some(Some(d)) => Description::parse("description", &d)?,
+        _ => Description::default(),
+    };
+    let domain_id = match group.take_string("domain_id")? {
+        Some(id) => ResourceId::parse("domain_id", &id)?.into_inner(),
+        None => default_domain(&caller, &state),
+    };
+    let extra = group.into_extra();
+    policy::enforce(&caller, Action::CreateGroup)?;
+    let row = GroupRow {
+        id: new_id(),
+        name: name.into_inner(),
+        domain_id,
+        description: description.into_inner(),
+        extra: Value::Object(extra).to_string(),
+        create_time: now_ms(),
+    };
+    let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    Ok(group_response(
+        actix_web::http::StatusCode::CREATED,
+        created,
+        &base,
+    ))
+}
+
+/// `GET /v3/groups` (KeystoneListGroups): `name`, `domain_id`, `limit`, `marker`.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::from_request(&req)?;
+    let filter = GroupFilter {
+        name: query
+            .get("name")
+            .map(|n| NameFilter::parse("name", n))
+            .transpose()?
+            .map(|n| n.as_str().to_owned()),
+        domain_id: query.get("domain_id").map(str::to_owned),
+    };
+    let page = query.page(&state.settings)?;
+    policy::enforce(&caller, Action::ListGroups)?;
+    let request = page.clone();
+    let groups = db::run(&state.pool, move |conn| {
+        store::list_groups(conn, &filter, &page)
+    })
+    .await?;
+    let groups = groups.map(|g| group_json(g, &base));
+    Ok(HttpResponse::Ok().json(collection("groups", groups, &request, &base, &req, &query)))
+}
+
+/// `GET /v3/groups/{group_id}` (KeystoneShowGroup).
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let group_id = path.into_inner();
+    policy::enforce(&caller, Action::GetGroup)?;
+    let group = db::run(&state.pool, move |conn| store::get_group(conn, &group_id)).await?;
+    Ok(group_response(
+        actix_web::http::StatusCode::OK,
+        group,
+        &base,
+    ))
+}
+
+/// `PATCH /v3/groups/{group_id}` (KeystoneUpdateGroup): name, description, extras.
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let group_id = path.into_inner();
+    let mut group = BodyObject::unwrap_from(body.into_value()?, "group")?;
+    if group.is_empty() {
+        return Err(ApiError::Validation(
+            "Invalid input for field 'group': {} does not have enough properties".into(),
+        ));
+    }
+    let name = group
+        .take_string("name")?
+        .map(|n| Name::parse("name", &n))
+        .transpose()?
+        .map(Name::into_inner);
+    let description = match group.take_nullable_string("description")? {
+        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
+        Some(None) => Some(String::new()),
+        None => None,
+    };
+    let new_domain = group.take_string("domain_id")?;
+    let claimed_id = group.take_string("id")?;
+    let extra = group.into_extra();
+    policy::enforce(&caller, Action::UpdateGroup)?;
+    let changes = GroupChanges {
+        name,
+        description,
+        extra,
+    };
+    let updated = db::run(&state.pool, move |conn| {
+        let current = store::get_group(conn, &group_id)?;
+        if claimed_id.is_some_and(|id| id != current.id) {
+            return Err(ApiError::Validation("Cannot change ID".into()));
+        }
+        if new_domain.is_some_and(|d| d != current.domain_id) {
+            return Err(ApiError::Validation("Cannot change Domain ID".into()));
+        }
+        store::update_group(conn, &group_id, changes)
+    })
+    .await?;
+    Ok(group_response(
+        actix_web::http::StatusCode::OK,
+        updated,
+        &base,
+    ))
+}
+
+/// `DELETE /v3/groups/{group_id}` (KeystoneDeleteGroup).
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let group_id = path.into_inner();
+    policy::enforce(&caller, Action::DeleteGroup)?;
+    db::run(&state.pool, move |conn| {
+        store::delete_group(conn, &group_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v3/groups/{group_id}/users` (KeystoneListUsersForGroupByAdmin).
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let group_id = path.into_inner();
+    let query = ListQuery::from_request(&req)?;
+    let page = query.page(&state.settings)?;
+    policy::enforce(&caller, Action::ListUsersInGroup)?;
+    let request = page.clone();
+    let users = db::run(&state.pool, move |conn| {
+        store::list_users_in_group(conn, &group_id, &page)
+    })
+    .await?;
+    let users = users.map(|u| user_json(u, &base));
+    Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
+}
+
+/// `PUT /v3/groups/{group_id}/users/{user_id}` (KeystoneAddUserToGroup), idempotent.
+pub async fn add_user(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    policy::enforce(&caller, Action::AddUserToGroup)?;
+    db::run(&state.pool, move |conn| {
+        store::add_user_to_group(conn, &user_id, &group_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `HEAD` (and `GET`) `/v3/groups/{group_id}/users/{user_id}` (KeystoneCheckUserInGroup).
+pub async fn check_user(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    policy::enforce(&caller, Action::CheckUserInGroup)?;
+    db::run(&state.pool, move |conn| {
+        store::check_user_in_group(conn, &user_id, &group_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `DELETE /v3/groups/{group_id}/users/{user_id}` (KeystoneRemoveUserFromGroup).
+pub async fn remove_user(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    policy::enforce(&caller, Action::RemoveUserFromGroup)?;
+    db::run(&state.pool, move |conn| {
+        store::remove_user_from_group(conn, &user_id, &group_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /v3/users/{user_id}/groups` (KeystoneListGroupsForUser): admins, and users for
+/// themselves.
+pub async fn list_for_user(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = path.into_inner();
+    let query = ListQuery::from_request(&req)?;
+    let page = query.page(&state.settings)?;
+    policy::enforce(
+        &caller,
+        Action::ListGroupsForUser {
+            target_user_id: &user_id,
+        },
+    )?;
+    let request = page.clone();
+    let groups = db::run(&state.pool, move |conn| {
+        store::list_groups_for_user(conn, &user_id, &page)
+    })
+    .await?;
+    let groups = groups.map(|g| group_json(g, &base));
+    Ok(HttpResponse::Ok().json(collection("groups", groups, &request, &base, &req, &query)))
+}

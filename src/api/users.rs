@@ -1,0 +1,290 @@
+//! `/v3/users`: Keystone v3 users, the members of groups.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::api::common::{collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
+use crate::auth::policy::{self, Action};
+use crate::auth::AuthContext;
+use crate::db::models::UserRow;
+use crate::db::users::{UserChanges, UserFilter};
+use crate::db::{self, users as store};
+use crate::domain::values::{Description, Name, NameFilter, Password, ResourceId};
+use crate::domain::{keystone_time_from_micros, new_id, now_ms};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A user as every response shows it. The password hash never leaves the database layer.
+pub fn user_json(user: UserRow, base: &BaseUrl) -> Value {
+    let mut map = parse_extra(&user.extra);
+    let self_link = base.join(&format!("/v3/users/{}", user.id));
+    map.insert("id".into(), json!(user.id));
+    map.insert("name".into(), json!(user.name));
+    map.insert("domain_id".into(), json!(user.domain_id));
+    map.insert("enabled".into(), json!(user.enabled));
+    map.insert("description".into(), json!(user.description));
+    map.insert(
+        "password_expires_at".into(),
+        json!(user
+            .password_expires_at
+            .map(|ms| keystone_time_from_micros(ms * 1000))),
+    );
+    map.insert("options".into(), json!({}));
+    if let Some(project_id) = user.default_project_id {
+        map.insert("default_project_id".into(), json!(project_id));
+    }
+    map.insert("links".into(), json!({ "self": self_link }));
+    Value::Object(map)
+}
+
+fn user_response(status: StatusCode, user: UserRow, base: &BaseUrl) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "user": user_json(user, base) }))
+}
+
+async fn hash_password(state: &AppState, password: Password) -> Result<String, ApiError> {
+    let hasher = state.hasher.clone();
+    web::block(move || hasher.hash(&password)).await?
+}
+
+fn token_lifetime_ms(state: &AppState) -> i64 {
+    state.settings.token.expiration * 1000
+}
+
+/// `POST /v3/users`.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let mut user = BodyObject::unwrap_from(body.into_value()?, "user")?;
+    let name = user
+        .take_string("name")?
+        .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
+    let name = Name::parse("name", &name)?;
+    let domain_id = match user.take_string("domain_id")? {
+        Some(id) => ResourceId::parse("domain_id", &id)?.into_inner(),
+        None => caller
+            .scope_domain_id()
+            .map(str::to_owned)
+            .unwrap_or_else(|| state.settings.identity.default_domain_id.clone()),
+    };
+    let enabled = user.take_bool("enabled")?.unwrap_or(true);
+    let description = match user.take_nullable_string("description")? {
+        Some(Some(d)) => Description::parse("description", &d)?.into_inner(),
+        _ => String::new(),
+    };
+    let password = user
+        .take_nullable_string("password")?
+        .flatten()
+        .map(|p| Password::parse("password", &p))
+        .transpose()?;
+    let default_project_id = user
+        .take_nullable_string("default_project_id")?
+        .flatten()
+        .map(|p| ResourceId::parse("default_project_id", &p))
+        .transpose()?
+        .map(ResourceId::into_inner);
+    let extra = user.into_extra();
+    policy::enforce(&caller, Action::CreateUser)?;
+    let password_hash = match password {
+        Some(p) => Some(hash_password(&state, p).await?),
+        None => None,
+    };
+    let row = UserRow {
+        id: new_id(),
+        name: name.into_inner(),
+        domain_id,
+        enabled,
+        description,
+        password_hash,
+        password_expires_at: None,
+        default_project_id,
+        extra: Value::Object(extra).to_string(),
+        created_at: now_ms(),
+    };
+    let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
+    Ok(user_response(StatusCode::CREATED, created, &base))
+}
+
+/// `GET /v3/users`: `name`, `domain_id`, `enabled`, `limit`, `marker`.
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::from_request(&req)?;
+    let filter = UserFilter {
+        name: query
+            .get("name")
+            .map(|n| NameFilter::parse("name", n))
+            .transpose()?
+            .map(|n| n.as_str().to_owned()),
+        domain_id: query.get("domain_id").map(str::to_owned),
+        enabled: query.get_bool("enabled")?,
+    };
+    let page = query.page(&state.settings)?;
+    policy::enforce(&caller, Action::ListUsers)?;
+    let request = page.clone();
+    let users = db::run(&state.pool, move |conn| {
+        store::list_users(conn, &filter, &page)
+    })
+    .await?;
+    let users = users.map(|u| user_json(u, &base));
+    Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
+}
+
+/// `GET /v3/users/{user_id}`: admins, and users for themselves.
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = path.into_inner();
+    policy::enforce(
+        &caller,
+        Action::GetUser {
+            target_user_id: &user_id,
+        },
+    )?;
+    let user = db::run(&state.pool, move |conn| store::get_user(conn, &user_id)).await?;
+    Ok(user_response(StatusCode::OK, user, &base))
+}
+
+/// `PATCH /v3/users/{user_id}`. A new password revokes the user's tokens; disabling the
+/// user makes every token of theirs fail validation.
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = path.into_inner();
+    let mut user = BodyObject::unwrap_from(body.into_value()?, "user")?;
+    if user.is_empty() {
+        return Err(ApiError::Validation(
+            "Invalid input for field 'user': {} does not have enough properties".into(),
+        ));
+    }
+    let name = user
+        .take_string("name")?
+        .map(|n| Name::parse("name", &n))
+        .transpose()?
+        .map(Name::into_inner);
+    let enabled = user.take_bool("enabled")?;
+    let description = match user.take_nullable_string("description")? {
+        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
+        Some(None) => Some(String::new()),
+        None => None,
+    };
+    let password = user
+        .take_nullable_string("password")?
+        .flatten()
+        .map(|p| Password::parse("password", &p))
+        .transpose()?;
+    let default_project_id = match user.take_nullable_string("default_project_id")? {
+        Some(Some(p)) => Some(Some(
+            ResourceId::parse("default_project_id", &p)?.into_inner(),
+        )),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let new_domain = user.take_string("domain_id")?;
+    let claimed_id = user.take_string("id")?;
+    let extra = user.into_extra();
+    policy::enforce(&caller, Action::UpdateUser)?;
+    let password_hash = match password {
+        Some(p) => Some(hash_password(&state, p).await?),
+        None => None,
+    };
+    let changes = UserChanges {
+        name,
+        enabled,
+        description,
+        password_hash,
+        default_project_id,
+        extra,
+    };
+    let lifetime = token_lifetime_ms(&state);
+    let updated = db::run(&state.pool, move |conn| {
+        let current = store::get_user(conn, &user_id)?;
+        if claimed_id.is_some_and(|id| id != current.id) {
+            return Err(ApiError::Validation("Cannot change ID".into()));
+        }
+        if new_domain.is_some_and(|d| d != current.domain_id) {
+            return Err(ApiError::Validation("Cannot change Domain ID".into()));
+        }
+        store::update_user(conn, &user_id, changes, lifetime)
+    })
+    .await?;
+    Ok(user_response(StatusCode::OK, updated, &base))
+}
+
+/// `DELETE /v3/users/{user_id}`: memberships and grants go with the user.
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = path.into_inner();
+    policy::enforce(&caller, Action::DeleteUser)?;
+    db::run(&state.pool, move |conn| store::delete_user(conn, &user_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /v3/users/{user_id}/password`: a user changes their own password, giving the
+/// current one. Their earlier tokens stop working.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = path.into_inner();
+    let mut user = BodyObject::unwrap_from(body.into_value()?, "user")?;
+    let original = user.take_string("original_password")?.ok_or_else(|| {
+        ApiError::invalid_field(
+            "original_password",
+            "'original_password' is a required property",
+        )
+    })?;
+    let password = user
+        .take_string("password")?
+        .ok_or_else(|| ApiError::invalid_field("password", "'password' is a required property"))?;
+    let password = Password::parse("password", &password)?;
+    policy::enforce(
+        &caller,
+        Action::ChangePassword {
+            target_user_id: &user_id,
+        },
+    )?;
+    let lookup_id = user_id.clone();
+    let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await?;
+    let hasher = state.hasher.clone();
+    let stored = current.password_hash.clone();
+    let matches = web::block(move || hasher.verify(&original, stored.as_deref())).await?;
+    if !matches {
+        return Err(ApiError::unauthorized(format!(
+            "wrong original password for user {user_id}"
+        )));
+    }
+    let hash = hash_password(&state, password).await?;
+    let lifetime = token_lifetime_ms(&state);
+    db::run(&state.pool, move |conn| {
+        store::update_user(
+            conn,
+            &user_id,
+            UserChanges {
+                password_hash: Some(hash),
+                ..UserChanges::default()
+            },
+            lifetime,
+        )
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

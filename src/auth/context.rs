@@ -1,0 +1,305 @@
+//! The auth context of a token: the user, the scope and the roles held there, checked
+//! against the database (Keystone's token model). Used to issue tokens, to validate the
+//! caller's `X-Auth-Token`, and to render token bodies.
+
+use crate::auth::token::{new_audit_id, Claims};
+use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
+use crate::db::{assignments, resources, revocations, users, DbConn};
+use crate::error::ApiError;
+
+/// What a token is scoped to.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Unscoped,
+    Project {
+        project: ProjectRow,
+        domain: DomainRow,
+    },
+    Domain(DomainRow),
+}
+
+/// A domain named in an auth request, by id or by name.
+#[derive(Debug, Clone)]
+pub enum DomainRef {
+    Id(String),
+    Name(String),
+}
+
+/// The scope an auth request asks for.
+#[derive(Debug, Clone)]
+pub enum ScopeRequest {
+    /// No scope given: the user's default project, if usable, else unscoped.
+    Default,
+    /// `"scope": "unscoped"`, Keystone's explicit request for no scope.
+    Unscoped,
+    ProjectId(String),
+    ProjectName {
+        name: String,
+        domain: DomainRef,
+    },
+    Domain(DomainRef),
+}
+
+/// A user, as named in a password auth request.
+#[derive(Debug, Clone)]
+pub enum UserRef {
+    Id(String),
+    Name { name: String, domain: DomainRef },
+}
+
+/// A validated token: who, where, with which roles.
+#[derive(Debug, Clone)]
+pub struct AuthContext {
+    pub user: UserRow,
+    pub user_domain: DomainRow,
+    pub scope: Scope,
+    pub roles: Vec<RoleRow>,
+    pub claims: Claims,
+}
+
+impl AuthContext {
+    /// Holds the `admin` role in its scope (Keystone's `role:admin`).
+    pub fn is_admin(&self) -> bool {
+        self.has_role("admin")
+    }
+
+    pub fn has_role(&self, name: &str) -> bool {
+        self.roles.iter().any(|r| r.name == name)
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.user.id
+    }
+
+    /// The domain a create without `domain_id` falls back to: the scope's domain, if any.
+    pub fn scope_domain_id(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Project { project, .. } => Some(&project.domain_id),
+            Scope::Domain(domain) => Some(&domain.id),
+            Scope::Unscoped => None,
+        }
+    }
+}
+
+fn unauthorized(detail: impl Into<String>) -> ApiError {
+    ApiError::unauthorized(detail)
+}
+
+fn resolve_domain(conn: &mut DbConn, domain: &DomainRef) -> Result<DomainRow, ApiError> {
+    let found = match domain {
+        DomainRef::Id(id) => match resources::get_domain(conn, id) {
+            Ok(d) => Some(d),
+            Err(ApiError::NotFound { .. }) => None,
+            Err(e) => return Err(e),
+        },
+        DomainRef::Name(name) => resources::find_domain_by_name(conn, name)?,
+    };
+    let domain = found.ok_or_else(|| unauthorized(format!("domain {domain:?} not found")))?;
+    if !domain.enabled {
+        return Err(unauthorized(format!("domain {} is disabled", domain.id)));
+    }
+    Ok(domain)
+}
+
+/// Finds the user a password request names; `None` when there is no such user, so the
+/// caller can still spend the time of a password check.
+pub fn find_user(conn: &mut DbConn, user: &UserRef) -> Result<Option<UserRow>, ApiError> {
+    match user {
+        UserRef::Id(id) => match users::get_user(conn, id) {
+            Ok(u) => Ok(Some(u)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        },
+        UserRef::Name { name, domain } => match resolve_domain(conn, domain) {
+            Ok(d) => users::find_user_by_name(conn, name, &d.id),
+            Err(ApiError::Unauthorized { .. }) => Ok(None),
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// The user may sign in: enabled, in an enabled domain. Returns that domain.
+pub fn check_user_usable(conn: &mut DbConn, user: &UserRow) -> Result<DomainRow, ApiError> {
+    if !user.enabled {
+        return Err(unauthorized(format!("user {} is disabled", user.id)));
+    }
+    let domain = resources::get_domain(conn, &user.domain_id)?;
+    if !domain.enabled {
+        return Err(unauthorized(format!(
+            "domain of user {} is disabled",
+            user.id
+        )));
+    }
+    Ok(domain)
+}
+
+fn project_scope(
+    conn: &mut DbConn,
+    user: &UserRow,
+    project: ProjectRow,
+) -> Result<(Scope, Vec<RoleRow>), ApiError> {
+    if !project.enabled {
+        return Err(unauthorized(format!("project {} is disabled", project.id)));
+    }
+    let domain = resources::get_domain(conn, &project.domain_id)?;
+    if !domain.enabled {
+        return Err(unauthorized(format!(
+            "domain of project {} is disabled",
+            project.id
+        )));
+    }
+    let roles = assignments::effective_roles(conn, &user.id, &project.id)?;
+    if roles.is_empty() {
+        return Err(unauthorized(format!(
+            "user {} has no access to project {}",
+            user.id, project.id
+        )));
+    }
+    Ok((Scope::Project { project, domain }, roles))
+}
+
+fn domain_scope(
+    conn: &mut DbConn,
+    user: &UserRow,
+    domain: DomainRow,
+) -> Result<(Scope, Vec<RoleRow>), ApiError> {
+    if !domain.enabled {
+        return Err(unauthorized(format!("domain {} is disabled", domain.id)));
+    }
+    let roles = assignments::effective_roles(conn, &user.id, &domain.id)?;
+    if roles.is_empty() {
+        return Err(unauthorized(format!(
+            "user {} has no access to domain {}",
+            user.id, domain.id
+        )));
+    }
+    Ok((Scope::Domain(domain), roles))
+}
+
+fn get_project_or_401(conn: &mut DbConn, project_id: &str) -> Result<ProjectRow, ApiError> {
+    match resources::get_project(conn, project_id) {
+        Ok(p) => Ok(p),
+        Err(ApiError::NotFound { .. }) => {
+            Err(unauthorized(format!("project {project_id} not found")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Resolves the scope an auth request asks for, with the roles the user holds there.
+/// Asking for a scope the user has no role on is a 401, as in Keystone.
+pub fn resolve_scope(
+    conn: &mut DbConn,
+    user: &UserRow,
+    request: &ScopeRequest,
+) -> Result<(Scope, Vec<RoleRow>), ApiError> {
+    match request {
+        ScopeRequest::Unscoped => Ok((Scope::Unscoped, Vec::new())),
+        ScopeRequest::Default => {
+            let Some(project_id) = &user.default_project_id else {
+                return Ok((Scope::Unscoped, Vec::new()));
+            };
+            // An unusable default project falls back to an unscoped token, as Keystone does.
+            match resources::get_project(conn, project_id) {
+                Ok(project) => match project_scope(conn, user, project) {
+                    Ok(scoped) => Ok(scoped),
+                    Err(ApiError::Unauthorized { .. }) => Ok((Scope::Unscoped, Vec::new())),
+                    Err(e) => Err(e),
+                },
+                Err(ApiError::NotFound { .. }) => Ok((Scope::Unscoped, Vec::new())),
+                Err(e) => Err(e),
+            }
+        }
+        ScopeRequest::ProjectId(id) => {
+            let project = get_project_or_401(conn, id)?;
+            project_scope(conn, user, project)
+        }
+        ScopeRequest::ProjectName { name, domain } => {
+            let domain = resolve_domain(conn, domain)?;
+            let project = resources::find_project_by_name(conn, name, &domain.id)?
+                .ok_or_else(|| unauthorized(format!("project {name} not found")))?;
+            project_scope(conn, user, project)
+        }
+        ScopeRequest::Domain(domain) => {
+            let domain = resolve_domain(conn, domain)?;
+            domain_scope(conn, user, domain)
+        }
+    }
+}
+
+/// Claims for a new token. `parent_audit_id` chains a rescoped token to its original, so
+/// revoking either revokes both.
+pub fn new_claims(
+    user_id: &str,
+    scope: &Scope,
+    methods: Vec<String>,
+    parent_audit_id: Option<String>,
+    now_us: i64,
+    lifetime_s: i64,
+    cap_expires_at_us: Option<i64>,
+) -> Claims {
+    let mut expires_at_us = now_us + lifetime_s * 1_000_000;
+    if let Some(cap) = cap_expires_at_us {
+        expires_at_us = expires_at_us.min(cap);
+    }
+    let mut audit_ids = vec![new_audit_id()];
+    audit_ids.extend(parent_audit_id);
+    let (project_id, domain_id) = match scope {
+        Scope::Project { project, .. } => (Some(project.id.clone()), None),
+        Scope::Domain(domain) => (None, Some(domain.id.clone())),
+        Scope::Unscoped => (None, None),
+    };
+    Claims {
+        sub: user_id.to_string(),
+        iat: now_us / 1_000_000,
+        exp: (expires_at_us + 999_999) / 1_000_000,
+        openstack_methods: methods,
+        openstack_audit_ids: audit_ids,
+        openstack_project_id: project_id,
+        openstack_domain_id: domain_id,
+        openstack_issued_at_us: now_us,
+        openstack_expires_at_us: expires_at_us,
+    }
+}
+
+/// The context of a token whose signature and expiry have been checked: the user must
+/// still exist and be enabled, the token not be revoked, and the scope still hold roles.
+pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> {
+    let user = match users::get_user(conn, &claims.sub) {
+        Ok(u) => u,
+        Err(ApiError::NotFound { .. }) => {
+            return Err(unauthorized(format!(
+                "user {} no longer exists",
+                claims.sub
+            )))
+        }
+        Err(e) => return Err(e),
+    };
+    let user_domain = check_user_usable(conn, &user)?;
+    if revocations::is_revoked(
+        conn,
+        &claims.openstack_audit_ids,
+        &user.id,
+        claims.openstack_issued_at_us / 1000,
+    )? {
+        return Err(unauthorized("token has been revoked"));
+    }
+    let (scope, roles) = match (&claims.openstack_project_id, &claims.openstack_domain_id) {
+        (Some(project_id), _) => {
+            let project = get_project_or_401(conn, project_id)?;
+            project_scope(conn, &user, project)?
+        }
+        (None, Some(domain_id)) => {
+            let domain = resolve_domain(conn, &DomainRef::Id(domain_id.clone()))?;
+            domain_scope(conn, &user, domain)?
+        }
+        (None, None) => (Scope::Unscoped, Vec::new()),
+    };
+    Ok(AuthContext {
+        user,
+        user_domain,
+        scope,
+        roles,
+        claims,
+    })
+}

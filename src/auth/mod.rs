@@ -1,0 +1,9 @@
+//! Who is calling and what they may do: tokens, passwords, the request's auth context and
+//! the default policy.
+
+pub mod context;
+pub mod password;
+pub mod policy;
+pub mod token;
+
+pub use context::{AuthContext, Scope};

@@ -1,0 +1,228 @@
+//! Tokens are HS256 JWTs carrying Keystone's JWS claim names. The signing key lives in a
+//! file: read if present, generated if not, so that instances sharing the file accept
+//! each other's tokens.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// Bytes of a generated signing key (HS256 wants at least 32).
+const KEY_BYTES: usize = 64;
+
+/// What a token says. Roles are not in it: they are read fresh on every validation, as
+/// Keystone does, so a revoked grant takes effect at once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    /// Issued at and expiry, in seconds (the JWT registered claims).
+    pub iat: i64,
+    pub exp: i64,
+    pub openstack_methods: Vec<String>,
+    /// The token's own audit id first, then the one of the token it was rescoped from.
+    pub openstack_audit_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_project_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_domain_id: Option<String>,
+    /// Microsecond times, for Keystone's `issued_at` and `expires_at` and for revocation.
+    pub openstack_issued_at_us: i64,
+    pub openstack_expires_at_us: i64,
+}
+
+/// The key that signs and checks tokens.
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys([redacted])")
+    }
+}
+
+#[derive(Debug)]
+pub struct KeyFileError(pub String);
+
+impl std::fmt::Display for KeyFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "token key file: {}", self.0)
+    }
+}
+
+impl std::error::Error for KeyFileError {}
+
+impl TokenKeys {
+    /// Keys from raw secret bytes.
+    pub fn from_secret(secret: &[u8]) -> TokenKeys {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// Reads the key file, or creates it (mode 0600) with a new random key.
+    pub fn load_or_create(path: &Path) -> Result<TokenKeys, KeyFileError> {
+        let describe = |e: std::io::Error| KeyFileError(format!("{}: {e}", path.display()));
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(describe)?;
+            }
+        }
+        let mut secret = [0u8; KEY_BYTES];
+        getrandom::fill(&mut secret).map_err(|e| KeyFileError(format!("no randomness: {e}")))?;
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(mut file) => {
+                file.write_all(STANDARD.encode(secret).as_bytes())
+                    .and_then(|_| file.sync_all())
+                    .map_err(describe)?;
+                log::info!("generated a new token signing key in {}", path.display());
+                return Ok(TokenKeys::from_secret(&secret));
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(describe(e)),
+        }
+        // Another instance may be writing the file this instant: give it a moment.
+        for _ in 0..50 {
+            let text = std::fs::read_to_string(path).map_err(describe)?;
+            let text = text.trim();
+            if !text.is_empty() {
+                let secret = STANDARD
+                    .decode(text)
+                    .map_err(|_| KeyFileError(format!("{}: not base64", path.display())))?;
+                if secret.len() < 32 {
+                    return Err(KeyFileError(format!(
+                        "{}: a key needs at least 32 bytes",
+                        path.display()
+                    )));
+                }
+                return Ok(TokenKeys::from_secret(&secret));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Err(KeyFileError(format!("{}: file is empty", path.display())))
+    }
+
+    /// Signs claims into a token.
+    pub fn issue(&self, claims: &Claims) -> Result<String, ApiError> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| ApiError::Internal(format!("token signing failed: {e}")))
+    }
+
+    /// Checks signature, algorithm and expiry; any failure is a 401.
+    pub fn verify(&self, token: &str, now_us: i64) -> Result<Claims, ApiError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub", "iat"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|e| ApiError::unauthorized(format!("token rejected: {e}")))?;
+        if data.claims.openstack_expires_at_us <= now_us {
+            return Err(ApiError::unauthorized("token expired"));
+        }
+        if data.claims.openstack_audit_ids.is_empty() {
+            return Err(ApiError::unauthorized("token has no audit id"));
+        }
+        Ok(data.claims)
+    }
+}
+
+/// A new audit id: 16 random bytes, URL-safe base64 without padding (22 characters), as
+/// Keystone makes them.
+pub fn new_audit_id() -> String {
+    URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(now_us: i64, lifetime_s: i64) -> Claims {
+        Claims {
+            sub: "u1".into(),
+            iat: now_us / 1_000_000,
+            exp: (now_us / 1_000_000) + lifetime_s,
+            openstack_methods: vec!["password".into()],
+            openstack_audit_ids: vec![new_audit_id()],
+            openstack_project_id: Some("p1".into()),
+            openstack_domain_id: None,
+            openstack_issued_at_us: now_us,
+            openstack_expires_at_us: now_us + lifetime_s * 1_000_000,
+        }
+    }
+
+    fn now_us() -> i64 {
+        chrono::Utc::now().timestamp_micros()
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_round_trip() {
+        let keys = TokenKeys::from_secret(&[7u8; 64]);
+        let c = claims(now_us(), 3600);
+        let token = keys.issue(&c).unwrap();
+        assert_eq!(keys.verify(&token, now_us()).unwrap(), c);
+    }
+
+    #[test]
+    fn another_key_expiry_and_tampering_are_refused() {
+        let keys = TokenKeys::from_secret(&[7u8; 64]);
+        let other = TokenKeys::from_secret(&[8u8; 64]);
+        let token = keys.issue(&claims(now_us(), 3600)).unwrap();
+        assert!(other.verify(&token, now_us()).is_err());
+
+        let expired = keys.issue(&claims(now_us() - 7_200_000_000, 3600)).unwrap();
+        assert!(keys.verify(&expired, now_us()).is_err());
+
+        let mut tampered = token.clone().into_bytes();
+        let i = tampered.len() / 2;
+        tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+        assert!(keys
+            .verify(&String::from_utf8(tampered).unwrap(), now_us())
+            .is_err());
+        assert!(keys.verify("garbage", now_us()).is_err());
+    }
+
+    #[test]
+    fn unsigned_tokens_are_refused() {
+        let keys = TokenKeys::from_secret(&[7u8; 64]);
+        let c = claims(now_us(), 3600);
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap());
+        assert!(keys
+            .verify(&format!("{header}.{payload}."), now_us())
+            .is_err());
+    }
+
+    #[test]
+    fn key_files_are_created_once_and_shared() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/token.key");
+        let a = TokenKeys::load_or_create(&path).unwrap();
+        let b = TokenKeys::load_or_create(&path).unwrap();
+        let token = a.issue(&claims(now_us(), 60)).unwrap();
+        assert!(b.verify(&token, now_us()).is_ok());
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn audit_ids_look_like_keystones() {
+        let id = new_audit_id();
+        assert_eq!(id.len(), 22);
+        assert!(!id.contains('='));
+    }
+}

@@ -1,0 +1,406 @@
+//! Settings, read once at start: the embedded `config/default.toml`, then
+//! `config/<IAM_GROUPS_ENV>.toml`, then `IAM_GROUPS_*` environment variables.
+//! Nothing else in the crate reads the environment.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const ENV_PREFIX: &str = "IAM_GROUPS_";
+
+/// Named environment variables that operators' scripts rely on, and the key each sets.
+const NAMED_ENV: &[(&str, &str, &str)] = &[
+    ("IAM_GROUPS_BIND", "server", "bind"),
+    ("IAM_GROUPS_PUBLIC_URL", "server", "public_url"),
+    ("IAM_GROUPS_DATABASE_URL", "database", "url"),
+    ("IAM_GROUPS_TOKEN_EXPIRATION", "token", "expiration"),
+    ("IAM_GROUPS_TOKEN_KEY_FILE", "token", "key_file"),
+    ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
+    ("IAM_GROUPS_REGION", "bootstrap", "region"),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub token: TokenSettings,
+    pub identity: IdentitySettings,
+    pub bootstrap: BootstrapSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub workers: usize,
+    pub max_request_body_size: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub connection_timeout: u64,
+    pub busy_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenSettings {
+    pub expiration: i64,
+    pub key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdentitySettings {
+    pub default_domain_id: String,
+    pub list_limit: i64,
+    pub password_hash_memory_kib: u32,
+    pub password_hash_iterations: u32,
+    pub password_hash_parallelism: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BootstrapSettings {
+    pub admin_user: String,
+    pub admin_password: Secret,
+    pub admin_project: String,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub level: String,
+}
+
+/// A configured secret: usable, but never printed by `Debug`.
+#[derive(Clone, Deserialize, Default, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("\"\"")
+        } else {
+            f.write_str("[redacted]")
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Where a database URL points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseLocation {
+    Sqlite(PathBuf),
+}
+
+impl DatabaseSettings {
+    /// Interprets `url`: `sqlite://PATH`, `sqlite:PATH` or a plain path.
+    pub fn location(&self) -> Result<DatabaseLocation, ConfigError> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Err(ConfigError("database.url is empty".into()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(ConfigError(
+                "PostgreSQL is not supported by this build yet; use a SQLite path".into(),
+            ));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        if path == ":memory:" || path.is_empty() {
+            // Each pooled connection would get its own empty database.
+            return Err(ConfigError(
+                "an in-memory SQLite database cannot be shared by a pool; give a file path".into(),
+            ));
+        }
+        Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl Settings {
+    /// Reads the settings from `config/` in the working directory and the process environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        let dir = env
+            .get("IAM_GROUPS_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("config"));
+        Settings::from_sources(&dir, &env)
+    }
+
+    /// Builds settings from a config directory and an environment map (testable without
+    /// touching the process environment).
+    pub fn from_sources(
+        config_dir: &Path,
+        env: &HashMap<String, String>,
+    ) -> Result<Settings, ConfigError> {
+        let mut merged: toml::Table = DEFAULT_TOML
+            .parse()
+            .map_err(|e| ConfigError(format!("built-in defaults: {e}")))?;
+
+        let environment = env
+            .get("IAM_GROUPS_ENV")
+            .cloned()
+            .unwrap_or_else(|| "development".to_string());
+        if !environment
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(ConfigError(format!(
+                "IAM_GROUPS_ENV must be a plain name, got {environment:?}"
+            )));
+        }
+        let overlay_path = config_dir.join(format!("{environment}.toml"));
+        if overlay_path.is_file() {
+            let text = std::fs::read_to_string(&overlay_path)
+                .map_err(|e| ConfigError(format!("{}: {e}", overlay_path.display())))?;
+            let overlay: toml::Table = text
+                .parse()
+                .map_err(|e| ConfigError(format!("{}: {e}", overlay_path.display())))?;
+            merge(&mut merged, overlay);
+        }
+
+        for (var, section, key) in NAMED_ENV {
+            if let Some(value) = env.get(*var) {
+                set_key(&mut merged, section, key, value)?;
+            }
+        }
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            if let Some((section, key)) = rest.split_once("__") {
+                set_key(
+                    &mut merged,
+                    &section.to_ascii_lowercase(),
+                    &key.to_ascii_lowercase(),
+                    value,
+                )?;
+            }
+        }
+
+        let settings: Settings = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.token.expiration <= 0 {
+            return Err(ConfigError("token.expiration must be positive".into()));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError("database.pool_size must be at least 1".into()));
+        }
+        if self.identity.list_limit < 0 {
+            return Err(ConfigError("identity.list_limit must be 0 or more".into()));
+        }
+        if !self.server.public_url.is_empty()
+            && !(self.server.public_url.starts_with("http://")
+                || self.server.public_url.starts_with("https://"))
+        {
+            return Err(ConfigError(
+                "server.public_url must start with http:// or https://".into(),
+            ));
+        }
+        self.database.location()?;
+        Ok(())
+    }
+
+    /// The public URL without a trailing slash, if one is configured.
+    pub fn public_url(&self) -> Option<&str> {
+        let url = self.server.public_url.trim_end_matches('/');
+        (!url.is_empty()).then_some(url)
+    }
+}
+
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(base_table)), toml::Value::Table(overlay_table)) => {
+                merge(base_table, overlay_table)
+            }
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Sets `section.key` from an environment string, keeping the type the default has.
+fn set_key(
+    table: &mut toml::Table,
+    section: &str,
+    key: &str,
+    raw: &str,
+) -> Result<(), ConfigError> {
+    let Some(toml::Value::Table(section_table)) = table.get_mut(section) else {
+        return Err(ConfigError(format!(
+            "unknown configuration section {section:?}"
+        )));
+    };
+    let Some(current) = section_table.get(key) else {
+        return Err(ConfigError(format!(
+            "unknown configuration key {section}.{key}"
+        )));
+    };
+    let bad = |what: &str| ConfigError(format!("{section}.{key} must be {what}, got {raw:?}"));
+    let value = match current {
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(raw.trim().parse().map_err(|_| bad("an integer"))?)
+        }
+        toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => return Err(bad("a boolean")),
+        }),
+        _ => toml::Value::String(raw.to_string()),
+    };
+    section_table.insert(key.to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn config_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config")
+    }
+
+    #[test]
+    fn defaults_load_and_match_the_documented_values() {
+        let s = Settings::from_sources(Path::new("/nonexistent"), &env(&[])).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:5000");
+        assert_eq!(s.server.max_request_body_size, 114688);
+        assert_eq!(s.token.expiration, 3600);
+        assert_eq!(s.identity.default_domain_id, "default");
+        assert_eq!(
+            s.database.location().unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("data/iam-groups.sqlite"))
+        );
+        assert!(s.public_url().is_none());
+    }
+
+    #[test]
+    fn every_shipped_environment_file_parses() {
+        for name in ["development", "test", "production"] {
+            let s = Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", name)]));
+            assert!(s.is_ok(), "{name}: {s:?}");
+        }
+        let test =
+            Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", "test")])).unwrap();
+        assert_eq!(test.identity.password_hash_iterations, 1);
+    }
+
+    #[test]
+    fn named_and_generic_environment_variables_override_files() {
+        let s = Settings::from_sources(
+            &config_dir(),
+            &env(&[
+                ("IAM_GROUPS_BIND", "0.0.0.0:9999"),
+                ("IAM_GROUPS_DATABASE_URL", "/tmp/x.db"),
+                ("IAM_GROUPS_TOKEN_EXPIRATION", "60"),
+                ("IAM_GROUPS_ADMIN_PASSWORD", "s3cret"),
+                ("IAM_GROUPS_PUBLIC_URL", "https://iam.example.test/"),
+                ("IAM_GROUPS_DATABASE__POOL_SIZE", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.server.bind, "0.0.0.0:9999");
+        assert_eq!(
+            s.database.location().unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(s.token.expiration, 60);
+        assert_eq!(s.bootstrap.admin_password.expose(), "s3cret");
+        assert_eq!(s.public_url(), Some("https://iam.example.test"));
+        assert_eq!(s.database.pool_size, 3);
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug_output() {
+        let s = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_ADMIN_PASSWORD", "hunter2-very-secret")]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2-very-secret"));
+        assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_key_named() {
+        let err = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_TOKEN_EXPIRATION", "soon")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("token.expiration"), "{err}");
+        let err =
+            Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_DATABASE__NOPE", "1")]))
+                .unwrap_err();
+        assert!(err.to_string().contains("database.nope"), "{err}");
+        let err = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_DATABASE_URL", "sqlite://:memory:")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("in-memory"), "{err}");
+    }
+
+    #[test]
+    fn sqlite_urls_take_both_forms() {
+        let mut d = Settings::from_sources(Path::new("/nonexistent"), &env(&[]))
+            .unwrap()
+            .database;
+        d.url = "sqlite:///var/lib/iam.db".into();
+        assert_eq!(
+            d.location().unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("/var/lib/iam.db"))
+        );
+        d.url = "relative/iam.db".into();
+        assert_eq!(
+            d.location().unwrap(),
+            DatabaseLocation::Sqlite(PathBuf::from("relative/iam.db"))
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! Idempotent creation of the records a fresh deployment needs (Keystone's
+//! `keystone-manage bootstrap`): each call finds the record or creates it.
+
+use super::models::{DomainRow, ProjectRow, RoleRow};
+use super::{resources, DbConn};
+use crate::domain::{new_id, now_ms};
+use crate::error::ApiError;
+
+/// The domain with this id, created with `name` if missing.
+pub fn ensure_domain(conn: &mut DbConn, id: &str, name: &str) -> Result<DomainRow, ApiError> {
+    match resources::get_domain(conn, id) {
+        Ok(domain) => Ok(domain),
+        Err(ApiError::NotFound { .. }) => {
+            let row = DomainRow {
+                id: id.to_string(),
+                name: name.to_string(),
+                description: "The default domain".to_string(),
+                enabled: true,
+                extra: "{}".to_string(),
+                created_at: now_ms(),
+            };
+            resources::insert_domain(conn, &row)?;
+            Ok(row)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The project named `name` in the domain, created if missing.
+pub fn ensure_project(
+    conn: &mut DbConn,
+    name: &str,
+    domain_id: &str,
+) -> Result<ProjectRow, ApiError> {
+    if let Some(project) = resources::find_project_by_name(conn, name, domain_id)? {
+        return Ok(project);
+    }
+    let row = ProjectRow {
+        id: new_id(),
+        name: name.to_string(),
+        domain_id: domain_id.to_string(),
+        description: "Bootstrap project for initializing the cloud.".to_string(),
+        enabled: true,
+        parent_id: None,
+        extra: "{}".to_string(),
+        created_at: now_ms(),
+    };
+    resources::insert_project(conn, &row)?;
+    Ok(row)
+}
+
+/// The global role named `name`, created if missing.
+pub fn ensure_role(conn: &mut DbConn, name: &str) -> Result<RoleRow, ApiError> {
+    if let Some(role) = resources::find_global_role_by_name(conn, name)? {
+        return Ok(role);
+    }
+    let row = RoleRow {
+        id: new_id(),
+        name: name.to_string(),
+        domain_id: resources::GLOBAL_ROLE_DOMAIN.to_string(),
+        description: String::new(),
+        extra: "{}".to_string(),
+        created_at: now_ms(),
+    };
+    resources::insert_role(conn, &row)?;
+    Ok(row)
+}

@@ -1,0 +1,268 @@
+//! Groups and memberships, after Keystone's identity SQL driver.
+
+use diesel::prelude::*;
+
+use super::models::{GroupRow, MembershipRow, UserRow};
+use super::schema::{assignments, groups, user_group_membership as membership, users};
+use super::{is_unique_violation, paginate, resources, write_tx, DbConn};
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+
+/// Filters of `GET /v3/groups`.
+#[derive(Debug, Clone, Default)]
+pub struct GroupFilter {
+    pub name: Option<String>,
+    pub domain_id: Option<String>,
+}
+
+/// Changes of `PATCH /v3/groups/{id}`; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Extra attributes merged into the stored ones.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn duplicate(name: &str, domain_id: &str) -> ApiError {
+    ApiError::Conflict {
+        kind: "group",
+        detail: format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
+    }
+}
+
+/// Keystone `create_group`: the domain must exist and the name be free in it.
+pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, ApiError> {
+    write_tx(conn, |conn| {
+        resources::get_domain(conn, &group.domain_id)?;
+        match diesel::insert_into(groups::table)
+            .values(&group)
+            .execute(conn)
+        {
+            Ok(_) => Ok(group),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(&group.name, &group.domain_id)),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Keystone `get_group`.
+pub fn get_group(conn: &mut DbConn, group_id: &str) -> Result<GroupRow, ApiError> {
+    groups::table
+        .find(group_id)
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("group", group_id))
+}
+
+/// Keystone `list_groups`, filtered, ordered by id, paged.
+pub fn list_groups(
+    conn: &mut DbConn,
+    filter: &GroupFilter,
+    page: &PageRequest,
+) -> Result<Page<GroupRow>, ApiError> {
+    if let Some(marker) = &page.marker {
+        get_group(conn, marker)?;
+    }
+    paginate(
+        page,
+        |g: &GroupRow| &g.id,
+        |window| {
+            let mut query = groups::table.select(GroupRow::as_select()).into_boxed();
+            if let Some(name) = &filter.name {
+                query = query.filter(groups::name.eq(name.clone()));
+            }
+            if let Some(domain_id) = &filter.domain_id {
+                query = query.filter(groups::domain_id.eq(domain_id.clone()));
+            }
+            windowed!(query, groups::id, window).load(conn)
+        },
+    )
+}
+
+/// Keystone `update_group`: `create_time` and `domain_id` never change.
+pub fn update_group(
+    conn: &mut DbConn,
+    group_id: &str,
+    changes: GroupChanges,
+) -> Result<GroupRow, ApiError> {
+    write_tx(conn, |conn| {
+        let mut group = get_group(conn, group_id)?;
+        if let Some(name) = changes.name {
+            group.name = name;
+        }
+        if let Some(description) = changes.description {
+            group.description = description;
+        }
+        if !changes.extra.is_empty() {
+            group.extra = merge_extra(&group.extra, changes.extra);
+        }
+        let result = diesel::update(groups::table.find(group_id))
+            .set((
+                groups::name.eq(&group.name),
+                groups::description.eq(&group.description),
+                groups::extra.eq(&group.extra),
+            ))
+            .execute(conn);
+        match result {
+            Ok(_) => Ok(group),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(&group.name, &group.domain_id)),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Keystone `delete_group`: memberships and the group's role assignments go with it.
+pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        diesel::delete(membership::table.filter(membership::group_id.eq(group_id)))
+            .execute(conn)?;
+        diesel::delete(
+            assignments::table
+                .filter(assignments::actor_id.eq(group_id))
+                .filter(assignments::kind.like("Group%")),
+        )
+        .execute(conn)?;
+        let deleted = diesel::delete(groups::table.find(group_id)).execute(conn)?;
+        if deleted == 0 {
+            return Err(ApiError::not_found("group", group_id));
+        }
+        Ok(())
+    })
+}
+
+fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+    let found: Option<String> = users::table
+        .find(user_id)
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("user", user_id))
+}
+
+fn not_a_member(user_id: &str, group_id: &str) -> ApiError {
+    ApiError::NotFoundMessage(format!("User '{user_id}' not found in group '{group_id}'."))
+}
+
+/// Keystone `add_user_to_group`; adding a member twice is not an error.
+pub fn add_user_to_group(conn: &mut DbConn, user_id: &str, group_id: &str) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        get_group(conn, group_id)?;
+        get_user_exists(conn, user_id)?;
+        let row = MembershipRow {
+            user_id: user_id.to_string(),
+            group_id: group_id.to_string(),
+        };
+        match diesel::insert_into(membership::table)
+            .values(&row)
+            .execute(conn)
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_unique_violation(&e) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Keystone `check_user_in_group`: 404 names the group, the user, or the missing membership.
+pub fn check_user_in_group(
+    conn: &mut DbConn,
+    user_id: &str,
+    group_id: &str,
+) -> Result<(), ApiError> {
+    let found: Option<String> = membership::table
+        .find((user_id, group_id))
+        .select(membership::user_id)
+        .first(conn)
+        .optional()?;
+    if found.is_some() {
+        return Ok(());
+    }
+    get_group(conn, group_id)?;
+    get_user_exists(conn, user_id)?;
+    Err(not_a_member(user_id, group_id))
+}
+
+/// Keystone `remove_user_from_group`.
+pub fn remove_user_from_group(
+    conn: &mut DbConn,
+    user_id: &str,
+    group_id: &str,
+) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        let deleted = diesel::delete(membership::table.find((user_id, group_id))).execute(conn)?;
+        if deleted == 1 {
+            return Ok(());
+        }
+        get_group(conn, group_id)?;
+        get_user_exists(conn, user_id)?;
+        Err(not_a_member(user_id, group_id))
+    })
+}
+
+/// Keystone `list_users_in_group`, ordered by user id, paged.
+pub fn list_users_in_group(
+    conn: &mut DbConn,
+    group_id: &str,
+    page: &PageRequest,
+) -> Result<Page<UserRow>, ApiError> {
+    get_group(conn, group_id)?;
+    if let Some(marker) = &page.marker {
+        get_user_exists(conn, marker)?;
+    }
+    paginate(
+        page,
+        |u: &UserRow| &u.id,
+        |window| {
+            let query = users::table
+                .inner_join(membership::table)
+                .filter(membership::group_id.eq(group_id))
+                .select(UserRow::as_select())
+                .into_boxed();
+            windowed!(query, users::id, window).load(conn)
+        },
+    )
+}
+
+/// Keystone `list_groups_for_user`, ordered by group id, paged.
+pub fn list_groups_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    page: &PageRequest,
+) -> Result<Page<GroupRow>, ApiError> {
+    get_user_exists(conn, user_id)?;
+    if let Some(marker) = &page.marker {
+        get_group(conn, marker)?;
+    }
+    paginate(
+        page,
+        |g: &GroupRow| &g.id,
+        |window| {
+            let query = groups::table
+                .inner_join(membership::table)
+                .filter(membership::user_id.eq(user_id))
+                .select(GroupRow::as_select())
+                .into_boxed();
+            windowed!(query, groups::id, window).load(conn)
+        },
+    )
+}
+
+/// Ids of the groups a user belongs to (for role resolution).
+pub fn group_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(membership::table
+        .filter(membership::user_id.eq(user_id))
+        .select(membership::group_id)
+        .load(conn)?)
+}
+
+/// Merges new extra attributes into the stored JSON object.
+pub fn merge_extra(stored: &str, changes: serde_json::Map<String, serde_json::Value>) -> String {
+    let mut extra: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(stored).unwrap_or_default();
+    extra.extend(changes);
+    serde_json::Value::Object(extra).to_string()
+}

@@ -1,0 +1,94 @@
+//! Row structs, one per table. No serde here: the wire types live in `api/`.
+
+use diesel::prelude::*;
+
+use super::schema::{
+    assignments, domains, groups, projects, revocation_events, roles, user_group_membership, users,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = domains)]
+pub struct DomainRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub extra: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = projects)]
+pub struct ProjectRow {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub description: String,
+    pub enabled: bool,
+    pub parent_id: Option<String>,
+    pub extra: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = roles)]
+pub struct RoleRow {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub description: String,
+    pub extra: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub enabled: bool,
+    pub description: String,
+    pub password_hash: Option<String>,
+    pub password_expires_at: Option<i64>,
+    pub default_project_id: Option<String>,
+    pub extra: String,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = groups)]
+pub struct GroupRow {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub description: String,
+    pub extra: String,
+    pub create_time: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = user_group_membership)]
+pub struct MembershipRow {
+    pub user_id: String,
+    pub group_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assignments)]
+pub struct AssignmentRow {
+    pub kind: String,
+    pub actor_id: String,
+    pub target_id: String,
+    pub role_id: String,
+    pub inherited: bool,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = revocation_events)]
+pub struct NewRevocationEvent {
+    pub audit_id: Option<String>,
+    pub user_id: Option<String>,
+    pub issued_before: i64,
+    pub expires_at: i64,
+}

@@ -1,0 +1,92 @@
+//! Domains, projects and roles: the targets that tokens are scoped to and roles are
+//! granted on (Keystone's resource and role drivers).
+
+use diesel::prelude::*;
+
+use super::models::{DomainRow, ProjectRow, RoleRow};
+use super::schema::{domains, projects, roles};
+use super::DbConn;
+use crate::error::ApiError;
+
+/// Keystone stores global roles with this domain id so that `(name, domain_id)` is unique.
+pub const GLOBAL_ROLE_DOMAIN: &str = "<<null>>";
+
+/// Keystone `get_domain`.
+pub fn get_domain(conn: &mut DbConn, domain_id: &str) -> Result<DomainRow, ApiError> {
+    domains::table
+        .find(domain_id)
+        .select(DomainRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("domain", domain_id))
+}
+
+/// Keystone `get_domain_by_name`.
+pub fn find_domain_by_name(conn: &mut DbConn, name: &str) -> Result<Option<DomainRow>, ApiError> {
+    Ok(domains::table
+        .filter(domains::name.eq(name))
+        .select(DomainRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Keystone `get_project`.
+pub fn get_project(conn: &mut DbConn, project_id: &str) -> Result<ProjectRow, ApiError> {
+    projects::table
+        .find(project_id)
+        .select(ProjectRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("project", project_id))
+}
+
+/// Keystone `get_project_by_name`.
+pub fn find_project_by_name(
+    conn: &mut DbConn,
+    name: &str,
+    domain_id: &str,
+) -> Result<Option<ProjectRow>, ApiError> {
+    Ok(projects::table
+        .filter(projects::name.eq(name))
+        .filter(projects::domain_id.eq(domain_id))
+        .select(ProjectRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A global role by name.
+pub fn find_global_role_by_name(
+    conn: &mut DbConn,
+    name: &str,
+) -> Result<Option<RoleRow>, ApiError> {
+    Ok(roles::table
+        .filter(roles::name.eq(name))
+        .filter(roles::domain_id.eq(GLOBAL_ROLE_DOMAIN))
+        .select(RoleRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Inserts a domain row.
+pub fn insert_domain(conn: &mut DbConn, row: &DomainRow) -> Result<(), ApiError> {
+    diesel::insert_into(domains::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a project row.
+pub fn insert_project(conn: &mut DbConn, row: &ProjectRow) -> Result<(), ApiError> {
+    diesel::insert_into(projects::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a role row.
+pub fn insert_role(conn: &mut DbConn, row: &RoleRow) -> Result<(), ApiError> {
+    diesel::insert_into(roles::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! Diesel's view of the tables in `migrations/`. Written by hand, portable types only.
+
+diesel::table! {
+    domains (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        enabled -> Bool,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        name -> Text,
+        domain_id -> Text,
+        description -> Text,
+        enabled -> Bool,
+        parent_id -> Nullable<Text>,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roles (id) {
+        id -> Text,
+        name -> Text,
+        domain_id -> Text,
+        description -> Text,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        name -> Text,
+        domain_id -> Text,
+        enabled -> Bool,
+        description -> Text,
+        password_hash -> Nullable<Text>,
+        password_expires_at -> Nullable<BigInt>,
+        default_project_id -> Nullable<Text>,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        name -> Text,
+        domain_id -> Text,
+        description -> Text,
+        extra -> Text,
+        create_time -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_group_membership (user_id, group_id) {
+        user_id -> Text,
+        group_id -> Text,
+    }
+}
+
+diesel::table! {
+    assignments (kind, actor_id, target_id, role_id, inherited) {
+        kind -> Text,
+        actor_id -> Text,
+        target_id -> Text,
+        role_id -> Text,
+        inherited -> Bool,
+    }
+}
+
+diesel::table! {
+    revocation_events (id) {
+        id -> BigInt,
+        audit_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        issued_before -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::joinable!(projects -> domains (domain_id));
+diesel::joinable!(users -> domains (domain_id));
+diesel::joinable!(groups -> domains (domain_id));
+diesel::joinable!(user_group_membership -> users (user_id));
+diesel::joinable!(user_group_membership -> groups (group_id));
+diesel::joinable!(assignments -> roles (role_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    domains,
+    projects,
+    roles,
+    users,
+    groups,
+    user_group_membership,
+    assignments,
+    revocation_events,
+);

@@ -1,0 +1,180 @@
+//! Users, after Keystone's identity SQL driver.
+
+use diesel::prelude::*;
+
+use super::groups::merge_extra;
+use super::models::UserRow;
+use super::schema::{assignments, user_group_membership as membership, users};
+use super::{is_unique_violation, paginate, resources, revocations, write_tx, DbConn};
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+
+/// Filters of `GET /v3/users`.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub name: Option<String>,
+    pub domain_id: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes of `PATCH /v3/users/{id}`; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub description: Option<String>,
+    /// A new password hash; tokens issued before it stop working.
+    pub password_hash: Option<String>,
+    pub default_project_id: Option<Option<String>>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn duplicate(name: &str, domain_id: &str) -> ApiError {
+    ApiError::Conflict {
+        kind: "user",
+        detail: format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
+    }
+}
+
+/// Keystone `create_user`.
+pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, ApiError> {
+    write_tx(conn, |conn| {
+        resources::get_domain(conn, &user.domain_id)?;
+        if let Some(project_id) = &user.default_project_id {
+            resources::get_project(conn, project_id)?;
+        }
+        match diesel::insert_into(users::table)
+            .values(&user)
+            .execute(conn)
+        {
+            Ok(_) => Ok(user),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(&user.name, &user.domain_id)),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Keystone `get_user`.
+pub fn get_user(conn: &mut DbConn, user_id: &str) -> Result<UserRow, ApiError> {
+    users::table
+        .find(user_id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("user", user_id))
+}
+
+/// Keystone `get_user_by_name`.
+pub fn find_user_by_name(
+    conn: &mut DbConn,
+    name: &str,
+    domain_id: &str,
+) -> Result<Option<UserRow>, ApiError> {
+    Ok(users::table
+        .filter(users::name.eq(name))
+        .filter(users::domain_id.eq(domain_id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Keystone `list_users`, filtered, ordered by id, paged.
+pub fn list_users(
+    conn: &mut DbConn,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Page<UserRow>, ApiError> {
+    if let Some(marker) = &page.marker {
+        get_user(conn, marker)?;
+    }
+    paginate(
+        page,
+        |u: &UserRow| &u.id,
+        |window| {
+            let mut query = users::table.select(UserRow::as_select()).into_boxed();
+            if let Some(name) = &filter.name {
+                query = query.filter(users::name.eq(name.clone()));
+            }
+            if let Some(domain_id) = &filter.domain_id {
+                query = query.filter(users::domain_id.eq(domain_id.clone()));
+            }
+            if let Some(enabled) = filter.enabled {
+                query = query.filter(users::enabled.eq(enabled));
+            }
+            windowed!(query, users::id, window).load(conn)
+        },
+    )
+}
+
+/// Keystone `update_user`. A new password revokes the user's earlier tokens.
+pub fn update_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    changes: UserChanges,
+    token_lifetime_ms: i64,
+) -> Result<UserRow, ApiError> {
+    write_tx(conn, |conn| {
+        let mut user = get_user(conn, user_id)?;
+        if let Some(name) = changes.name {
+            user.name = name;
+        }
+        if let Some(enabled) = changes.enabled {
+            user.enabled = enabled;
+        }
+        if let Some(description) = changes.description {
+            user.description = description;
+        }
+        if let Some(default_project_id) = changes.default_project_id {
+            if let Some(project_id) = &default_project_id {
+                resources::get_project(conn, project_id)?;
+            }
+            user.default_project_id = default_project_id;
+        }
+        let password_changed = changes.password_hash.is_some();
+        if let Some(hash) = changes.password_hash {
+            user.password_hash = Some(hash);
+        }
+        if !changes.extra.is_empty() {
+            user.extra = merge_extra(&user.extra, changes.extra);
+        }
+        let result = diesel::update(users::table.find(user_id))
+            .set((
+                users::name.eq(&user.name),
+                users::enabled.eq(user.enabled),
+                users::description.eq(&user.description),
+                users::password_hash.eq(&user.password_hash),
+                users::default_project_id.eq(&user.default_project_id),
+                users::extra.eq(&user.extra),
+            ))
+            .execute(conn);
+        match result {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(duplicate(&user.name, &user.domain_id))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if password_changed {
+            revocations::revoke_user_tokens(conn, user_id, token_lifetime_ms)?;
+        }
+        Ok(user)
+    })
+}
+
+/// Keystone `delete_user`: memberships and role assignments go with the user.
+pub fn delete_user(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        diesel::delete(membership::table.filter(membership::user_id.eq(user_id))).execute(conn)?;
+        diesel::delete(
+            assignments::table
+                .filter(assignments::actor_id.eq(user_id))
+                .filter(assignments::kind.like("User%")),
+        )
+        .execute(conn)?;
+        let deleted = diesel::delete(users::table.find(user_id)).execute(conn)?;
+        if deleted == 0 {
+            return Err(ApiError::not_found("user", user_id));
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,243 @@
+//! `ApiError`: the one place that knows Keystone's error JSON,
+//! `{"error": {"code": N, "message": "...", "title": "..."}}`.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+/// Every failure a request can meet, with Keystone's status and wording.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request is malformed or breaks a rule of the API.
+    Validation(String),
+    /// 401: no usable credentials. The `String` is logged, never sent: the client only
+    /// ever sees Keystone's generic text, so accounts and tokens can't be probed.
+    /// `WWW-Authenticate` is added by the middleware, which knows the public URL.
+    Unauthorized(String),
+    /// 403: authenticated, but policy says no.
+    Forbidden(String),
+    /// 404: `kind` and `id` of what was not found.
+    NotFound { kind: &'static str, id: String },
+    /// 404 with a message of its own (memberships, unknown routes).
+    NotFoundMessage(String),
+    /// 405.
+    MethodNotAllowed,
+    /// 409: `kind` is what was being stored.
+    Conflict { kind: &'static str, detail: String },
+    /// 413: body over `max_request_body_size`.
+    PayloadTooLarge,
+    /// 503: the database could not be reached in time.
+    Unavailable(String),
+    /// 500: a bug or an unexpected database failure; logged, never shown.
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn not_found(kind: &'static str, id: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        ApiError::Unauthorized(detail.into())
+    }
+
+    pub fn forbidden_action(action: &str) -> Self {
+        ApiError::Forbidden(format!(
+            "You are not authorized to perform the requested action: {action}."
+        ))
+    }
+
+    /// Keystone's message for a field that failed validation.
+    pub fn invalid_field(field: &str, reason: impl fmt::Display) -> Self {
+        ApiError::Validation(format!("Invalid input for field '{field}': {reason}"))
+    }
+
+    /// Keystone's "Expecting to find X in Y" validation message.
+    pub fn expecting(attribute: &str, target: &str) -> Self {
+        ApiError::Validation(format!(
+            "Expecting to find {attribute} in {target}. The server could not comply with the \
+             request since it is either malformed or otherwise incorrect. The client is assumed \
+             to be in error."
+        ))
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "Bad Request",
+            ApiError::Unauthorized(_) => "Unauthorized",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => "Not Found",
+            ApiError::MethodNotAllowed => "Method Not Allowed",
+            ApiError::Conflict { .. } => "Conflict",
+            ApiError::PayloadTooLarge => "Request Entity Too Large",
+            ApiError::Unavailable(_) => "Service Unavailable",
+            ApiError::Internal(_) => "Internal Server Error",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            ApiError::Validation(m) | ApiError::Forbidden(m) | ApiError::NotFoundMessage(m) => {
+                m.clone()
+            }
+            ApiError::Unauthorized(_) => {
+                "The request you have made requires authentication.".into()
+            }
+            ApiError::NotFound { kind, id } => format!("Could not find {kind}: {id}."),
+            ApiError::MethodNotAllowed => "The method is not allowed for the requested URL.".into(),
+            ApiError::Conflict { kind, detail } => {
+                format!("Conflict occurred attempting to store {kind} - {detail}.")
+            }
+            ApiError::PayloadTooLarge => "Request is too large.".into(),
+            ApiError::Unavailable(_) => {
+                "The service is temporarily unavailable; please retry shortly.".into()
+            }
+            ApiError::Internal(_) => "An unexpected error prevented the server from fulfilling \
+                                      your request."
+                .into(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unauthorized(detail) => write!(f, "401 Unauthorized: {detail}"),
+            ApiError::Unavailable(detail) => write!(f, "503 Service Unavailable: {detail}"),
+            ApiError::Internal(detail) => write!(f, "500 Internal Server Error: {detail}"),
+            other => write!(
+                f,
+                "{} {}: {}",
+                other.status_code().as_u16(),
+                other.title(),
+                other.message()
+            ),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        match self {
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
+                log::error!("{status}: {detail}")
+            }
+            ApiError::Unauthorized(detail) => log::info!("401: {detail}"),
+            other => log::debug!("{other}"),
+        }
+        HttpResponse::build(status).json(json!({
+            "error": {
+                "code": status.as_u16(),
+                "message": self.message(),
+                "title": self.title(),
+            }
+        }))
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            // SQLite reports a locked database this way once busy_timeout has run out.
+            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if info.message().contains("locked") || info.message().contains("busy") =>
+            {
+                ApiError::Unavailable(format!("database busy: {}", info.message()))
+            }
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            other => ApiError::Internal(format!("database error: {other}")),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Unavailable(format!("no database connection: {e}"))
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    async fn body_of(e: ApiError) -> (u16, serde_json::Value) {
+        let resp = e.error_response();
+        let status = resp.status().as_u16();
+        let bytes = to_bytes(resp.into_body()).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[actix_web::test]
+    async fn not_found_uses_keystone_wording() {
+        let (status, body) = body_of(ApiError::not_found("group", "abc")).await;
+        assert_eq!(status, 404);
+        assert_eq!(
+            body,
+            json!({"error": {"code": 404, "message": "Could not find group: abc.", "title": "Not Found"}})
+        );
+    }
+
+    #[actix_web::test]
+    async fn unauthorized_hides_the_detail() {
+        let (status, body) = body_of(ApiError::unauthorized("signature mismatch for user x")).await;
+        assert_eq!(status, 401);
+        assert_eq!(
+            body["error"]["message"],
+            "The request you have made requires authentication."
+        );
+        assert!(!body.to_string().contains("signature"));
+    }
+
+    #[actix_web::test]
+    async fn internal_errors_are_opaque() {
+        let (status, body) =
+            body_of(ApiError::Internal("table users has no column x".into())).await;
+        assert_eq!(status, 500);
+        assert!(!body.to_string().contains("users"));
+        assert_eq!(body["error"]["title"], "Internal Server Error");
+    }
+
+    #[actix_web::test]
+    async fn conflict_uses_keystone_wording() {
+        let (status, body) = body_of(ApiError::Conflict {
+            kind: "group",
+            detail: "Duplicate entry found with name g at domain ID default".into(),
+        })
+        .await;
+        assert_eq!(status, 409);
+        assert_eq!(
+            body["error"]["message"],
+            "Conflict occurred attempting to store group - Duplicate entry found with name g at domain ID default."
+        );
+    }
+}

@@ -1,0 +1,15 @@
+//! iam-groups: an identity service that speaks the OpenStack Keystone v3 API as Huawei
+//! Cloud IAM does, centred on user groups.
+//!
+//! A request goes `api/` (HTTP in and out) -> `auth/` (who is calling, may they) ->
+//! `db/` (storage), with the rules on values in `domain/` and one error type in `error`.
+
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod state;

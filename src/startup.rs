@@ -1,0 +1,112 @@
+//! Builds the application once, for `main` and for the tests alike: pool, migrations,
+//! keys, bootstrap, then the HTTP server on its listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Logger, NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpServer};
+
+use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
+use crate::api::{not_found, routes};
+use crate::auth::password::PasswordHasher;
+use crate::auth::token::TokenKeys;
+use crate::bootstrap::{self, BootstrapReport};
+use crate::config::Settings;
+use crate::db;
+use crate::state::AppState;
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    address: std::net::SocketAddr,
+    server: Server,
+    pub bootstrap: BootstrapReport,
+}
+
+#[derive(Debug)]
+pub struct StartupError(String);
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartupError {}
+
+fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> StartupError + '_ {
+    move |e| StartupError(format!("{what}: {e}"))
+}
+
+impl Application {
+    /// Prepares the database and binds the listener (`127.0.0.1:0` picks a free port).
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let settings = Arc::new(settings);
+        let pool = db::build_pool(&settings.database).map_err(|e| fail("database")(&e))?;
+        let keys = TokenKeys::load_or_create(&settings.token.key_file)
+            .map_err(|e| fail("token keys")(&e))?;
+        let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
+        let hasher = Arc::new(hasher);
+
+        let (setup_pool, setup_settings, setup_hasher) =
+            (pool.clone(), settings.clone(), hasher.clone());
+        let report = web::block(move || {
+            let applied = db::run_migrations(&setup_pool).map_err(|e| e.to_string())?;
+            if !applied.is_empty() {
+                log::info!("applied migrations: {}", applied.join(", "));
+            }
+            let mut conn = setup_pool.get().map_err(|e| e.to_string())?;
+            bootstrap::run(&mut conn, &setup_settings, &setup_hasher).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| fail("startup")(&e))?
+        .map_err(|e| fail("bootstrap")(&e))?;
+        if let Some(password) = &report.generated_password {
+            // Shown once, on the console of the person starting the service, never logged.
+            println!(
+                "iam-groups: created bootstrap user '{}' in domain '{}' with password: {password}",
+                settings.bootstrap.admin_user, settings.identity.default_domain_id
+            );
+        }
+
+        let listener = TcpListener::bind(&settings.server.bind)
+            .map_err(|e| fail(&settings.server.bind)(&e))?;
+        let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
+        let state = web::Data::new(AppState {
+            pool,
+            settings: settings.clone(),
+            keys: Arc::new(keys),
+            hasher,
+        });
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap(from_fn(response_headers))
+                .wrap(Logger::new(ACCESS_LOG_FORMAT))
+                .configure(routes)
+                .default_service(web::to(not_found))
+        })
+        .listen(listener)
+        .map_err(|e| fail("listen")(&e))?;
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        Ok(Application {
+            address,
+            server: server.run(),
+            bootstrap: report,
+        })
+    }
+
+    /// The address the service listens on.
+    pub fn address(&self) -> std::net::SocketAddr {
+        self.address
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
