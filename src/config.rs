@@ -225,10 +225,8 @@ impl Settings {
         if self.identity.list_limit < 0 {
             return Err(ConfigError("identity.list_limit must be 0 or more".into()));
         }
-        if !self.server.public_url.is_empty()
-            && !(self.server.public_url.starts_with("http://")
-                || self.server.public_url.starts_with("https://"))
-        {
+        let url = &self.server.public_url;
+        if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
             return Err(ConfigError(
                 "server.public_url must start with http:// or https://".into(),
             ));

@@ -1,0 +1,111 @@
+//! Error shapes and bad input that every route shares.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::{assert_error, spawn_app};
+
+#[tokio::test]
+async fn unknown_routes_are_404_in_keystone_shape() {
+    let app = spawn_app().await;
+    let resp = app.get("/v3/no-such-thing").await;
+    assert_error(resp, 404, "The resource could not be found.").await;
+}
+
+#[tokio::test]
+async fn wrong_methods_are_405_in_keystone_shape() {
+    let app = spawn_app().await;
+    for (method, path) in [
+        (Method::PUT, "/v3/groups"),
+        (Method::POST, "/v3/groups/abc"),
+        (Method::PATCH, "/v3/auth/tokens"),
+        (Method::POST, "/v3/users/abc/groups"),
+    ] {
+        let resp = app.call(method.clone(), path, &app.admin_token, None).await;
+        assert_error(resp, 405, "The method is not allowed for the requested URL.").await;
+    }
+}
+
+#[tokio::test]
+async fn missing_bad_and_forged_tokens_are_401_with_www_authenticate() {
+    let app = spawn_app().await;
+    let forged = {
+        // A well-formed token signed with a key the server does not have.
+        let mut t = app.admin_token.clone();
+        t.truncate(t.rfind('.').unwrap() + 1);
+        t.push_str("c2lnbmF0dXJlLWZyb20tYW5vdGhlci1rZXktLS0tLS0tLS0tLS0");
+        t
+    };
+    for token in ["", "garbage", "a.b.c", forged.as_str()] {
+        let resp = app.call(Method::GET, "/v3/groups", token, None).await;
+        let www = resp.headers()["www-authenticate"].to_str().unwrap().to_string();
+        assert_eq!(www, format!("Keystone uri=\"{}\"", app.base));
+        assert_error(resp, 401, "The request you have made requires authentication.").await;
+    }
+}
+
+#[tokio::test]
+async fn request_bodies_over_the_limit_are_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let before = app.group_count().await;
+    let big = "x".repeat(114_688);
+    let resp = app
+        .post("/v3/groups", json!({"group": {"name": "big", "description": big}}))
+        .await;
+    assert_error(resp, 413, "Request is too large.").await;
+    assert_eq!(app.group_count().await, before);
+}
+
+#[tokio::test]
+async fn malformed_json_and_wrong_content_types_are_400() {
+    let app = spawn_app().await;
+    let before = app.group_count().await;
+    let resp = app
+        .client
+        .post(app.url("/v3/groups"))
+        .header("X-Auth-Token", &app.admin_token)
+        .header("Content-Type", "application/json")
+        .body(r#"{"group": {"name": "x""#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 400, "Expecting to find valid JSON in request body").await;
+
+    let resp = app
+        .client
+        .post(app.url("/v3/groups"))
+        .header("X-Auth-Token", &app.admin_token)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(r#"{"group": {"name": "x"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 400, "Expecting to find application/json in Content-Type header").await;
+
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let resp = app
+        .client
+        .post(app.url("/v3/groups"))
+        .header("X-Auth-Token", &app.admin_token)
+        .header("Content-Type", "application/json")
+        .body(format!(r#"{{"group": {{"name": "deep", "x": {deep}}}}}"#))
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 400, "valid JSON").await;
+    assert_eq!(app.group_count().await, before);
+}
+
+#[tokio::test]
+async fn the_token_is_checked_before_the_body() {
+    let app = spawn_app().await;
+    let resp = app
+        .client
+        .post(app.url("/v3/groups"))
+        .header("Content-Type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_error(resp, 401, "requires authentication").await;
+}

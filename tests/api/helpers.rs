@@ -1,0 +1,177 @@
+//! `spawn_app()`: the real server on a free port with a fresh SQLite file, plus a client and
+//! the personas the tests need.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use iam_groups::config::Settings;
+use iam_groups::startup::Application;
+use reqwest::{Method, Response};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "admin-test-password";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub admin_token: String,
+    pub admin_id: String,
+    pub admin_project_id: String,
+    pub dir: tempfile::TempDir,
+}
+
+/// Starts the service with the test configuration and extra environment overrides.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("IAM_GROUPS_ENV".into(), "test".into());
+    env.insert("IAM_GROUPS_BIND".into(), "127.0.0.1:0".into());
+    env.insert(
+        "IAM_GROUPS_DATABASE_URL".into(),
+        format!("sqlite://{}", dir.path().join("iam.sqlite").display()),
+    );
+    env.insert(
+        "IAM_GROUPS_TOKEN_KEY_FILE".into(),
+        dir.path().join("token.key").display().to_string(),
+    );
+    env.insert("IAM_GROUPS_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into());
+    env.insert("IAM_GROUPS_SERVER__WORKERS".into(), "2".into());
+    env.insert("IAM_GROUPS_DATABASE__POOL_SIZE".into(), "4".into());
+    for (k, v) in overrides {
+        env.insert(k.to_string(), v.to_string());
+    }
+    let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let settings = Settings::from_sources(&config_dir, &env).expect("settings");
+    let app = Application::build(settings).await.expect("application");
+    let base = format!("http://{}", app.address());
+    let admin_id = app.bootstrap.admin_user_id.clone();
+    let admin_project_id = app.bootstrap.admin_project_id.clone();
+    tokio::spawn(app.run());
+    let mut test = TestApp {
+        base,
+        client: reqwest::Client::new(),
+        admin_token: String::new(),
+        admin_id,
+        admin_project_id,
+        dir,
+    };
+    test.admin_token = test.login("admin", ADMIN_PASSWORD).await;
+    test
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A password auth body by user name in the Default domain.
+pub fn password_auth(name: &str, password: &str) -> Value {
+    json!({"auth": {"identity": {"methods": ["password"],
+        "password": {"user": {"name": name, "domain": {"id": "default"}, "password": password}}}}})
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request with `token` as `X-Auth-Token` (none if empty).
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, self.url(path));
+        if !token.is_empty() {
+            req = req.header("X-Auth-Token", token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.call(Method::GET, path, &self.admin_token, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.call(Method::POST, path, &self.admin_token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Response {
+        self.call(Method::PATCH, path, &self.admin_token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.call(Method::PUT, path, &self.admin_token, None).await
+    }
+
+    pub async fn head(&self, path: &str) -> Response {
+        self.call(Method::HEAD, path, &self.admin_token, None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.call(Method::DELETE, path, &self.admin_token, None).await
+    }
+
+    /// Issues a token; panics unless 201.
+    pub async fn login(&self, name: &str, password: &str) -> String {
+        let resp = self
+            .call(Method::POST, "/v3/auth/tokens", "", Some(password_auth(name, password)))
+            .await;
+        assert_eq!(resp.status(), 201, "login of {name}");
+        resp.headers()["x-subject-token"]
+            .to_str()
+            .expect("token header")
+            .to_string()
+    }
+
+    /// Creates a user with a password; returns its id.
+    pub async fn create_user(&self, name: &str, password: &str) -> String {
+        let resp = self
+            .post("/v3/users", json!({"user": {"name": name, "password": password}}))
+            .await;
+        assert_eq!(resp.status(), 201, "create user {name}");
+        let body: Value = resp.json().await.expect("json");
+        body["user"]["id"].as_str().expect("id").to_string()
+    }
+
+    /// Creates a group; returns the whole `group` object.
+    pub async fn create_group(&self, name: &str) -> Value {
+        let resp = self
+            .post("/v3/groups", json!({"group": {"name": name}}))
+            .await;
+        assert_eq!(resp.status(), 201, "create group {name}");
+        let body: Value = resp.json().await.expect("json");
+        body["group"].clone()
+    }
+
+    /// The number of groups, as the admin sees them.
+    pub async fn group_count(&self) -> usize {
+        let body: Value = self.get("/v3/groups").await.json().await.expect("json");
+        body["groups"].as_array().expect("groups").len()
+    }
+}
+
+/// Asserts a Keystone error response: status, body shape, and the message.
+pub async fn assert_error(resp: Response, status: u16, message_part: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "error content type"
+    );
+    let body: Value = resp.json().await.expect("json error body");
+    let error = body["error"].as_object().expect("error object");
+    assert_eq!(error.len(), 3, "error has code, message, title: {body}");
+    assert_eq!(error["code"], status, "{body}");
+    assert!(error["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains(message_part),
+        "message {message:?} should contain {message_part:?}"
+    );
+    body
+}
+
+pub async fn json(resp: Response) -> Value {
+    resp.json().await.expect("json body")
+}

@@ -1,0 +1,12 @@
+//! One test binary: each test starts the real server on 127.0.0.1 with its own database
+//! and talks to it over HTTP.
+
+mod helpers;
+
+mod discovery;
+mod errors;
+mod groups;
+mod memberships;
+mod pagination;
+mod tokens;
+mod users;
