@@ -118,19 +118,19 @@ impl std::error::Error for ConfigError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseLocation {
     Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL, passed to libpq as it is.
+    Postgres(String),
 }
 
 impl DatabaseSettings {
-    /// Interprets `url`: `sqlite://PATH`, `sqlite:PATH` or a plain path.
+    /// Interprets `url`: `postgres://...`, `sqlite://PATH`, `sqlite:PATH` or a plain path.
     pub fn location(&self) -> Result<DatabaseLocation, ConfigError> {
         let url = self.url.trim();
         if url.is_empty() {
             return Err(ConfigError("database.url is empty".into()));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(ConfigError(
-                "PostgreSQL is not supported by this build yet; use a SQLite path".into(),
-            ));
+            return Ok(DatabaseLocation::Postgres(url.to_string()));
         }
         let path = url
             .strip_prefix("sqlite://")
@@ -386,7 +386,7 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_urls_take_both_forms() {
+    fn database_urls_take_every_documented_form() {
         let mut d = Settings::from_sources(Path::new("/nonexistent"), &env(&[]))
             .unwrap()
             .database;
@@ -394,6 +394,11 @@ mod tests {
         assert_eq!(
             d.location().unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("/var/lib/iam.db"))
+        );
+        d.url = "postgres://iam@127.0.0.1:5432/iam".into();
+        assert_eq!(
+            d.location().unwrap(),
+            DatabaseLocation::Postgres("postgres://iam@127.0.0.1:5432/iam".into())
         );
         d.url = "relative/iam.db".into();
         assert_eq!(

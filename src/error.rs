@@ -168,6 +168,21 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable(e.to_string())
             }
+            // PostgreSQL going away mid-request (restart, failover, admin shutdown).
+            Error::DatabaseError(_, ref info)
+                if [
+                    "terminating connection",
+                    "server closed the connection",
+                    "connection to server",
+                    "no connection to the server",
+                    "could not connect",
+                    "the database system is",
+                ]
+                .iter()
+                .any(|needle| info.message().contains(needle)) =>
+            {
+                ApiError::Unavailable(format!("database unavailable: {}", info.message()))
+            }
             other => ApiError::Internal(format!("database error: {other}")),
         }
     }

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{AssignmentRow, RoleRow};
 use super::schema::{assignments, roles, user_group_membership as membership};
-use super::{is_unique_violation, DbConn};
+use super::{insert_unless_present, DbConn};
 use crate::error::ApiError;
 
 /// The kinds of assignment Keystone keeps, by actor and target.
@@ -42,14 +42,12 @@ pub fn create_grant(
         role_id: role_id.to_string(),
         inherited: false,
     };
-    match diesel::insert_into(assignments::table)
-        .values(&row)
-        .execute(conn)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
+    insert_unless_present(conn, |conn| {
+        diesel::insert_into(assignments::table)
+            .values(&row)
+            .execute(conn)
+    })?;
+    Ok(())
 }
 
 /// The roles a user holds on a project or domain, directly or through any of their

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 
 use super::models::{GroupRow, MembershipRow, UserRow};
 use super::schema::{assignments, groups, user_group_membership as membership, users};
-use super::{is_unique_violation, paginate, resources, write_tx, DbConn};
+use super::{insert_unless_present, is_unique_violation, paginate, resources, write_tx, DbConn};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
@@ -156,14 +156,12 @@ pub fn add_user_to_group(conn: &mut DbConn, user_id: &str, group_id: &str) -> Re
             user_id: user_id.to_string(),
             group_id: group_id.to_string(),
         };
-        match diesel::insert_into(membership::table)
-            .values(&row)
-            .execute(conn)
-        {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        insert_unless_present(conn, |conn| {
+            diesel::insert_into(membership::table)
+                .values(&row)
+                .execute(conn)
+        })?;
+        Ok(())
     })
 }
 

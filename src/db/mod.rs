@@ -36,7 +36,7 @@ pub mod users;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
@@ -45,26 +45,53 @@ use crate::config::{DatabaseLocation, DatabaseSettings};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
-/// The connection type every query function takes.
-pub type DbConn = SqliteConnection;
+/// The connection every query function takes: PostgreSQL or SQLite, chosen by the URL at
+/// run time, so one binary serves both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
 pub type DbPool = Pool<ConnectionManager<DbConn>>;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgresql(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
 
 /// Per-connection SQLite settings: they do not persist in the file, so every pooled
-/// connection needs them.
+/// connection needs them. PostgreSQL connections need none.
 #[derive(Debug)]
-struct SqlitePragmas {
+struct ConnectionSetup {
     busy_timeout_ms: u32,
 }
 
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-            self.busy_timeout_ms
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+        match conn {
+            DbConn::Sqlite(sqlite) => sqlite
+                .batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(diesel::r2d2::Error::QueryError),
+            DbConn::Postgresql(_) => Ok(()),
+        }
     }
 }
 
@@ -79,47 +106,108 @@ impl std::fmt::Display for DbSetupError {
 
 impl std::error::Error for DbSetupError {}
 
-/// Builds the pool for the configured database, creating the SQLite file's folder if needed.
+/// Builds the pool for the configured database: a SQLite file (its folder created if
+/// needed) or a PostgreSQL server.
 pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, DbSetupError> {
     let location = settings
         .location()
         .map_err(|e| DbSetupError(e.to_string()))?;
-    let DatabaseLocation::Sqlite(path) = location;
-    if let Some(parent) = path.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| DbSetupError(format!("{}: {e}", parent.display())))?;
+    let (url, shown) = match location {
+        DatabaseLocation::Sqlite(path) => {
+            if let Some(parent) = path.parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| DbSetupError(format!("{}: {e}", parent.display())))?;
+                }
+            }
+            let url = path.to_string_lossy().to_string();
+            // WAL lets readers run beside a writer. The mode is stored in the file, so one
+            // connection sets it before the pool opens its connections all at once.
+            let mut first = SqliteConnection::establish(&url)
+                .map_err(|e| DbSetupError(format!("{url}: {e}")))?;
+            first
+                .batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+                    settings.busy_timeout_ms
+                ))
+                .map_err(|e| DbSetupError(format!("{url}: {e}")))?;
+            (url.clone(), url)
         }
-    }
-    let url = path.to_string_lossy().to_string();
-    // WAL lets readers run beside a writer. The mode is stored in the file, so one
-    // connection sets it before the pool opens its connections all at once.
-    let mut first = DbConn::establish(&url).map_err(|e| DbSetupError(format!("{url}: {e}")))?;
-    first
-        .batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
-            settings.busy_timeout_ms
-        ))
-        .map_err(|e| DbSetupError(format!("{url}: {e}")))?;
-    drop(first);
+        DatabaseLocation::Postgres(url) => {
+            let shown = redact_url(&url);
+            (url, shown)
+        }
+    };
     let manager = ConnectionManager::<DbConn>::new(url);
     Pool::builder()
         .max_size(settings.pool_size)
         .connection_timeout(Duration::from_secs(settings.connection_timeout.max(1)))
-        .connection_customizer(Box::new(SqlitePragmas {
+        .connection_customizer(Box::new(ConnectionSetup {
             busy_timeout_ms: settings.busy_timeout_ms,
         }))
         .build(manager)
-        .map_err(|e| DbSetupError(format!("{}: {e}", path.display())))
+        .map_err(|e| DbSetupError(format!("{shown}: {e}")))
 }
 
-/// Applies every pending migration; returns the versions applied.
+/// A database URL fit for a log line: the password replaced.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Applies every pending migration of the pool's backend; returns the versions applied.
 pub fn run_migrations(pool: &DbPool) -> Result<Vec<String>, DbSetupError> {
     let mut conn = pool.get().map_err(|e| DbSetupError(e.to_string()))?;
-    let applied = conn
-        .run_pending_migrations(SQLITE_MIGRATIONS)
-        .map_err(|e| DbSetupError(format!("migrations: {e}")))?;
+    let applied = match &mut *conn {
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConn::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbSetupError(format!("migrations: {e}")))?;
     Ok(applied.iter().map(|v| v.to_string()).collect())
+}
+
+/// The schema's state: the migrations applied and those still pending.
+pub fn schema_status(pool: &DbPool) -> Result<(Vec<String>, Vec<String>), DbSetupError> {
+    let mut conn = pool.get().map_err(|e| DbSetupError(e.to_string()))?;
+    let fail =
+        |e: Box<dyn std::error::Error + Send + Sync>| DbSetupError(format!("migrations: {e}"));
+    let (applied, pending): (Vec<String>, Vec<String>) = match &mut *conn {
+        DbConn::Sqlite(c) => (
+            c.applied_migrations()
+                .map_err(fail)?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+            c.pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(fail)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+        ),
+        DbConn::Postgresql(c) => (
+            c.applied_migrations()
+                .map_err(fail)?
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
+            c.pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(fail)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect(),
+        ),
+    };
+    let mut applied = applied;
+    applied.sort();
+    Ok((applied, pending))
 }
 
 /// Runs blocking diesel work on the blocking thread pool, never on an actix worker.
@@ -136,22 +224,44 @@ where
     .await?
 }
 
-/// A read-modify-write transaction. SQLite's IMMEDIATE mode takes the write lock up front,
-/// so two writers queue on busy_timeout instead of failing on a lock upgrade.
+/// A read-modify-write transaction. On SQLite it begins IMMEDIATE, taking the write lock up
+/// front, so two writers queue on busy_timeout instead of failing on a lock upgrade.
 /// Inside an open transaction it becomes a savepoint, so write functions compose.
 pub fn write_tx<T, F>(conn: &mut DbConn, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let nested = matches!(
-        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+            .transaction_depth(),
         Ok(Some(_))
     );
+    let DbConn::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
     if nested {
-        conn.transaction(work)
-    } else {
-        conn.immediate_transaction(work)
+        return conn.transaction(work);
+    }
+    // The multi-connection's transaction state is the inner connection's, so a
+    // transaction begun on the inner connection is seen (and nested into) by `work`.
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let DbConn::Sqlite(sqlite) = conn else {
+        return Err(ApiError::Internal(
+            "connection changed backend mid-transaction".into(),
+        ));
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(sqlite) {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(e)
+        }
     }
 }
 
@@ -161,6 +271,20 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
         e,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+/// Runs one insert in a savepoint and reports whether it stored a row; a unique violation
+/// (the row is already there) rolls back only the savepoint, since PostgreSQL would
+/// otherwise abort the whole transaction.
+pub fn insert_unless_present<F>(conn: &mut DbConn, insert: F) -> Result<bool, ApiError>
+where
+    F: FnOnce(&mut DbConn) -> QueryResult<usize>,
+{
+    match conn.transaction(insert) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Which rows a list query should return for one step of pagination.

@@ -27,7 +27,10 @@ async fn v3_describes_itself_with_and_without_trailing_slash() {
         assert_eq!(resp.status(), 200, "{path}");
         let body = json(resp).await;
         assert_eq!(body["version"]["id"], "v3.14");
-        assert_eq!(body["version"]["links"][0]["href"], format!("{}/v3/", app.base));
+        assert_eq!(
+            body["version"]["links"][0]["href"],
+            format!("{}/v3/", app.base)
+        );
     }
 }
 
@@ -42,7 +45,10 @@ async fn every_response_has_a_request_id_and_varies_on_the_token() {
         (Method::GET, "/nowhere"),
     ] {
         let resp = app.call(method, path, &app.admin_token, None).await;
-        let id = resp.headers()["x-openstack-request-id"].to_str().unwrap().to_string();
+        let id = resp.headers()["x-openstack-request-id"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert!(id.starts_with("req-") && id.len() == 40, "{id}");
         assert!(uuid_like(&id[4..]), "{id}");
         assert_eq!(resp.headers()["vary"], "X-Auth-Token");

@@ -22,7 +22,12 @@ async fn wrong_methods_are_405_in_keystone_shape() {
         (Method::POST, "/v3/users/abc/groups"),
     ] {
         let resp = app.call(method.clone(), path, &app.admin_token, None).await;
-        assert_error(resp, 405, "The method is not allowed for the requested URL.").await;
+        assert_error(
+            resp,
+            405,
+            "The method is not allowed for the requested URL.",
+        )
+        .await;
     }
 }
 
@@ -38,9 +43,17 @@ async fn missing_bad_and_forged_tokens_are_401_with_www_authenticate() {
     };
     for token in ["", "garbage", "a.b.c", forged.as_str()] {
         let resp = app.call(Method::GET, "/v3/groups", token, None).await;
-        let www = resp.headers()["www-authenticate"].to_str().unwrap().to_string();
+        let www = resp.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
         assert_eq!(www, format!("Keystone uri=\"{}\"", app.base));
-        assert_error(resp, 401, "The request you have made requires authentication.").await;
+        assert_error(
+            resp,
+            401,
+            "The request you have made requires authentication.",
+        )
+        .await;
     }
 }
 
@@ -50,7 +63,10 @@ async fn request_bodies_over_the_limit_are_refused_and_nothing_is_stored() {
     let before = app.group_count().await;
     let big = "x".repeat(114_688);
     let resp = app
-        .post("/v3/groups", json!({"group": {"name": "big", "description": big}}))
+        .post(
+            "/v3/groups",
+            json!({"group": {"name": "big", "description": big}}),
+        )
         .await;
     assert_error(resp, 413, "Request is too large.").await;
     assert_eq!(app.group_count().await, before);
@@ -80,7 +96,12 @@ async fn malformed_json_and_wrong_content_types_are_400() {
         .send()
         .await
         .unwrap();
-    assert_error(resp, 400, "Expecting to find application/json in Content-Type header").await;
+    assert_error(
+        resp,
+        400,
+        "Expecting to find application/json in Content-Type header",
+    )
+    .await;
 
     let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
     let resp = app

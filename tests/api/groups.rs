@@ -9,14 +9,26 @@ fn assert_group_shape(group: &Value, base: &str) {
     let obj = group.as_object().unwrap();
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort();
-    for k in ["create_time", "description", "domain_id", "id", "links", "name"] {
+    for k in [
+        "create_time",
+        "description",
+        "domain_id",
+        "id",
+        "links",
+        "name",
+    ] {
         assert!(keys.contains(&k), "{k} missing from {group}");
     }
     let id = group["id"].as_str().unwrap();
     assert_eq!(id.len(), 32);
-    assert!(id.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+    assert!(id
+        .chars()
+        .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
     assert!(group["create_time"].is_i64());
-    assert_eq!(group["links"], json!({"self": format!("{base}/v3/groups/{id}")}));
+    assert_eq!(
+        group["links"],
+        json!({"self": format!("{base}/v3/groups/{id}")})
+    );
 }
 
 #[tokio::test]
@@ -37,8 +49,15 @@ async fn create_returns_the_group_with_huawei_extras() {
     assert_eq!(group["description"], "IAMDescription");
     assert_eq!(group["domain_id"], "default");
     let created = group["create_time"].as_i64().unwrap();
-    assert!(before <= created && created <= after, "{created} in [{before}, {after}]");
-    assert_eq!(group.as_object().unwrap().len(), 6, "no other fields: {group}");
+    assert!(
+        before <= created && created <= after,
+        "{created} in [{before}, {after}]"
+    );
+    assert_eq!(
+        group.as_object().unwrap().len(),
+        6,
+        "no other fields: {group}"
+    );
 }
 
 #[tokio::test]
@@ -53,10 +72,17 @@ async fn domain_defaults_to_the_token_domain_and_description_to_empty() {
 async fn a_group_is_the_same_object_in_every_response() {
     let app = spawn_app().await;
     let resp = app
-        .post("/v3/groups", json!({"group": {"name": "same", "description": "d", "team": {"size": 3}}}))
+        .post(
+            "/v3/groups",
+            json!({"group": {"name": "same", "description": "d", "team": {"size": 3}}}),
+        )
         .await;
     let created = json(resp).await["group"].clone();
-    assert_eq!(created["team"], json!({"size": 3}), "extra attributes round-trip");
+    assert_eq!(
+        created["team"],
+        json!({"size": 3}),
+        "extra attributes round-trip"
+    );
     let id = created["id"].as_str().unwrap();
 
     let shown = json(app.get(&format!("/v3/groups/{id}")).await).await["group"].clone();
@@ -71,16 +97,31 @@ async fn a_group_is_the_same_object_in_every_response() {
     assert_eq!(listed, created);
 
     let user = app.create_user("member1", "pw-member1").await;
-    assert_eq!(app.put(&format!("/v3/groups/{id}/users/{user}")).await.status(), 204);
-    let of_user = json(app.get(&format!("/v3/users/{user}/groups")).await).await["groups"][0].clone();
+    assert_eq!(
+        app.put(&format!("/v3/groups/{id}/users/{user}"))
+            .await
+            .status(),
+        204
+    );
+    let of_user =
+        json(app.get(&format!("/v3/users/{user}/groups")).await).await["groups"][0].clone();
     assert_eq!(of_user, created);
 
-    let updated = json(app.patch(&format!("/v3/groups/{id}"), json!({"group": {"description": "d2"}})).await)
-        .await["group"]
+    let updated = json(
+        app.patch(
+            &format!("/v3/groups/{id}"),
+            json!({"group": {"description": "d2"}}),
+        )
+        .await,
+    )
+    .await["group"]
         .clone();
     let mut expected = created.clone();
     expected["description"] = json!("d2");
-    assert_eq!(updated, expected, "only the description changed; create_time kept");
+    assert_eq!(
+        updated, expected,
+        "only the description changed; create_time kept"
+    );
 }
 
 #[tokio::test]
@@ -88,7 +129,12 @@ async fn show_unknown_ids_and_names_are_plain_404() {
     let app = spawn_app().await;
     app.create_group("by-name").await;
     let resp = app.get("/v3/groups/0123456789abcdef0123456789abcdef").await;
-    assert_error(resp, 404, "Could not find group: 0123456789abcdef0123456789abcdef.").await;
+    assert_error(
+        resp,
+        404,
+        "Could not find group: 0123456789abcdef0123456789abcdef.",
+    )
+    .await;
     let resp = app.get("/v3/groups/by-name").await;
     assert_error(resp, 404, "Could not find group: by-name.").await;
 }
@@ -102,7 +148,10 @@ async fn list_filters_by_name_and_domain() {
     let groups = body["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0]["name"], "alpha");
-    assert_eq!(body["links"]["self"], format!("{}/v3/groups?name=alpha", app.base));
+    assert_eq!(
+        body["links"]["self"],
+        format!("{}/v3/groups?name=alpha", app.base)
+    );
     assert_eq!(body["links"]["next"], Value::Null);
     assert_eq!(body["links"]["previous"], Value::Null);
 
@@ -112,7 +161,10 @@ async fn list_filters_by_name_and_domain() {
     assert_eq!(body["groups"].as_array().unwrap().len(), 0);
 
     let name64 = "n".repeat(64);
-    assert_eq!(app.get(&format!("/v3/groups?name={name64}")).await.status(), 200);
+    assert_eq!(
+        app.get(&format!("/v3/groups?name={name64}")).await.status(),
+        200
+    );
     let resp = app.get(&format!("/v3/groups?name={name64}x")).await;
     assert_error(resp, 400, "Invalid input for field 'name'").await;
 }
@@ -123,16 +175,43 @@ async fn names_are_validated_and_trimmed() {
     let before = app.group_count().await;
     for (body, message) in [
         (json!({"group": {}}), "'name' is a required property"),
-        (json!({"group": {"name": ""}}), "Invalid input for field 'name'"),
-        (json!({"group": {"name": "   "}}), "Invalid input for field 'name'"),
-        (json!({"group": {"name": "x".repeat(129)}}), "Invalid input for field 'name'"),
+        (
+            json!({"group": {"name": ""}}),
+            "Invalid input for field 'name'",
+        ),
+        (
+            json!({"group": {"name": "   "}}),
+            "Invalid input for field 'name'",
+        ),
+        (
+            json!({"group": {"name": "x".repeat(129)}}),
+            "Invalid input for field 'name'",
+        ),
         (json!({"group": {"name": 42}}), "42 is not of type 'string'"),
-        (json!({"group": {"name": null}}), "null is not of type 'string'"),
-        (json!({"group": {"name": "ok", "description": "d".repeat(256)}}), "Invalid input for field 'description'"),
-        (json!({"group": {"name": "ok", "description": 7}}), "Invalid input for field 'description'"),
-        (json!({"group": {"name": "ok", "domain_id": "not a valid id"}}), "Invalid input for field 'domain_id'"),
-        (json!({"group": {"name": "ok", "domain_id": 5}}), "Invalid input for field 'domain_id'"),
-        (json!({"name": "unwrapped"}), "Expecting to find group in request body"),
+        (
+            json!({"group": {"name": null}}),
+            "null is not of type 'string'",
+        ),
+        (
+            json!({"group": {"name": "ok", "description": "d".repeat(256)}}),
+            "Invalid input for field 'description'",
+        ),
+        (
+            json!({"group": {"name": "ok", "description": 7}}),
+            "Invalid input for field 'description'",
+        ),
+        (
+            json!({"group": {"name": "ok", "domain_id": "not a valid id"}}),
+            "Invalid input for field 'domain_id'",
+        ),
+        (
+            json!({"group": {"name": "ok", "domain_id": 5}}),
+            "Invalid input for field 'domain_id'",
+        ),
+        (
+            json!({"name": "unwrapped"}),
+            "Expecting to find group in request body",
+        ),
         (json!({"group": "flat"}), "Invalid input for field 'group'"),
         (json!([1, 2]), "Expecting to find group in request body"),
     ] {
@@ -152,7 +231,10 @@ async fn names_are_validated_and_trimmed() {
 async fn a_missing_domain_is_404() {
     let app = spawn_app().await;
     let resp = app
-        .post("/v3/groups", json!({"group": {"name": "lost", "domain_id": "nosuchdomain"}}))
+        .post(
+            "/v3/groups",
+            json!({"group": {"name": "lost", "domain_id": "nosuchdomain"}}),
+        )
         .await;
     assert_error(resp, 404, "Could not find domain: nosuchdomain.").await;
 }
@@ -161,7 +243,9 @@ async fn a_missing_domain_is_404() {
 async fn duplicate_names_in_a_domain_are_409() {
     let app = spawn_app().await;
     app.create_group("dup").await;
-    let resp = app.post("/v3/groups", json!({"group": {"name": "dup"}})).await;
+    let resp = app
+        .post("/v3/groups", json!({"group": {"name": "dup"}}))
+        .await;
     assert_error(
         resp,
         409,
@@ -195,8 +279,16 @@ async fn concurrent_creates_of_one_name_yield_one_group() {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        19,
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +298,10 @@ async fn update_changes_name_and_description_only() {
     let id = group["id"].as_str().unwrap();
     let path = format!("/v3/groups/{id}");
     let resp = app
-        .patch(&path, json!({"group": {"name": "after", "description": "new"}}))
+        .patch(
+            &path,
+            json!({"group": {"name": "after", "description": "new"}}),
+        )
         .await;
     assert_eq!(resp.status(), 200);
     let updated = json(resp).await["group"].clone();
@@ -216,8 +311,15 @@ async fn update_changes_name_and_description_only() {
     assert_eq!(updated["id"], group["id"]);
 
     // Same domain id is allowed; another is not; an empty patch is not.
-    assert_eq!(app.patch(&path, json!({"group": {"domain_id": "default"}})).await.status(), 200);
-    let resp = app.patch(&path, json!({"group": {"domain_id": "other"}})).await;
+    assert_eq!(
+        app.patch(&path, json!({"group": {"domain_id": "default"}}))
+            .await
+            .status(),
+        200
+    );
+    let resp = app
+        .patch(&path, json!({"group": {"domain_id": "other"}}))
+        .await;
     assert_error(resp, 400, "Cannot change Domain ID").await;
     let resp = app.patch(&path, json!({"group": {}})).await;
     assert_error(resp, 400, "does not have enough properties").await;
@@ -236,7 +338,10 @@ async fn update_changes_name_and_description_only() {
     assert_eq!(shown["name"], "after", "failed updates changed nothing");
 
     let resp = app
-        .patch("/v3/groups/0123456789abcdef0123456789abcdef", json!({"group": {"name": "x"}}))
+        .patch(
+            "/v3/groups/0123456789abcdef0123456789abcdef",
+            json!({"group": {"name": "x"}}),
+        )
         .await;
     assert_error(resp, 404, "Could not find group").await;
 }
@@ -247,13 +352,28 @@ async fn delete_removes_the_group_and_its_memberships() {
     let group = app.create_group("doomed").await;
     let id = group["id"].as_str().unwrap();
     let user = app.create_user("carl", "carl-pw-1").await;
-    assert_eq!(app.put(&format!("/v3/groups/{id}/users/{user}")).await.status(), 204);
+    assert_eq!(
+        app.put(&format!("/v3/groups/{id}/users/{user}"))
+            .await
+            .status(),
+        204
+    );
 
     let resp = app.delete(&format!("/v3/groups/{id}")).await;
     assert_eq!(resp.status(), 204);
     assert!(resp.bytes().await.unwrap().is_empty());
-    assert_error(app.get(&format!("/v3/groups/{id}")).await, 404, "Could not find group").await;
-    assert_error(app.delete(&format!("/v3/groups/{id}")).await, 404, "Could not find group").await;
+    assert_error(
+        app.get(&format!("/v3/groups/{id}")).await,
+        404,
+        "Could not find group",
+    )
+    .await;
+    assert_error(
+        app.delete(&format!("/v3/groups/{id}")).await,
+        404,
+        "Could not find group",
+    )
+    .await;
     let groups = json(app.get(&format!("/v3/users/{user}/groups")).await).await;
     assert_eq!(groups["groups"], json!([]));
     // The name is free again.
@@ -269,17 +389,38 @@ async fn members_without_admin_are_forbidden_to_manage_groups() {
     let dora = app.login("dora", "dora-pw-1").await;
     for (method, path, body) in [
         (Method::GET, "/v3/groups".to_string(), None),
-        (Method::POST, "/v3/groups".to_string(), Some(json!({"group": {"name": "mine"}}))),
+        (
+            Method::POST,
+            "/v3/groups".to_string(),
+            Some(json!({"group": {"name": "mine"}})),
+        ),
         (Method::GET, format!("/v3/groups/{id}"), None),
-        (Method::PATCH, format!("/v3/groups/{id}"), Some(json!({"group": {"name": "x"}}))),
+        (
+            Method::PATCH,
+            format!("/v3/groups/{id}"),
+            Some(json!({"group": {"name": "x"}})),
+        ),
         (Method::DELETE, format!("/v3/groups/{id}"), None),
         (Method::GET, format!("/v3/groups/{id}/users"), None),
-        (Method::PUT, format!("/v3/groups/{id}/users/{}", app.admin_id), None),
-        (Method::DELETE, format!("/v3/groups/{id}/users/{}", app.admin_id), None),
+        (
+            Method::PUT,
+            format!("/v3/groups/{id}/users/{}", app.admin_id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/v3/groups/{id}/users/{}", app.admin_id),
+            None,
+        ),
     ] {
         let resp = app.call(method.clone(), &path, &dora, body).await;
         assert_eq!(resp.status(), 403, "{method} {path}");
-        assert_error(resp, 403, "You are not authorized to perform the requested action").await;
+        assert_error(
+            resp,
+            403,
+            "You are not authorized to perform the requested action",
+        )
+        .await;
     }
     assert_eq!(app.group_count().await, 1);
 }

@@ -75,7 +75,13 @@ impl TestApp {
     }
 
     /// A request with `token` as `X-Auth-Token` (none if empty).
-    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> Response {
         let mut req = self.client.request(method, self.url(path));
         if !token.is_empty() {
             req = req.header("X-Auth-Token", token);
@@ -91,11 +97,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
-        self.call(Method::POST, path, &self.admin_token, Some(body)).await
+        self.call(Method::POST, path, &self.admin_token, Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> Response {
-        self.call(Method::PATCH, path, &self.admin_token, Some(body)).await
+        self.call(Method::PATCH, path, &self.admin_token, Some(body))
+            .await
     }
 
     pub async fn put(&self, path: &str) -> Response {
@@ -107,13 +115,19 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.call(Method::DELETE, path, &self.admin_token, None).await
+        self.call(Method::DELETE, path, &self.admin_token, None)
+            .await
     }
 
     /// Issues a token; panics unless 201.
     pub async fn login(&self, name: &str, password: &str) -> String {
         let resp = self
-            .call(Method::POST, "/v3/auth/tokens", "", Some(password_auth(name, password)))
+            .call(
+                Method::POST,
+                "/v3/auth/tokens",
+                "",
+                Some(password_auth(name, password)),
+            )
             .await;
         assert_eq!(resp.status(), 201, "login of {name}");
         resp.headers()["x-subject-token"]
@@ -125,7 +139,10 @@ impl TestApp {
     /// Creates a user with a password; returns its id.
     pub async fn create_user(&self, name: &str, password: &str) -> String {
         let resp = self
-            .post("/v3/users", json!({"user": {"name": name, "password": password}}))
+            .post(
+                "/v3/users",
+                json!({"user": {"name": name, "password": password}}),
+            )
             .await;
         assert_eq!(resp.status(), 201, "create user {name}");
         let body: Value = resp.json().await.expect("json");
@@ -163,7 +180,10 @@ pub async fn assert_error(resp: Response, status: u16, message_part: &str) -> Va
     let error = body["error"].as_object().expect("error object");
     assert_eq!(error.len(), 3, "error has code, message, title: {body}");
     assert_eq!(error["code"], status, "{body}");
-    assert!(error["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        error["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
     let message = error["message"].as_str().expect("message");
     assert!(
         message.contains(message_part),

@@ -13,8 +13,17 @@ async fn add_check_list_and_remove_a_member() {
     let uid = app.create_user("erin", "erin-pw-1").await;
     let member = format!("/v3/groups/{gid}/users/{uid}");
 
-    assert_eq!(app.head(&member).await.status(), 404, "HEAD: not a member yet");
-    assert_error(app.get(&member).await, 404, &format!("User '{uid}' not found in group '{gid}'")).await;
+    assert_eq!(
+        app.head(&member).await.status(),
+        404,
+        "HEAD: not a member yet"
+    );
+    assert_error(
+        app.get(&member).await,
+        404,
+        &format!("User '{uid}' not found in group '{gid}'"),
+    )
+    .await;
     let resp = app.put(&member).await;
     assert_eq!(resp.status(), 204);
     assert!(resp.bytes().await.unwrap().is_empty());
@@ -41,13 +50,21 @@ async fn add_check_list_and_remove_a_member() {
 
     let groups = json(app.get(&format!("/v3/users/{uid}/groups")).await).await;
     assert_eq!(groups["groups"], json!([group]));
-    assert_eq!(groups["links"]["self"], format!("{}/v3/users/{uid}/groups", app.base));
+    assert_eq!(
+        groups["links"]["self"],
+        format!("{}/v3/users/{uid}/groups", app.base)
+    );
 
     assert_eq!(app.delete(&member).await.status(), 204);
     let resp = app.head(&member).await;
     assert_eq!(resp.status(), 404);
     let resp = app.delete(&member).await;
-    assert_error(resp, 404, &format!("User '{uid}' not found in group '{gid}'")).await;
+    assert_error(
+        resp,
+        404,
+        &format!("User '{uid}' not found in group '{gid}'"),
+    )
+    .await;
     let users = json(app.get(&format!("/v3/groups/{gid}/users")).await).await;
     assert_eq!(users["users"], json!([]));
 }
@@ -55,7 +72,10 @@ async fn add_check_list_and_remove_a_member() {
 #[tokio::test]
 async fn unknown_users_and_groups_are_named_in_the_404() {
     let app = spawn_app().await;
-    let gid = app.create_group("g").await["id"].as_str().unwrap().to_string();
+    let gid = app.create_group("g").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let uid = app.create_user("frank", "frank-pw-1").await;
     let nobody = "ffffffffffffffffffffffffffffffff";
     let resp = app.put(&format!("/v3/groups/{gid}/users/{nobody}")).await;
@@ -64,7 +84,9 @@ async fn unknown_users_and_groups_are_named_in_the_404() {
     assert_error(resp, 404, &format!("Could not find group: {nobody}.")).await;
     let resp = app.get(&format!("/v3/groups/{nobody}/users/{uid}")).await;
     assert_error(resp, 404, "Could not find group").await;
-    let resp = app.delete(&format!("/v3/groups/{gid}/users/{nobody}")).await;
+    let resp = app
+        .delete(&format!("/v3/groups/{gid}/users/{nobody}"))
+        .await;
     assert_error(resp, 404, "Could not find user").await;
     let resp = app.get(&format!("/v3/groups/{nobody}/users")).await;
     assert_error(resp, 404, "Could not find group").await;
@@ -82,21 +104,42 @@ async fn users_list_their_own_groups_and_nobody_elses() {
     app.put(&format!("/v3/groups/{gid}/users/{gina}")).await;
     let token = app.login("gina", "gina-pw-1").await;
 
-    let resp = app.call(Method::GET, &format!("/v3/users/{gina}/groups"), &token, None).await;
+    let resp = app
+        .call(
+            Method::GET,
+            &format!("/v3/users/{gina}/groups"),
+            &token,
+            None,
+        )
+        .await;
     assert_eq!(resp.status(), 200);
     assert_eq!(json(resp).await["groups"], json!([group]));
-    let resp = app.call(Method::GET, &format!("/v3/users/{hal}/groups"), &token, None).await;
+    let resp = app
+        .call(
+            Method::GET,
+            &format!("/v3/users/{hal}/groups"),
+            &token,
+            None,
+        )
+        .await;
     assert_error(resp, 403, "identity:list_groups_for_user").await;
-    let resp = app.call(Method::GET, &format!("/v3/users/{gina}"), &token, None).await;
+    let resp = app
+        .call(Method::GET, &format!("/v3/users/{gina}"), &token, None)
+        .await;
     assert_eq!(resp.status(), 200);
-    let resp = app.call(Method::GET, &format!("/v3/users/{hal}"), &token, None).await;
+    let resp = app
+        .call(Method::GET, &format!("/v3/users/{hal}"), &token, None)
+        .await;
     assert_error(resp, 403, "identity:get_user").await;
 }
 
 #[tokio::test]
 async fn deleting_a_user_removes_their_memberships() {
     let app = spawn_app().await;
-    let gid = app.create_group("team").await["id"].as_str().unwrap().to_string();
+    let gid = app.create_group("team").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let uid = app.create_user("ivan", "ivan-pw-1").await;
     app.put(&format!("/v3/groups/{gid}/users/{uid}")).await;
     assert_eq!(app.delete(&format!("/v3/users/{uid}")).await.status(), 204);
@@ -107,7 +150,10 @@ async fn deleting_a_user_removes_their_memberships() {
 #[tokio::test]
 async fn concurrent_adds_and_removes_leave_a_consistent_state() {
     let app = spawn_app().await;
-    let gid = app.create_group("busy").await["id"].as_str().unwrap().to_string();
+    let gid = app.create_group("busy").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut users = Vec::new();
     for i in 0..8 {
         users.push(app.create_user(&format!("u{i}"), "pw-concurrent").await);
@@ -121,8 +167,17 @@ async fn concurrent_adds_and_removes_leave_a_consistent_state() {
             // Even users end added, odd users end removed.
             let add = round != 2 || i % 2 == 0;
             tasks.push(tokio::spawn(async move {
-                let req = if add { client.put(url) } else { client.delete(url) };
-                req.header("X-Auth-Token", token).send().await.unwrap().status().as_u16()
+                let req = if add {
+                    client.put(url)
+                } else {
+                    client.delete(url)
+                };
+                req.header("X-Auth-Token", token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
             }));
         }
     }
@@ -152,7 +207,10 @@ async fn concurrent_adds_and_removes_leave_a_consistent_state() {
     expected.sort();
     assert_eq!(ids, expected);
     for uid in users.iter() {
-        let s = app.head(&format!("/v3/groups/{gid}/users/{uid}")).await.status();
+        let s = app
+            .head(&format!("/v3/groups/{gid}/users/{uid}"))
+            .await
+            .status();
         assert_eq!(s == 204, expected.contains(uid));
     }
 }

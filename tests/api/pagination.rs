@@ -96,7 +96,10 @@ async fn filters_apply_before_the_cut() {
     }
     let wanted = app.create_group("wanted").await;
     let body = json(app.get("/v3/groups?name=wanted&limit=1").await).await;
-    assert_eq!(ids(&body, "groups"), vec![wanted["id"].as_str().unwrap().to_string()]);
+    assert_eq!(
+        ids(&body, "groups"),
+        vec![wanted["id"].as_str().unwrap().to_string()]
+    );
     assert!(body.get("truncated").is_none());
     assert_eq!(body["links"]["next"], Value::Null);
 }
@@ -109,28 +112,48 @@ async fn bad_limits_and_unknown_markers_are_refused() {
         let resp = app.get(&format!("/v3/groups?limit={bad}")).await;
         assert_error(resp, 400, "Invalid input for field 'limit'").await;
     }
-    let resp = app.get("/v3/groups?marker=ffffffffffffffffffffffffffffffff").await;
-    assert_error(resp, 404, "Could not find group: ffffffffffffffffffffffffffffffff.").await;
+    let resp = app
+        .get("/v3/groups?marker=ffffffffffffffffffffffffffffffff")
+        .await;
+    assert_error(
+        resp,
+        404,
+        "Could not find group: ffffffffffffffffffffffffffffffff.",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn member_lists_page_too() {
     let app = spawn_app().await;
-    let gid = app.create_group("big").await["id"].as_str().unwrap().to_string();
+    let gid = app.create_group("big").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let mut members = Vec::new();
     for i in 0..5 {
         let uid = app.create_user(&format!("m{i}"), "pw-member").await;
         app.put(&format!("/v3/groups/{gid}/users/{uid}")).await;
         members.push(uid);
         let g = app.create_group(&format!("extra{i}")).await;
-        app.put(&format!("/v3/groups/{}/users/{}", g["id"].as_str().unwrap(), members[0])).await;
+        app.put(&format!(
+            "/v3/groups/{}/users/{}",
+            g["id"].as_str().unwrap(),
+            members[0]
+        ))
+        .await;
     }
     members.sort();
     let (walked, pages) = walk(&app, &format!("/v3/groups/{gid}/users?limit=2"), "users").await;
     assert_eq!(walked, members);
     assert_eq!(pages, 3);
 
-    let (groups, _) = walk(&app, &format!("/v3/users/{}/groups?limit=4", members[0]), "groups").await;
+    let (groups, _) = walk(
+        &app,
+        &format!("/v3/users/{}/groups?limit=4", members[0]),
+        "groups",
+    )
+    .await;
     let all = json(app.get(&format!("/v3/users/{}/groups", members[0])).await).await;
     assert_eq!(groups, ids(&all, "groups"));
 }

@@ -15,7 +15,8 @@ fn keystone_time(s: &str) -> bool {
 }
 
 async fn issue(app: &TestApp, body: Value) -> reqwest::Response {
-    app.call(Method::POST, "/v3/auth/tokens", "", Some(body)).await
+    app.call(Method::POST, "/v3/auth/tokens", "", Some(body))
+        .await
 }
 
 async fn validate(app: &TestApp, caller: &str, subject: &str) -> reqwest::Response {
@@ -33,14 +34,20 @@ async fn admin_password_token_is_project_scoped_with_roles_and_catalog() {
     let app = spawn_app().await;
     let resp = issue(&app, password_auth("admin", ADMIN_PASSWORD)).await;
     assert_eq!(resp.status(), 201);
-    let token = resp.headers()["x-subject-token"].to_str().unwrap().to_string();
+    let token = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(token.len() > 20);
     let body = json(resp).await;
     let t = &body["token"];
     assert_eq!(t["methods"], json!(["password"]));
     assert_eq!(t["user"]["id"], app.admin_id);
     assert_eq!(t["user"]["name"], "admin");
-    assert_eq!(t["user"]["domain"], json!({"id": "default", "name": "Default"}));
+    assert_eq!(
+        t["user"]["domain"],
+        json!({"id": "default", "name": "Default"})
+    );
     assert_eq!(t["user"]["password_expires_at"], Value::Null);
     assert_eq!(t["audit_ids"].as_array().unwrap().len(), 1);
     assert_eq!(t["audit_ids"][0].as_str().unwrap().len(), 22);
@@ -51,7 +58,10 @@ async fn admin_password_token_is_project_scoped_with_roles_and_catalog() {
     assert_eq!((expires - issued).num_seconds(), 3600);
     assert_eq!(t["project"]["id"], app.admin_project_id);
     assert_eq!(t["project"]["name"], "admin");
-    assert_eq!(t["project"]["domain"], json!({"id": "default", "name": "Default"}));
+    assert_eq!(
+        t["project"]["domain"],
+        json!({"id": "default", "name": "Default"})
+    );
     assert_eq!(t["is_domain"], false);
     assert_eq!(t["roles"].as_array().unwrap().len(), 1);
     assert_eq!(t["roles"][0]["name"], "admin");
@@ -80,7 +90,8 @@ async fn users_are_found_by_id_or_by_name_with_domain_id_or_name() {
         json!({"name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}),
         json!({"name": "admin", "domain": {"name": "Default"}, "password": ADMIN_PASSWORD}),
     ] {
-        let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
+        let body =
+            json!({"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}});
         assert_eq!(issue(&app, body).await.status(), 201);
     }
 }
@@ -93,9 +104,17 @@ async fn explicit_scopes_and_unscoped_tokens() {
         body["auth"]["scope"] = scope;
         body
     };
-    let resp = issue(&app, scoped(json!({"project": {"id": app.admin_project_id}}))).await;
+    let resp = issue(
+        &app,
+        scoped(json!({"project": {"id": app.admin_project_id}})),
+    )
+    .await;
     assert_eq!(resp.status(), 201);
-    let resp = issue(&app, scoped(json!({"project": {"name": "admin", "domain": {"name": "Default"}}}))).await;
+    let resp = issue(
+        &app,
+        scoped(json!({"project": {"name": "admin", "domain": {"name": "Default"}}})),
+    )
+    .await;
     assert_eq!(resp.status(), 201);
 
     let resp = issue(&app, scoped(json!("unscoped"))).await;
@@ -108,7 +127,11 @@ async fn explicit_scopes_and_unscoped_tokens() {
     // The admin holds no role on the domain itself, and no project is called "nope".
     let resp = issue(&app, scoped(json!({"domain": {"id": "default"}}))).await;
     assert_error(resp, 401, "requires authentication").await;
-    let resp = issue(&app, scoped(json!({"project": {"name": "nope", "domain": {"id": "default"}}}))).await;
+    let resp = issue(
+        &app,
+        scoped(json!({"project": {"name": "nope", "domain": {"id": "default"}}})),
+    )
+    .await;
     assert_error(resp, 401, "requires authentication").await;
 }
 
@@ -181,7 +204,12 @@ async fn tokens_validate_and_check_and_honour_nocatalog() {
 async fn revoked_tokens_are_refused_everywhere() {
     let app = spawn_app().await;
     let victim = app.login("admin", ADMIN_PASSWORD).await;
-    assert_eq!(app.call(Method::GET, "/v3/groups", &victim, None).await.status(), 200);
+    assert_eq!(
+        app.call(Method::GET, "/v3/groups", &victim, None)
+            .await
+            .status(),
+        200
+    );
     let resp = app
         .client
         .delete(app.url("/v3/auth/tokens"))
@@ -212,14 +240,24 @@ async fn a_token_can_revoke_itself() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
-    assert_eq!(app.call(Method::GET, "/v3/groups", &token, None).await.status(), 401);
+    assert_eq!(
+        app.call(Method::GET, "/v3/groups", &token, None)
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
 async fn expired_tokens_are_refused() {
     let app = spawn_app_short_lived().await;
     let token = app.login("admin", ADMIN_PASSWORD).await;
-    assert_eq!(app.call(Method::GET, "/v3/groups", &token, None).await.status(), 200);
+    assert_eq!(
+        app.call(Method::GET, "/v3/groups", &token, None)
+            .await
+            .status(),
+        200
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let resp = app.call(Method::GET, "/v3/groups", &token, None).await;
     assert_error(resp, 401, "requires authentication").await;
@@ -239,12 +277,16 @@ async fn tokens_from_another_instance_with_the_same_key_file_are_accepted() {
         ("IAM_GROUPS_DATABASE_URL", db.as_str()),
     ])
     .await;
-    let resp = second.call(Method::GET, "/v3/groups", &first.admin_token, None).await;
+    let resp = second
+        .call(Method::GET, "/v3/groups", &first.admin_token, None)
+        .await;
     assert_eq!(resp.status(), 200);
 
     // The same key but another database: the user does not exist there.
     let other = spawn_app().await;
-    let resp = other.call(Method::GET, "/v3/groups", &first.admin_token, None).await;
+    let resp = other
+        .call(Method::GET, "/v3/groups", &first.admin_token, None)
+        .await;
     assert_eq!(resp.status(), 401);
 }
 
@@ -256,7 +298,10 @@ async fn rescoping_with_the_token_method_chains_audit_ids() {
         "scope": {"project": {"id": app.admin_project_id}}}});
     let resp = issue(&app, body).await;
     assert_eq!(resp.status(), 201);
-    let rescoped = resp.headers()["x-subject-token"].to_str().unwrap().to_string();
+    let rescoped = resp.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let t = json(resp).await;
     assert_eq!(t["token"]["methods"], json!(["token", "password"]));
     assert_eq!(t["token"]["audit_ids"].as_array().unwrap().len(), 2);
@@ -271,7 +316,12 @@ async fn rescoping_with_the_token_method_chains_audit_ids() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 204);
-    assert_eq!(app.call(Method::GET, "/v3/groups", &rescoped, None).await.status(), 401);
+    assert_eq!(
+        app.call(Method::GET, "/v3/groups", &rescoped, None)
+            .await
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
