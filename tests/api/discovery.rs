@@ -2,7 +2,6 @@ use reqwest::Method;
 
 use crate::helpers::{json, spawn_app};
 
-#[tokio::test]
 async fn root_lists_versions_with_300_like_keystone() {
     let app = spawn_app().await;
     let resp = app.call(Method::GET, "/", "", None).await;
@@ -19,7 +18,6 @@ async fn root_lists_versions_with_300_like_keystone() {
     );
 }
 
-#[tokio::test]
 async fn v3_describes_itself_with_and_without_trailing_slash() {
     let app = spawn_app().await;
     for path in ["/v3", "/v3/"] {
@@ -34,7 +32,6 @@ async fn v3_describes_itself_with_and_without_trailing_slash() {
     }
 }
 
-#[tokio::test]
 async fn every_response_has_a_request_id_and_varies_on_the_token() {
     let app = spawn_app().await;
     let mut seen = std::collections::HashSet::new();
@@ -60,7 +57,6 @@ fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
 }
 
-#[tokio::test]
 async fn head_answers_like_get_without_a_body() {
     let app = spawn_app().await;
     let resp = app.call(Method::HEAD, "/", "", None).await;
@@ -70,3 +66,10 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(resp.status(), 200);
     assert!(resp.bytes().await.unwrap().is_empty());
 }
+
+both_backends!(
+    root_lists_versions_with_300_like_keystone,
+    v3_describes_itself_with_and_without_trailing_slash,
+    every_response_has_a_request_id_and_varies_on_the_token,
+    head_answers_like_get_without_a_body,
+);

@@ -5,14 +5,12 @@ use serde_json::json;
 
 use crate::helpers::{assert_error, spawn_app};
 
-#[tokio::test]
 async fn unknown_routes_are_404_in_keystone_shape() {
     let app = spawn_app().await;
     let resp = app.get("/v3/no-such-thing").await;
     assert_error(resp, 404, "The resource could not be found.").await;
 }
 
-#[tokio::test]
 async fn wrong_methods_are_405_in_keystone_shape() {
     let app = spawn_app().await;
     for (method, path) in [
@@ -31,7 +29,6 @@ async fn wrong_methods_are_405_in_keystone_shape() {
     }
 }
 
-#[tokio::test]
 async fn missing_bad_and_forged_tokens_are_401_with_www_authenticate() {
     let app = spawn_app().await;
     let forged = {
@@ -57,7 +54,6 @@ async fn missing_bad_and_forged_tokens_are_401_with_www_authenticate() {
     }
 }
 
-#[tokio::test]
 async fn request_bodies_over_the_limit_are_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
     let before = app.group_count().await;
@@ -72,7 +68,6 @@ async fn request_bodies_over_the_limit_are_refused_and_nothing_is_stored() {
     assert_eq!(app.group_count().await, before);
 }
 
-#[tokio::test]
 async fn malformed_json_and_wrong_content_types_are_400() {
     let app = spawn_app().await;
     let before = app.group_count().await;
@@ -117,7 +112,6 @@ async fn malformed_json_and_wrong_content_types_are_400() {
     assert_eq!(app.group_count().await, before);
 }
 
-#[tokio::test]
 async fn the_token_is_checked_before_the_body() {
     let app = spawn_app().await;
     let resp = app
@@ -130,3 +124,12 @@ async fn the_token_is_checked_before_the_body() {
         .unwrap();
     assert_error(resp, 401, "requires authentication").await;
 }
+
+both_backends!(
+    unknown_routes_are_404_in_keystone_shape,
+    wrong_methods_are_405_in_keystone_shape,
+    missing_bad_and_forged_tokens_are_401_with_www_authenticate,
+    request_bodies_over_the_limit_are_refused_and_nothing_is_stored,
+    malformed_json_and_wrong_content_types_are_400,
+    the_token_is_checked_before_the_body,
+);

@@ -31,7 +31,6 @@ fn assert_group_shape(group: &Value, base: &str) {
     );
 }
 
-#[tokio::test]
 async fn create_returns_the_group_with_huawei_extras() {
     let app = spawn_app().await;
     let before = chrono::Utc::now().timestamp_millis();
@@ -60,7 +59,6 @@ async fn create_returns_the_group_with_huawei_extras() {
     );
 }
 
-#[tokio::test]
 async fn domain_defaults_to_the_token_domain_and_description_to_empty() {
     let app = spawn_app().await;
     let group = app.create_group("defaults").await;
@@ -68,7 +66,6 @@ async fn domain_defaults_to_the_token_domain_and_description_to_empty() {
     assert_eq!(group["description"], "");
 }
 
-#[tokio::test]
 async fn a_group_is_the_same_object_in_every_response() {
     let app = spawn_app().await;
     let resp = app
@@ -124,7 +121,6 @@ async fn a_group_is_the_same_object_in_every_response() {
     );
 }
 
-#[tokio::test]
 async fn show_unknown_ids_and_names_are_plain_404() {
     let app = spawn_app().await;
     app.create_group("by-name").await;
@@ -139,7 +135,6 @@ async fn show_unknown_ids_and_names_are_plain_404() {
     assert_error(resp, 404, "Could not find group: by-name.").await;
 }
 
-#[tokio::test]
 async fn list_filters_by_name_and_domain() {
     let app = spawn_app().await;
     app.create_group("alpha").await;
@@ -169,7 +164,6 @@ async fn list_filters_by_name_and_domain() {
     assert_error(resp, 400, "Invalid input for field 'name'").await;
 }
 
-#[tokio::test]
 async fn names_are_validated_and_trimmed() {
     let app = spawn_app().await;
     let before = app.group_count().await;
@@ -227,7 +221,6 @@ async fn names_are_validated_and_trimmed() {
     assert_eq!(app.create_group(&long).await["name"], long.as_str());
 }
 
-#[tokio::test]
 async fn a_missing_domain_is_404() {
     let app = spawn_app().await;
     let resp = app
@@ -239,7 +232,6 @@ async fn a_missing_domain_is_404() {
     assert_error(resp, 404, "Could not find domain: nosuchdomain.").await;
 }
 
-#[tokio::test]
 async fn duplicate_names_in_a_domain_are_409() {
     let app = spawn_app().await;
     app.create_group("dup").await;
@@ -255,7 +247,6 @@ async fn duplicate_names_in_a_domain_are_409() {
     assert_eq!(app.group_count().await, 1);
 }
 
-#[tokio::test]
 async fn concurrent_creates_of_one_name_yield_one_group() {
     let app = spawn_app().await;
     let mut tasks = Vec::new();
@@ -291,7 +282,6 @@ async fn concurrent_creates_of_one_name_yield_one_group() {
     );
 }
 
-#[tokio::test]
 async fn update_changes_name_and_description_only() {
     let app = spawn_app().await;
     let group = app.create_group("before").await;
@@ -346,7 +336,6 @@ async fn update_changes_name_and_description_only() {
     assert_error(resp, 404, "Could not find group").await;
 }
 
-#[tokio::test]
 async fn delete_removes_the_group_and_its_memberships() {
     let app = spawn_app().await;
     let group = app.create_group("doomed").await;
@@ -380,7 +369,6 @@ async fn delete_removes_the_group_and_its_memberships() {
     app.create_group("doomed").await;
 }
 
-#[tokio::test]
 async fn members_without_admin_are_forbidden_to_manage_groups() {
     let app = spawn_app().await;
     let group = app.create_group("staff").await;
@@ -424,3 +412,18 @@ async fn members_without_admin_are_forbidden_to_manage_groups() {
     }
     assert_eq!(app.group_count().await, 1);
 }
+
+both_backends!(
+    create_returns_the_group_with_huawei_extras,
+    domain_defaults_to_the_token_domain_and_description_to_empty,
+    a_group_is_the_same_object_in_every_response,
+    show_unknown_ids_and_names_are_plain_404,
+    list_filters_by_name_and_domain,
+    names_are_validated_and_trimmed,
+    a_missing_domain_is_404,
+    duplicate_names_in_a_domain_are_409,
+    concurrent_creates_of_one_name_yield_one_group,
+    update_changes_name_and_description_only,
+    delete_removes_the_group_and_its_memberships,
+    members_without_admin_are_forbidden_to_manage_groups,
+);

@@ -1,7 +1,9 @@
-//! `spawn_app()`: the real server on a free port with a fresh SQLite file, plus a client and
-//! the personas the tests need.
+//! `spawn_app()`: the real server on a free port with a fresh database, plus a client and
+//! the personas the tests need. Every test runs twice, once per backend: the
+//! [`both_backends!`] macro makes a `sqlite::` and a `postgres::` test of each.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
 
 use iam_groups::config::Settings;
@@ -9,7 +11,66 @@ use iam_groups::startup::Application;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
+use crate::postgres;
+
 pub const ADMIN_PASSWORD: &str = "admin-test-password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+tokio::task_local! {
+    static BACKEND: Backend;
+}
+
+/// The backend of the running test (SQLite outside `run_on`).
+pub fn backend() -> Backend {
+    BACKEND.try_with(|b| *b).unwrap_or(Backend::Sqlite)
+}
+
+/// Runs a test body against a backend. Without PostgreSQL the PostgreSQL half is skipped
+/// with a loud message, except in CI, where it fails.
+pub async fn run_on<F: Future<Output = ()>>(backend: Backend, test: F) {
+    if backend == Backend::Postgres && !postgres::available() {
+        if postgres::required() {
+            panic!(
+                "PostgreSQL is required here (CI) but not installed: \
+                 apt-get install postgresql, or set IAM_GROUPS_TEST_POSTGRES_URL"
+            );
+        }
+        eprintln!(
+            "\n*** SKIPPED on PostgreSQL: no server. Install Debian's `postgresql` package (the \
+             tests start a throwaway cluster) or set IAM_GROUPS_TEST_POSTGRES_URL. ***\n"
+        );
+        return;
+    }
+    BACKEND.scope(backend, test).await
+}
+
+/// Turns `async fn name()` test bodies into a test per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::helpers::run_on($crate::helpers::Backend::Sqlite, super::$name()).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $crate::helpers::run_on($crate::helpers::Backend::Postgres, super::$name()).await
+                }
+            )*
+        }
+    };
+}
 
 pub struct TestApp {
     pub base: String,
@@ -17,7 +78,16 @@ pub struct TestApp {
     pub admin_token: String,
     pub admin_id: String,
     pub admin_project_id: String,
+    pub database_url: String,
     pub dir: tempfile::TempDir,
+}
+
+/// A fresh database for the current backend.
+pub fn fresh_database_url(dir: &std::path::Path) -> String {
+    match backend() {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("iam.sqlite").display()),
+        Backend::Postgres => postgres::fresh_database(),
+    }
 }
 
 /// Starts the service with the test configuration and extra environment overrides.
@@ -26,10 +96,13 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::new();
     env.insert("IAM_GROUPS_ENV".into(), "test".into());
     env.insert("IAM_GROUPS_BIND".into(), "127.0.0.1:0".into());
-    env.insert(
-        "IAM_GROUPS_DATABASE_URL".into(),
-        format!("sqlite://{}", dir.path().join("iam.sqlite").display()),
-    );
+    if !overrides
+        .iter()
+        .any(|(k, _)| *k == "IAM_GROUPS_DATABASE_URL")
+    {
+        let url = tokio::task::block_in_place(|| fresh_database_url(dir.path()));
+        env.insert("IAM_GROUPS_DATABASE_URL".into(), url);
+    }
     env.insert(
         "IAM_GROUPS_TOKEN_KEY_FILE".into(),
         dir.path().join("token.key").display().to_string(),
@@ -42,6 +115,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
     let config_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
     let settings = Settings::from_sources(&config_dir, &env).expect("settings");
+    let database_url = settings.database.url.clone();
     let app = Application::build(settings).await.expect("application");
     let base = format!("http://{}", app.address());
     let admin_id = app.bootstrap.admin_user_id.clone();
@@ -53,6 +127,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         admin_token: String::new(),
         admin_id,
         admin_project_id,
+        database_url,
         dir,
     };
     test.admin_token = test.login("admin", ADMIN_PASSWORD).await;

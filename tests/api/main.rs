@@ -1,7 +1,9 @@
 //! One test binary: each test starts the real server on 127.0.0.1 with its own database
 //! and talks to it over HTTP.
 
+#[macro_use]
 mod helpers;
+mod postgres;
 
 mod discovery;
 mod errors;

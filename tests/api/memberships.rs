@@ -5,7 +5,6 @@ use serde_json::json;
 
 use crate::helpers::{assert_error, json, spawn_app};
 
-#[tokio::test]
 async fn add_check_list_and_remove_a_member() {
     let app = spawn_app().await;
     let group = app.create_group("devs").await;
@@ -69,7 +68,6 @@ async fn add_check_list_and_remove_a_member() {
     assert_eq!(users["users"], json!([]));
 }
 
-#[tokio::test]
 async fn unknown_users_and_groups_are_named_in_the_404() {
     let app = spawn_app().await;
     let gid = app.create_group("g").await["id"]
@@ -94,7 +92,6 @@ async fn unknown_users_and_groups_are_named_in_the_404() {
     assert_error(resp, 404, "Could not find user").await;
 }
 
-#[tokio::test]
 async fn users_list_their_own_groups_and_nobody_elses() {
     let app = spawn_app().await;
     let group = app.create_group("readers").await;
@@ -133,7 +130,6 @@ async fn users_list_their_own_groups_and_nobody_elses() {
     assert_error(resp, 403, "identity:get_user").await;
 }
 
-#[tokio::test]
 async fn deleting_a_user_removes_their_memberships() {
     let app = spawn_app().await;
     let gid = app.create_group("team").await["id"]
@@ -147,7 +143,6 @@ async fn deleting_a_user_removes_their_memberships() {
     assert_eq!(users["users"], json!([]));
 }
 
-#[tokio::test]
 async fn concurrent_adds_and_removes_leave_a_consistent_state() {
     let app = spawn_app().await;
     let gid = app.create_group("busy").await["id"]
@@ -214,3 +209,11 @@ async fn concurrent_adds_and_removes_leave_a_consistent_state() {
         assert_eq!(s == 204, expected.contains(uid));
     }
 }
+
+both_backends!(
+    add_check_list_and_remove_a_member,
+    unknown_users_and_groups_are_named_in_the_404,
+    users_list_their_own_groups_and_nobody_elses,
+    deleting_a_user_removes_their_memberships,
+    concurrent_adds_and_removes_leave_a_consistent_state,
+);

@@ -44,7 +44,6 @@ async fn walk(app: &TestApp, first: &str, key: &str) -> (Vec<String>, usize) {
     (all, pages)
 }
 
-#[tokio::test]
 async fn groups_page_by_id_with_working_links() {
     let app = spawn_app().await;
     for i in 0..7 {
@@ -88,7 +87,6 @@ async fn groups_page_by_id_with_working_links() {
     assert_eq!(ids(&back, "groups"), ids(&first, "groups"));
 }
 
-#[tokio::test]
 async fn filters_apply_before_the_cut() {
     let app = spawn_app().await;
     for i in 0..6 {
@@ -104,7 +102,6 @@ async fn filters_apply_before_the_cut() {
     assert_eq!(body["links"]["next"], Value::Null);
 }
 
-#[tokio::test]
 async fn bad_limits_and_unknown_markers_are_refused() {
     let app = spawn_app().await;
     app.create_group("one").await;
@@ -123,7 +120,6 @@ async fn bad_limits_and_unknown_markers_are_refused() {
     .await;
 }
 
-#[tokio::test]
 async fn member_lists_page_too() {
     let app = spawn_app().await;
     let gid = app.create_group("big").await["id"]
@@ -158,7 +154,6 @@ async fn member_lists_page_too() {
     assert_eq!(groups, ids(&all, "groups"));
 }
 
-#[tokio::test]
 async fn a_configured_list_limit_caps_every_list() {
     let app = crate::helpers::spawn_app_with(&[("IAM_GROUPS_IDENTITY__LIST_LIMIT", "2")]).await;
     for i in 0..3 {
@@ -170,3 +165,11 @@ async fn a_configured_list_limit_caps_every_list() {
     let body = json(app.get("/v3/groups?limit=50").await).await;
     assert_eq!(body["groups"].as_array().unwrap().len(), 2);
 }
+
+both_backends!(
+    groups_page_by_id_with_working_links,
+    filters_apply_before_the_cut,
+    bad_limits_and_unknown_markers_are_refused,
+    member_lists_page_too,
+    a_configured_list_limit_caps_every_list,
+);

@@ -29,7 +29,6 @@ async fn validate(app: &TestApp, caller: &str, subject: &str) -> reqwest::Respon
         .unwrap()
 }
 
-#[tokio::test]
 async fn admin_password_token_is_project_scoped_with_roles_and_catalog() {
     let app = spawn_app().await;
     let resp = issue(&app, password_auth("admin", ADMIN_PASSWORD)).await;
@@ -82,7 +81,6 @@ async fn admin_password_token_is_project_scoped_with_roles_and_catalog() {
     assert_eq!(interfaces, ["admin", "internal", "public"]);
 }
 
-#[tokio::test]
 async fn users_are_found_by_id_or_by_name_with_domain_id_or_name() {
     let app = spawn_app().await;
     for user in [
@@ -96,7 +94,6 @@ async fn users_are_found_by_id_or_by_name_with_domain_id_or_name() {
     }
 }
 
-#[tokio::test]
 async fn explicit_scopes_and_unscoped_tokens() {
     let app = spawn_app().await;
     let scoped = |scope: Value| {
@@ -135,7 +132,6 @@ async fn explicit_scopes_and_unscoped_tokens() {
     assert_error(resp, 401, "requires authentication").await;
 }
 
-#[tokio::test]
 async fn wrong_passwords_and_unknown_users_look_the_same() {
     let app = spawn_app().await;
     let wrong = issue(&app, password_auth("admin", "not-it")).await;
@@ -146,7 +142,6 @@ async fn wrong_passwords_and_unknown_users_look_the_same() {
     assert_eq!(wrong, unknown);
 }
 
-#[tokio::test]
 async fn malformed_auth_requests_are_400() {
     let app = spawn_app().await;
     for body in [
@@ -163,7 +158,6 @@ async fn malformed_auth_requests_are_400() {
     }
 }
 
-#[tokio::test]
 async fn tokens_validate_and_check_and_honour_nocatalog() {
     let app = spawn_app().await;
     let subject = app.login("admin", ADMIN_PASSWORD).await;
@@ -200,7 +194,6 @@ async fn tokens_validate_and_check_and_honour_nocatalog() {
     assert_error(resp, 400, "X-Subject-Token").await;
 }
 
-#[tokio::test]
 async fn revoked_tokens_are_refused_everywhere() {
     let app = spawn_app().await;
     let victim = app.login("admin", ADMIN_PASSWORD).await;
@@ -227,7 +220,6 @@ async fn revoked_tokens_are_refused_everywhere() {
     assert_eq!(app.get("/v3/groups").await.status(), 200);
 }
 
-#[tokio::test]
 async fn a_token_can_revoke_itself() {
     let app = spawn_app().await;
     let token = app.login("admin", ADMIN_PASSWORD).await;
@@ -248,7 +240,6 @@ async fn a_token_can_revoke_itself() {
     );
 }
 
-#[tokio::test]
 async fn expired_tokens_are_refused() {
     let app = spawn_app_short_lived().await;
     let token = app.login("admin", ADMIN_PASSWORD).await;
@@ -267,11 +258,10 @@ async fn spawn_app_short_lived() -> TestApp {
     crate::helpers::spawn_app_with(&[("IAM_GROUPS_TOKEN_EXPIRATION", "2")]).await
 }
 
-#[tokio::test]
 async fn tokens_from_another_instance_with_the_same_key_file_are_accepted() {
     let first = spawn_app().await;
     let key_file = first.dir.path().join("token.key").display().to_string();
-    let db = format!("sqlite://{}", first.dir.path().join("iam.sqlite").display());
+    let db = first.database_url.clone();
     let second = crate::helpers::spawn_app_with(&[
         ("IAM_GROUPS_TOKEN_KEY_FILE", key_file.as_str()),
         ("IAM_GROUPS_DATABASE_URL", db.as_str()),
@@ -290,7 +280,6 @@ async fn tokens_from_another_instance_with_the_same_key_file_are_accepted() {
     assert_eq!(resp.status(), 401);
 }
 
-#[tokio::test]
 async fn rescoping_with_the_token_method_chains_audit_ids() {
     let app = spawn_app().await;
     let original = app.login("admin", ADMIN_PASSWORD).await;
@@ -324,7 +313,6 @@ async fn rescoping_with_the_token_method_chains_audit_ids() {
     );
 }
 
-#[tokio::test]
 async fn users_validate_their_own_tokens_but_not_others() {
     let app = spawn_app().await;
     app.create_user("alice", "alice-pw-1").await;
@@ -334,7 +322,6 @@ async fn users_validate_their_own_tokens_but_not_others() {
     assert_error(resp, 403, "identity:validate_token").await;
 }
 
-#[tokio::test]
 async fn catalog_needs_a_scoped_token() {
     let app = spawn_app().await;
     let resp = app.get("/v3/auth/catalog").await;
@@ -346,3 +333,19 @@ async fn catalog_needs_a_scoped_token() {
     let resp = app.call(Method::GET, "/v3/auth/catalog", &bob, None).await;
     assert_error(resp, 403, "scoped token").await;
 }
+
+both_backends!(
+    admin_password_token_is_project_scoped_with_roles_and_catalog,
+    users_are_found_by_id_or_by_name_with_domain_id_or_name,
+    explicit_scopes_and_unscoped_tokens,
+    wrong_passwords_and_unknown_users_look_the_same,
+    malformed_auth_requests_are_400,
+    tokens_validate_and_check_and_honour_nocatalog,
+    revoked_tokens_are_refused_everywhere,
+    a_token_can_revoke_itself,
+    expired_tokens_are_refused,
+    tokens_from_another_instance_with_the_same_key_file_are_accepted,
+    rescoping_with_the_token_method_chains_audit_ids,
+    users_validate_their_own_tokens_but_not_others,
+    catalog_needs_a_scoped_token,
+);

@@ -5,7 +5,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, json, password_auth, spawn_app};
 
-#[tokio::test]
 async fn create_show_list_update_delete() {
     let app = spawn_app().await;
     let resp = app
@@ -59,7 +58,6 @@ async fn create_show_list_update_delete() {
     .await;
 }
 
-#[tokio::test]
 async fn bad_user_bodies_are_400_and_duplicates_409() {
     let app = spawn_app().await;
     for (body, message) in [
@@ -101,7 +99,6 @@ async fn bad_user_bodies_are_400_and_duplicates_409() {
     .await;
 }
 
-#[tokio::test]
 async fn disabling_a_user_invalidates_their_tokens_and_logins() {
     let app = spawn_app().await;
     let id = app.create_user("leo", "leo-pw-1").await;
@@ -138,7 +135,6 @@ async fn disabling_a_user_invalidates_their_tokens_and_logins() {
     app.login("leo", "leo-pw-1").await;
 }
 
-#[tokio::test]
 async fn deleting_a_user_invalidates_their_tokens() {
     let app = spawn_app().await;
     let id = app.create_user("mia", "mia-pw-1").await;
@@ -150,7 +146,6 @@ async fn deleting_a_user_invalidates_their_tokens() {
     assert_error(resp, 401, "requires authentication").await;
 }
 
-#[tokio::test]
 async fn a_new_password_revokes_earlier_tokens() {
     let app = spawn_app().await;
     let id = app.create_user("ned", "ned-pw-1").await;
@@ -211,7 +206,6 @@ async fn a_new_password_revokes_earlier_tokens() {
     app.login("ned", "ned-pw-3").await;
 }
 
-#[tokio::test]
 async fn users_cannot_manage_other_users() {
     let app = spawn_app().await;
     let id = app.create_user("olga", "olga-pw-1").await;
@@ -234,3 +228,12 @@ async fn users_cannot_manage_other_users() {
         assert_error(resp, 403, "You are not authorized").await;
     }
 }
+
+both_backends!(
+    create_show_list_update_delete,
+    bad_user_bodies_are_400_and_duplicates_409,
+    disabling_a_user_invalidates_their_tokens_and_logins,
+    deleting_a_user_invalidates_their_tokens,
+    a_new_password_revokes_earlier_tokens,
+    users_cannot_manage_other_users,
+);
