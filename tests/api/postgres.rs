@@ -140,12 +140,12 @@ impl PgCluster {
         }
     }
 
-    /// Stops the server at once, as a crash or a restart would.
+    /// Stops the server as a restart does: clients are cut off at once.
     pub fn stop(&self) {
         let out = self
             .command("pg_ctl")
             .args(["-D", self.data().to_str().unwrap()])
-            .args(["-m", "immediate", "-w", "stop"])
+            .args(["-m", "fast", "-w", "stop"])
             .output()
             .expect("pg_ctl runs");
         assert!(out.status.success(), "pg_ctl stop failed");
@@ -170,6 +170,8 @@ impl PgCluster {
             c.args(["-c", &script]);
             c
         };
+        // Deliberately not waited for: it must outlive this process to clean up after it.
+        #[allow(clippy::zombie_processes)]
         watchdog
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
