@@ -14,7 +14,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
-use crate::db;
+use crate::db::{self, DbPool};
 use crate::state::AppState;
 
 /// A built, bound, not yet running service.
@@ -39,36 +39,51 @@ fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> StartupError + '_ {
     move |e| StartupError(format!("{what}: {e}"))
 }
 
+/// Opens the configured database and applies pending migrations (`iam-groups db migrate`).
+pub fn migrate(settings: &Settings) -> Result<(DbPool, Vec<String>), StartupError> {
+    let pool = db::build_pool(&settings.database).map_err(|e| fail("database")(&e))?;
+    let applied = db::run_migrations(&pool).map_err(|e| fail("database")(&e))?;
+    if !applied.is_empty() {
+        log::info!("applied migrations: {}", applied.join(", "));
+    }
+    Ok((pool, applied))
+}
+
+/// Creates or updates the bootstrap records (`iam-groups bootstrap`), printing a generated
+/// admin password once, to the console only.
+pub fn run_bootstrap(
+    pool: &DbPool,
+    settings: &Settings,
+    hasher: &PasswordHasher,
+) -> Result<BootstrapReport, StartupError> {
+    let mut conn = pool.get().map_err(|e| fail("database")(&e))?;
+    let report = bootstrap::run(&mut conn, settings, hasher).map_err(|e| fail("bootstrap")(&e))?;
+    if let Some(password) = &report.generated_password {
+        println!(
+            "iam-groups: created bootstrap user '{}' in domain '{}' with password: {password}",
+            settings.bootstrap.admin_user, settings.identity.default_domain_id
+        );
+    }
+    Ok(report)
+}
+
 impl Application {
     /// Prepares the database and binds the listener (`127.0.0.1:0` picks a free port).
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let settings = Arc::new(settings);
-        let pool = db::build_pool(&settings.database).map_err(|e| fail("database")(&e))?;
         let keys = TokenKeys::load_or_create(&settings.token.key_file)
             .map_err(|e| fail("token keys")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
 
-        let (setup_pool, setup_settings, setup_hasher) =
-            (pool.clone(), settings.clone(), hasher.clone());
-        let report = web::block(move || {
-            let applied = db::run_migrations(&setup_pool).map_err(|e| e.to_string())?;
-            if !applied.is_empty() {
-                log::info!("applied migrations: {}", applied.join(", "));
-            }
-            let mut conn = setup_pool.get().map_err(|e| e.to_string())?;
-            bootstrap::run(&mut conn, &setup_settings, &setup_hasher).map_err(|e| e.to_string())
+        let (setup_settings, setup_hasher) = (settings.clone(), hasher.clone());
+        let (pool, report) = web::block(move || {
+            let (pool, _) = migrate(&setup_settings)?;
+            let report = run_bootstrap(&pool, &setup_settings, &setup_hasher)?;
+            Ok::<_, StartupError>((pool, report))
         })
         .await
-        .map_err(|e| fail("startup")(&e))?
-        .map_err(|e| fail("bootstrap")(&e))?;
-        if let Some(password) = &report.generated_password {
-            // Shown once, on the console of the person starting the service, never logged.
-            println!(
-                "iam-groups: created bootstrap user '{}' in domain '{}' with password: {password}",
-                settings.bootstrap.admin_user, settings.identity.default_domain_id
-            );
-        }
+        .map_err(|e| fail("startup")(&e))??;
 
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|e| fail(&settings.server.bind)(&e))?;

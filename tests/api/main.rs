@@ -5,6 +5,7 @@
 mod helpers;
 mod postgres;
 
+mod cli;
 mod cluster;
 mod discovery;
 mod errors;
