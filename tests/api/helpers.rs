@@ -49,6 +49,29 @@ pub async fn run_on<F: Future<Output = ()>>(backend: Backend, test: F) {
     BACKEND.scope(backend, test).await
 }
 
+/// The Python of the virtualenv holding the real clients (`IAM_GROUPS_TEST_VENV`, built by
+/// `.ci/run` from `tests/requirements.txt`). `None` means skip loudly, except in CI.
+pub fn venv_python(what: &str) -> Option<PathBuf> {
+    let venv = std::env::var("IAM_GROUPS_TEST_VENV").ok().map(PathBuf::from).or_else(|| {
+        let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv");
+        local.join("bin/python").is_file().then_some(local)
+    });
+    match venv {
+        Some(dir) if dir.join("bin/python").is_file() => Some(dir.join("bin/python")),
+        _ => {
+            assert!(
+                !postgres::required(),
+                "{what} needs the client virtualenv in CI: set IAM_GROUPS_TEST_VENV"
+            );
+            eprintln!(
+                "\n*** SKIPPED {what}: no client virtualenv. Run: python3 -m venv .venv && \
+                 .venv/bin/pip install -r tests/requirements.txt ***\n"
+            );
+            None
+        }
+    }
+}
+
 /// Turns `async fn name()` test bodies into a test per backend.
 #[macro_export]
 macro_rules! both_backends {
