@@ -1,6 +1,6 @@
 //! First-start setup (Keystone's `keystone-manage bootstrap`): the default domain, the admin
-//! project, the roles `admin`, `member` and `reader`, and the admin user with `admin` on
-//! the admin project. Idempotent: every start checks each record and creates what is
+//! project, the roles `admin`, `manager`, `member`, `reader` and `service` with their
+//! inference rules, and the admin user with `admin` on the admin project and the system. Idempotent: every start checks each record and creates what is
 //! missing.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,7 +8,9 @@ use base64::Engine;
 
 use crate::auth::password::PasswordHasher;
 use crate::config::Settings;
-use crate::db::assignments::{create_grant, AssignmentKind};
+use crate::db::assignments::{
+    create_grant, create_implied_role, AssignmentKind, Grant, SYSTEM_TARGET,
+};
 use crate::db::models::UserRow;
 use crate::db::{bootstrap as ensure, users, write_tx, DbConn};
 use crate::domain::values::Password;
@@ -42,9 +44,19 @@ pub fn run(
     write_tx(conn, |conn| {
         ensure::ensure_domain(conn, &domain_id, "Default")?;
         let project = ensure::ensure_project(conn, &boot.admin_project, &domain_id)?;
+        // Keystone's default personas: admin implies manager implies member implies reader.
         let admin_role = ensure::ensure_role(conn, "admin")?;
-        ensure::ensure_role(conn, "member")?;
-        ensure::ensure_role(conn, "reader")?;
+        let manager = ensure::ensure_role(conn, "manager")?;
+        let member = ensure::ensure_role(conn, "member")?;
+        let reader = ensure::ensure_role(conn, "reader")?;
+        ensure::ensure_role(conn, "service")?;
+        for (prior, implied) in [
+            (&admin_role, &manager),
+            (&manager, &member),
+            (&member, &reader),
+        ] {
+            create_implied_role(conn, &prior.id, &implied.id)?;
+        }
 
         let configured = (!boot.admin_password.is_empty())
             .then(|| Password::parse("admin_password", boot.admin_password.expose()))
@@ -95,13 +107,23 @@ pub fn run(
                 )?
             }
         };
-        create_grant(
-            conn,
-            AssignmentKind::UserProject,
-            &user.id,
-            &project.id,
-            &admin_role.id,
-        )?;
+        // The admin holds admin on the admin project and on the system, as after
+        // keystone-manage bootstrap.
+        for (kind, target) in [
+            (AssignmentKind::UserProject, project.id.as_str()),
+            (AssignmentKind::UserSystem, SYSTEM_TARGET),
+        ] {
+            create_grant(
+                conn,
+                &Grant {
+                    kind,
+                    actor_id: user.id.clone(),
+                    target_id: target.to_string(),
+                    role_id: admin_role.id.clone(),
+                    inherited: false,
+                },
+            )?;
+        }
         Ok(BootstrapReport {
             admin_user_id: user.id,
             admin_project_id: project.id,

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::common::{BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
-use crate::auth::policy::{self, Action};
+use crate::auth::policy::{self, Target};
 use crate::auth::{AuthContext, Scope};
 use crate::config::Settings;
 use crate::db;
@@ -143,6 +143,12 @@ fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
         };
         return Ok(ScopeRequest::ProjectName { name, domain });
     }
+    if let Some(system) = scope.get("system") {
+        return match system.get("all") {
+            Some(Value::Bool(true)) => Ok(ScopeRequest::System),
+            _ => Err(ApiError::expecting("\"all\": true", "system scope")),
+        };
+    }
     if let Some(domain) = scope.get("domain") {
         return match (field(domain, "id"), field(domain, "name")) {
             (Some(id), _) => Ok(ScopeRequest::Domain(DomainRef::Id(id))),
@@ -270,8 +276,10 @@ pub async fn validate(
     let (token, ctx) = subject(&state, &req).await?;
     policy::enforce(
         &caller,
-        Action::ValidateToken {
-            subject_user_id: ctx.user_id(),
+        &policy::VALIDATE_TOKEN,
+        &Target {
+            token_user_id: Some(ctx.user_id()),
+            ..Target::default()
         },
     )?;
     let catalog = wants_catalog(&req).then(|| catalog(&state.settings, &base));
@@ -289,8 +297,10 @@ pub async fn revoke(
     let (_, ctx) = subject(&state, &req).await?;
     policy::enforce(
         &caller,
-        Action::RevokeToken {
-            subject_user_id: ctx.user_id(),
+        &policy::REVOKE_TOKEN,
+        &Target {
+            token_user_id: Some(ctx.user_id()),
+            ..Target::default()
         },
     )?;
     let audit_id = ctx
@@ -388,6 +398,9 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> Value {
         }
         Scope::Domain(domain) => {
             token["domain"] = json!({"id": domain.id, "name": domain.name});
+        }
+        Scope::System => {
+            token["system"] = json!({"all": true});
         }
     }
     token["roles"] = Value::Array(roles);

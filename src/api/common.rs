@@ -10,6 +10,8 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 
+use crate::auth::policy::{enforce, Policy, Target};
+use crate::auth::AuthContext;
 use crate::config::Settings;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
@@ -17,6 +19,36 @@ use crate::state::AppState;
 
 /// Fields that the service computes and never stores from a request body.
 const COMPUTED_FIELDS: &[&str] = &["id", "links", "create_time"];
+
+/// Enforces a rule on a loaded target. When the target does not exist, only a caller the
+/// rule would allow without any target attributes (an admin, a system reader) learns that
+/// with a 404; anyone else gets the 403, so existence does not leak.
+pub fn authorize<T>(
+    caller: &AuthContext,
+    policy: &Policy,
+    loaded: Result<T, ApiError>,
+    target: impl for<'a> Fn(&'a T) -> Target<'a>,
+) -> Result<T, ApiError> {
+    match loaded {
+        Ok(item) => {
+            enforce(caller, policy, &target(&item))?;
+            Ok(item)
+        }
+        Err(e @ (ApiError::NotFound { .. } | ApiError::NotFoundMessage(_))) => {
+            enforce(caller, policy, &Target::default())?;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The domain a list is restricted to: the one asked for, or, for a caller scoped to a
+/// domain who asked for none, that domain (as Keystone narrows domain readers' lists).
+pub fn list_domain(caller: &AuthContext, requested: Option<&str>) -> Option<String> {
+    requested
+        .map(str::to_owned)
+        .or_else(|| caller.token_domain_id().map(str::to_owned))
+}
 
 /// The request body, read up to `max_request_body_size`. Parsing is deferred to
 /// [`JsonBody::into_value`] so that the handler authenticates the caller first.

@@ -4,13 +4,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::api::common::{collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
+use crate::api::common::{
+    authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
+};
 use crate::api::users::user_json;
-use crate::auth::policy::{self, Action};
+use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::groups::{GroupChanges, GroupFilter};
-use crate::db::models::GroupRow;
-use crate::db::{self, groups as store};
+use crate::db::models::{GroupRow, UserRow};
+use crate::db::{self, groups as store, users as users_store};
 use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
@@ -36,6 +38,37 @@ fn group_response(
     base: &BaseUrl,
 ) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "group": group_json(group, base) }))
+}
+
+fn group_target(group: &GroupRow) -> Target<'_> {
+    Target {
+        group_domain_id: Some(&group.domain_id),
+        ..Target::default()
+    }
+}
+
+fn membership_target((group, user): &(GroupRow, UserRow)) -> Target<'_> {
+    Target {
+        group_domain_id: Some(&group.domain_id),
+        user_id: Some(&user.id),
+        user_domain_id: Some(&user.domain_id),
+        ..Target::default()
+    }
+}
+
+/// The group and the user of a membership call, or the 404 naming the missing one.
+async fn group_and_user(
+    state: &AppState,
+    group_id: &str,
+    user_id: &str,
+) -> Result<(GroupRow, UserRow), ApiError> {
+    let (group_id, user_id) = (group_id.to_string(), user_id.to_string());
+    db::run(&state.pool, move |conn| {
+        let group = store::get_group(conn, &group_id)?;
+        let user = users_store::get_user(conn, &user_id)?;
+        Ok((group, user))
+    })
+    .await
 }
 
 /// Where a new group goes when the body names no domain: the token's, then the default.
@@ -67,7 +100,14 @@ pub async fn create(
         None => default_domain(&caller, &state),
     };
     let extra = group.into_extra();
-    policy::enforce(&caller, Action::CreateGroup)?;
+    policy::enforce(
+        &caller,
+        &policy::CREATE_GROUP,
+        &Target {
+            group_domain_id: Some(&domain_id),
+            ..Target::default()
+        },
+    )?;
     let row = GroupRow {
         id: new_id(),
         name: name.into_inner(),
@@ -98,10 +138,17 @@ pub async fn list(
             .map(|n| NameFilter::parse("name", n))
             .transpose()?
             .map(|n| n.as_str().to_owned()),
-        domain_id: query.get("domain_id").map(str::to_owned),
+        domain_id: list_domain(&caller, query.get("domain_id")),
     };
     let page = query.page(&state.settings)?;
-    policy::enforce(&caller, Action::ListGroups)?;
+    policy::enforce(
+        &caller,
+        &policy::LIST_GROUPS,
+        &Target {
+            group_domain_id: filter.domain_id.as_deref(),
+            ..Target::default()
+        },
+    )?;
     let request = page.clone();
     let groups = db::run(&state.pool, move |conn| {
         store::list_groups(conn, &filter, &page)
@@ -119,8 +166,8 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let group_id = path.into_inner();
-    policy::enforce(&caller, Action::GetGroup)?;
-    let group = db::run(&state.pool, move |conn| store::get_group(conn, &group_id)).await?;
+    let group = db::run(&state.pool, move |conn| store::get_group(conn, &group_id)).await;
+    let group = authorize(&caller, &policy::GET_GROUP, group, group_target)?;
     Ok(group_response(
         actix_web::http::StatusCode::OK,
         group,
@@ -156,14 +203,15 @@ pub async fn update(
     let new_domain = group.take_string("domain_id")?;
     let claimed_id = group.take_string("id")?;
     let extra = group.into_extra();
-    policy::enforce(&caller, Action::UpdateGroup)?;
+    let lookup_id = group_id.clone();
+    let current = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
+    let current = authorize(&caller, &policy::UPDATE_GROUP, current, group_target)?;
     let changes = GroupChanges {
         name,
         description,
         extra,
     };
     let updated = db::run(&state.pool, move |conn| {
-        let current = store::get_group(conn, &group_id)?;
         if claimed_id.is_some_and(|id| id != current.id) {
             return Err(ApiError::Validation("Cannot change ID".into()));
         }
@@ -187,7 +235,9 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let group_id = path.into_inner();
-    policy::enforce(&caller, Action::DeleteGroup)?;
+    let lookup_id = group_id.clone();
+    let group = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
+    authorize(&caller, &policy::DELETE_GROUP, group, group_target)?;
     db::run(&state.pool, move |conn| {
         store::delete_group(conn, &group_id)
     })
@@ -206,7 +256,9 @@ pub async fn list_users(
     let group_id = path.into_inner();
     let query = ListQuery::from_request(&req)?;
     let page = query.page(&state.settings)?;
-    policy::enforce(&caller, Action::ListUsersInGroup)?;
+    let lookup_id = group_id.clone();
+    let group = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
+    authorize(&caller, &policy::LIST_USERS_IN_GROUP, group, group_target)?;
     let request = page.clone();
     let users = db::run(&state.pool, move |conn| {
         store::list_users_in_group(conn, &group_id, &page)
@@ -223,7 +275,8 @@ pub async fn add_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
-    policy::enforce(&caller, Action::AddUserToGroup)?;
+    let pair = group_and_user(&state, &group_id, &user_id).await;
+    authorize(&caller, &policy::ADD_USER_TO_GROUP, pair, membership_target)?;
     db::run(&state.pool, move |conn| {
         store::add_user_to_group(conn, &user_id, &group_id)
     })
@@ -238,7 +291,13 @@ pub async fn check_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
-    policy::enforce(&caller, Action::CheckUserInGroup)?;
+    let pair = group_and_user(&state, &group_id, &user_id).await;
+    authorize(
+        &caller,
+        &policy::CHECK_USER_IN_GROUP,
+        pair,
+        membership_target,
+    )?;
     db::run(&state.pool, move |conn| {
         store::check_user_in_group(conn, &user_id, &group_id)
     })
@@ -253,7 +312,13 @@ pub async fn remove_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
-    policy::enforce(&caller, Action::RemoveUserFromGroup)?;
+    let pair = group_and_user(&state, &group_id, &user_id).await;
+    authorize(
+        &caller,
+        &policy::REMOVE_USER_FROM_GROUP,
+        pair,
+        membership_target,
+    )?;
     db::run(&state.pool, move |conn| {
         store::remove_user_from_group(conn, &user_id, &group_id)
     })
@@ -273,10 +338,19 @@ pub async fn list_for_user(
     let user_id = path.into_inner();
     let query = ListQuery::from_request(&req)?;
     let page = query.page(&state.settings)?;
-    policy::enforce(
+    let lookup_id = user_id.clone();
+    let user = db::run(&state.pool, move |conn| {
+        users_store::get_user(conn, &lookup_id)
+    })
+    .await;
+    authorize(
         &caller,
-        Action::ListGroupsForUser {
-            target_user_id: &user_id,
+        &policy::LIST_GROUPS_FOR_USER,
+        user,
+        |u: &UserRow| Target {
+            user_id: Some(&u.id),
+            user_domain_id: Some(&u.domain_id),
+            ..Target::default()
         },
     )?;
     let request = page.clone();

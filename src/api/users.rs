@@ -4,8 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::api::common::{collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
-use crate::auth::policy::{self, Action};
+use crate::api::common::{
+    authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
+};
+use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::models::UserRow;
 use crate::db::users::{UserChanges, UserFilter};
@@ -36,6 +38,15 @@ pub fn user_json(user: UserRow, base: &BaseUrl) -> Value {
     }
     map.insert("links".into(), json!({ "self": self_link }));
     Value::Object(map)
+}
+
+/// A user as a policy target.
+pub fn user_target(user: &UserRow) -> Target<'_> {
+    Target {
+        user_id: Some(&user.id),
+        user_domain_id: Some(&user.domain_id),
+        ..Target::default()
+    }
 }
 
 fn user_response(status: StatusCode, user: UserRow, base: &BaseUrl) -> HttpResponse {
@@ -87,7 +98,14 @@ pub async fn create(
         .transpose()?
         .map(ResourceId::into_inner);
     let extra = user.into_extra();
-    policy::enforce(&caller, Action::CreateUser)?;
+    policy::enforce(
+        &caller,
+        &policy::CREATE_USER,
+        &Target {
+            user_domain_id: Some(&domain_id),
+            ..Target::default()
+        },
+    )?;
     let password_hash = match password {
         Some(p) => Some(hash_password(&state, p).await?),
         None => None,
@@ -122,11 +140,18 @@ pub async fn list(
             .map(|n| NameFilter::parse("name", n))
             .transpose()?
             .map(|n| n.as_str().to_owned()),
-        domain_id: query.get("domain_id").map(str::to_owned),
+        domain_id: list_domain(&caller, query.get("domain_id")),
         enabled: query.get_bool("enabled")?,
     };
     let page = query.page(&state.settings)?;
-    policy::enforce(&caller, Action::ListUsers)?;
+    policy::enforce(
+        &caller,
+        &policy::LIST_USERS,
+        &Target {
+            list_domain_id: filter.domain_id.as_deref(),
+            ..Target::default()
+        },
+    )?;
     let request = page.clone();
     let users = db::run(&state.pool, move |conn| {
         store::list_users(conn, &filter, &page)
@@ -144,13 +169,8 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
-    policy::enforce(
-        &caller,
-        Action::GetUser {
-            target_user_id: &user_id,
-        },
-    )?;
-    let user = db::run(&state.pool, move |conn| store::get_user(conn, &user_id)).await?;
+    let user = db::run(&state.pool, move |conn| store::get_user(conn, &user_id)).await;
+    let user = authorize(&caller, &policy::GET_USER, user, user_target)?;
     Ok(user_response(StatusCode::OK, user, &base))
 }
 
@@ -196,7 +216,9 @@ pub async fn update(
     let new_domain = user.take_string("domain_id")?;
     let claimed_id = user.take_string("id")?;
     let extra = user.into_extra();
-    policy::enforce(&caller, Action::UpdateUser)?;
+    let lookup_id = user_id.clone();
+    let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
+    let current = authorize(&caller, &policy::UPDATE_USER, current, user_target)?;
     let password_hash = match password {
         Some(p) => Some(hash_password(&state, p).await?),
         None => None,
@@ -211,7 +233,6 @@ pub async fn update(
     };
     let lifetime = token_lifetime_ms(&state);
     let updated = db::run(&state.pool, move |conn| {
-        let current = store::get_user(conn, &user_id)?;
         if claimed_id.is_some_and(|id| id != current.id) {
             return Err(ApiError::Validation("Cannot change ID".into()));
         }
@@ -231,7 +252,9 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
-    policy::enforce(&caller, Action::DeleteUser)?;
+    let lookup_id = user_id.clone();
+    let user = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
+    authorize(&caller, &policy::DELETE_USER, user, user_target)?;
     db::run(&state.pool, move |conn| store::delete_user(conn, &user_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -256,14 +279,9 @@ pub async fn change_password(
         .take_string("password")?
         .ok_or_else(|| ApiError::invalid_field("password", "'password' is a required property"))?;
     let password = Password::parse("password", &password)?;
-    policy::enforce(
-        &caller,
-        Action::ChangePassword {
-            target_user_id: &user_id,
-        },
-    )?;
     let lookup_id = user_id.clone();
-    let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await?;
+    let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
+    let current = authorize(&caller, &policy::CHANGE_PASSWORD, current, user_target)?;
     let hasher = state.hasher.clone();
     let stored = current.password_hash.clone();
     let matches = web::block(move || hasher.verify(&original, stored.as_deref())).await?;

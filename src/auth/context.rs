@@ -3,8 +3,9 @@
 //! caller's `X-Auth-Token`, and to render token bodies.
 
 use crate::auth::token::{new_audit_id, Claims};
+use crate::db::assignments::{self, RoleTarget};
 use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
-use crate::db::{assignments, resources, revocations, users, DbConn};
+use crate::db::{resources, revocations, users, DbConn};
 use crate::error::ApiError;
 
 /// What a token is scoped to.
@@ -16,6 +17,8 @@ pub enum Scope {
         domain: DomainRow,
     },
     Domain(DomainRow),
+    /// `{"system": {"all": true}}`: the deployment itself.
+    System,
 }
 
 /// A domain named in an auth request, by id or by name.
@@ -38,6 +41,7 @@ pub enum ScopeRequest {
         domain: DomainRef,
     },
     Domain(DomainRef),
+    System,
 }
 
 /// A user, as named in a password auth request.
@@ -76,8 +80,28 @@ impl AuthContext {
         match &self.scope {
             Scope::Project { project, .. } => Some(&project.domain_id),
             Scope::Domain(domain) => Some(&domain.id),
-            Scope::Unscoped => None,
+            Scope::Unscoped | Scope::System => None,
         }
+    }
+
+    /// The domain of a domain-scoped token (Keystone's `domain_id` credential).
+    pub fn token_domain_id(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Domain(domain) => Some(&domain.id),
+            _ => None,
+        }
+    }
+
+    /// The project of a project-scoped token (Keystone's `project_id` credential).
+    pub fn token_project_id(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Project { project, .. } => Some(&project.id),
+            _ => None,
+        }
+    }
+
+    pub fn is_system_scoped(&self) -> bool {
+        matches!(self.scope, Scope::System)
     }
 }
 
@@ -148,7 +172,7 @@ fn project_scope(
             project.id
         )));
     }
-    let roles = assignments::effective_roles(conn, &user.id, &project.id)?;
+    let roles = assignments::effective_roles(conn, &user.id, &RoleTarget::Project(&project))?;
     if roles.is_empty() {
         return Err(unauthorized(format!(
             "user {} has no access to project {}",
@@ -166,7 +190,7 @@ fn domain_scope(
     if !domain.enabled {
         return Err(unauthorized(format!("domain {} is disabled", domain.id)));
     }
-    let roles = assignments::effective_roles(conn, &user.id, &domain.id)?;
+    let roles = assignments::effective_roles(conn, &user.id, &RoleTarget::Domain(&domain.id))?;
     if roles.is_empty() {
         return Err(unauthorized(format!(
             "user {} has no access to domain {}",
@@ -174,6 +198,17 @@ fn domain_scope(
         )));
     }
     Ok((Scope::Domain(domain), roles))
+}
+
+fn system_scope(conn: &mut DbConn, user: &UserRow) -> Result<(Scope, Vec<RoleRow>), ApiError> {
+    let roles = assignments::effective_roles(conn, &user.id, &RoleTarget::System)?;
+    if roles.is_empty() {
+        return Err(unauthorized(format!(
+            "user {} has no access to the system",
+            user.id
+        )));
+    }
+    Ok((Scope::System, roles))
 }
 
 fn get_project_or_401(conn: &mut DbConn, project_id: &str) -> Result<ProjectRow, ApiError> {
@@ -224,6 +259,7 @@ pub fn resolve_scope(
             let domain = resolve_domain(conn, domain)?;
             domain_scope(conn, user, domain)
         }
+        ScopeRequest::System => system_scope(conn, user),
     }
 }
 
@@ -244,10 +280,11 @@ pub fn new_claims(
     }
     let mut audit_ids = vec![new_audit_id()];
     audit_ids.extend(parent_audit_id);
-    let (project_id, domain_id) = match scope {
-        Scope::Project { project, .. } => (Some(project.id.clone()), None),
-        Scope::Domain(domain) => (None, Some(domain.id.clone())),
-        Scope::Unscoped => (None, None),
+    let (project_id, domain_id, system) = match scope {
+        Scope::Project { project, .. } => (Some(project.id.clone()), None, None),
+        Scope::Domain(domain) => (None, Some(domain.id.clone()), None),
+        Scope::System => (None, None, Some("all".to_string())),
+        Scope::Unscoped => (None, None, None),
     };
     Claims {
         sub: user_id.to_string(),
@@ -257,6 +294,7 @@ pub fn new_claims(
         openstack_audit_ids: audit_ids,
         openstack_project_id: project_id,
         openstack_domain_id: domain_id,
+        openstack_system: system,
         openstack_issued_at_us: now_us,
         openstack_expires_at_us: expires_at_us,
     }
@@ -284,16 +322,21 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
     )? {
         return Err(unauthorized("token has been revoked"));
     }
-    let (scope, roles) = match (&claims.openstack_project_id, &claims.openstack_domain_id) {
-        (Some(project_id), _) => {
+    let (scope, roles) = match (
+        &claims.openstack_project_id,
+        &claims.openstack_domain_id,
+        &claims.openstack_system,
+    ) {
+        (Some(project_id), _, _) => {
             let project = get_project_or_401(conn, project_id)?;
             project_scope(conn, &user, project)?
         }
-        (None, Some(domain_id)) => {
+        (None, Some(domain_id), _) => {
             let domain = resolve_domain(conn, &DomainRef::Id(domain_id.clone()))?;
             domain_scope(conn, &user, domain)?
         }
-        (None, None) => (Scope::Unscoped, Vec::new()),
+        (None, None, Some(_)) => system_scope(conn, &user)?,
+        (None, None, None) => (Scope::Unscoped, Vec::new()),
     };
     Ok(AuthContext {
         user,

@@ -1,102 +1,368 @@
-//! Default authorization rules, one per Keystone `identity:*` action, as data plus a pure
-//! function. The `admin` role may do everything (Keystone's `admin_required`); the few
-//! things any user may do to themselves are listed with the Keystone rule they follow.
+//! Keystone's default policy, as data: one [`Policy`] per `identity:*` action with the
+//! check string it follows (Keystone's current defaults, system/domain/project personas and
+//! the manager role) and the same rule as alternatives of conditions. `enforce` is a pure
+//! function of the caller and a [`Target`] the handler fills from what it loaded.
+//!
+//! `role:X` checks the caller's *effective* roles, so an `admin` also passes `role:reader`
+//! through the inference rules admin -> manager -> member -> reader.
 
 use crate::auth::AuthContext;
 use crate::error::ApiError;
 
-/// An action, named as in Keystone's policy file, with the target it is checked against.
-#[derive(Debug, Clone, Copy)]
-pub enum Action<'a> {
-    ListGroups,
-    GetGroup,
-    CreateGroup,
-    UpdateGroup,
-    DeleteGroup,
-    AddUserToGroup,
-    CheckUserInGroup,
-    RemoveUserFromGroup,
-    ListUsersInGroup,
-    /// `target_user_id` is the user whose groups are listed.
-    ListGroupsForUser {
-        target_user_id: &'a str,
-    },
-    ListUsers,
-    GetUser {
-        target_user_id: &'a str,
-    },
-    CreateUser,
-    UpdateUser,
-    DeleteUser,
-    ChangePassword {
-        target_user_id: &'a str,
-    },
-    /// `subject_user_id` is the owner of the token being validated.
-    ValidateToken {
-        subject_user_id: &'a str,
-    },
-    RevokeToken {
-        subject_user_id: &'a str,
-    },
+/// An attribute of the target that a condition reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    /// `target.user.id`
+    UserId,
+    /// `target.user.domain_id`
+    UserDomain,
+    /// `target.group.domain_id`
+    GroupDomain,
+    /// `target.project.id`
+    ProjectId,
+    /// `target.project.domain_id`
+    ProjectDomain,
+    /// `target.domain.id`: a domain resource, or the domain a grant is on.
+    DomainId,
+    /// `target.domain_id`: the domain a list is restricted to.
+    ListDomain,
+    /// The domain of a grant's actor (its user's or group's).
+    ActorDomain,
+    /// The domain of a grant's target (its project's domain, or the domain).
+    ScopeDomain,
+    /// `target.token.user_id`: the owner of a token being validated or revoked.
+    TokenUser,
 }
 
-/// Who besides an admin may perform an action.
-enum Rule<'a> {
-    /// `rule:admin_required`.
-    AdminOnly,
-    /// `rule:admin_required or user_id:%(target.user.id)s`: the user acting on themselves.
-    AdminOrOwner(&'a str),
+/// One condition of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cond {
+    /// `role:NAME`
+    Role(&'static str),
+    /// `system_scope:all`
+    SystemScope,
+    /// `domain_id:%(attr)s`: the token is scoped to this domain.
+    DomainScopeIs(Attr),
+    /// `token.project.domain.id:%(attr)s`: the token's project lives in this domain.
+    ProjectDomainIs(Attr),
+    /// `project_id:%(attr)s`: the token is scoped to this project.
+    ProjectScopeIs(Attr),
+    /// `user_id:%(attr)s`: the caller is this user.
+    UserIs(Attr),
+    /// `rule:domain_managed_target_role`: the role is one a domain manager may hand out.
+    DomainManagedRole,
+    /// `domain_id:%(target.role.domain_id)s or None:%(target.role.domain_id)s`.
+    RoleGlobalOrInScopeDomain,
+    /// `not domain_id:None`: the token is domain-scoped.
+    DomainScoped,
+    /// An empty check string: any authenticated caller.
+    Anyone,
 }
 
-impl<'a> Action<'a> {
-    /// Keystone's policy name, used in the 403 message.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Action::ListGroups => "identity:list_groups",
-            Action::GetGroup => "identity:get_group",
-            Action::CreateGroup => "identity:create_group",
-            Action::UpdateGroup => "identity:update_group",
-            Action::DeleteGroup => "identity:delete_group",
-            Action::AddUserToGroup => "identity:add_user_to_group",
-            Action::CheckUserInGroup => "identity:check_user_in_group",
-            Action::RemoveUserFromGroup => "identity:remove_user_from_group",
-            Action::ListUsersInGroup => "identity:list_users_in_group",
-            Action::ListGroupsForUser { .. } => "identity:list_groups_for_user",
-            Action::ListUsers => "identity:list_users",
-            Action::GetUser { .. } => "identity:get_user",
-            Action::CreateUser => "identity:create_user",
-            Action::UpdateUser => "identity:update_user",
-            Action::DeleteUser => "identity:delete_user",
-            Action::ChangePassword { .. } => "identity:change_password",
-            Action::ValidateToken { .. } => "identity:validate_token",
-            Action::RevokeToken { .. } => "identity:revoke_token",
-        }
-    }
+use Attr::*;
+use Cond::*;
 
-    fn rule(&self) -> Rule<'a> {
-        match *self {
-            Action::ListGroupsForUser { target_user_id }
-            | Action::GetUser { target_user_id }
-            | Action::ChangePassword { target_user_id } => Rule::AdminOrOwner(target_user_id),
-            Action::ValidateToken { subject_user_id } | Action::RevokeToken { subject_user_id } => {
-                Rule::AdminOrOwner(subject_user_id)
-            }
-            _ => Rule::AdminOnly,
+/// A default rule: Keystone's name and check string, and the alternatives it allows.
+#[derive(Debug)]
+pub struct Policy {
+    pub name: &'static str,
+    pub check_str: &'static str,
+    pub any_of: &'static [&'static [Cond]],
+}
+
+/// Roles a domain manager may grant (Keystone's `domain_managed_target_role`).
+pub const DOMAIN_MANAGED_ROLES: &[&str] = &["manager", "member", "reader"];
+
+const ADMIN: &[Cond] = &[Role("admin")];
+const SYSTEM_READER: &[Cond] = &[Role("reader"), SystemScope];
+
+macro_rules! policy {
+    ($name:literal, $check:literal, [$($alt:expr),* $(,)?]) => {
+        Policy { name: $name, check_str: $check, any_of: &[$($alt),*] }
+    };
+}
+
+pub static GET_GROUP: Policy = policy!("identity:get_group",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(GroupDomain)]]);
+pub static LIST_GROUPS: Policy = policy!("identity:list_groups",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(GroupDomain)]]);
+pub static LIST_GROUPS_FOR_USER: Policy = policy!("identity:list_groups_for_user",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.user.domain_id)s) or user_id:%(user_id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(UserDomain)], &[UserIs(UserId)]]);
+pub static CREATE_GROUP: Policy = policy!(
+    "identity:create_group",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(GroupDomain)]]
+);
+pub static UPDATE_GROUP: Policy = policy!(
+    "identity:update_group",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(GroupDomain)]]
+);
+pub static DELETE_GROUP: Policy = policy!(
+    "identity:delete_group",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(GroupDomain)]]
+);
+pub static LIST_USERS_IN_GROUP: Policy = policy!("identity:list_users_in_group",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.group.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(GroupDomain)]]);
+pub static ADD_USER_TO_GROUP: Policy = policy!("identity:add_user_to_group",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.group.domain_id)s and domain_id:%(target.user.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(GroupDomain), DomainScopeIs(UserDomain)]]);
+pub static REMOVE_USER_FROM_GROUP: Policy = policy!("identity:remove_user_from_group",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.group.domain_id)s and domain_id:%(target.user.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(GroupDomain), DomainScopeIs(UserDomain)]]);
+pub static CHECK_USER_IN_GROUP: Policy = policy!("identity:check_user_in_group",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.group.domain_id)s and domain_id:%(target.user.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(GroupDomain), DomainScopeIs(UserDomain)]]);
+
+pub static GET_USER: Policy = policy!("identity:get_user",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and token.domain.id:%(target.user.domain_id)s) or user_id:%(target.user.id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(UserDomain)], &[UserIs(UserId)]]);
+pub static LIST_USERS: Policy = policy!("identity:list_users",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ListDomain)]]);
+pub static CREATE_USER: Policy = policy!(
+    "identity:create_user",
+    "(rule:admin_required) or (role:manager and token.domain.id:%(target.user.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(UserDomain)]]
+);
+pub static UPDATE_USER: Policy = policy!(
+    "identity:update_user",
+    "(rule:admin_required) or (role:manager and token.domain.id:%(target.user.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(UserDomain)]]
+);
+pub static DELETE_USER: Policy = policy!(
+    "identity:delete_user",
+    "(rule:admin_required) or (role:manager and token.domain.id:%(target.user.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(UserDomain)]]
+);
+pub static CHANGE_PASSWORD: Policy = policy!(
+    "identity:change_password",
+    "rule:admin_or_owner",
+    [ADMIN, &[UserIs(UserId)]]
+);
+pub static LIST_PROJECTS_FOR_USER: Policy = policy!("identity:list_user_projects",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.user.domain_id)s) or user_id:%(target.user.id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(UserDomain)], &[UserIs(UserId)]]);
+
+pub static GET_DOMAIN: Policy = policy!("identity:get_domain",
+    "rule:admin_required or (role:reader and system_scope:all) or token.domain.id:%(target.domain.id)s or token.project.domain.id:%(target.domain.id)s",
+    [ADMIN, SYSTEM_READER, &[DomainScopeIs(DomainId)], &[ProjectDomainIs(DomainId)]]);
+pub static LIST_DOMAINS: Policy = policy!("identity:list_domains",
+    "rule:admin_required or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain.id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(DomainId)]]);
+pub static CREATE_DOMAIN: Policy =
+    policy!("identity:create_domain", "rule:admin_required", [ADMIN]);
+pub static UPDATE_DOMAIN: Policy =
+    policy!("identity:update_domain", "rule:admin_required", [ADMIN]);
+pub static DELETE_DOMAIN: Policy =
+    policy!("identity:delete_domain", "rule:admin_required", [ADMIN]);
+
+pub static GET_PROJECT: Policy = policy!("identity:get_project",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.project.domain_id)s) or project_id:%(target.project.id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ProjectDomain)], &[ProjectScopeIs(ProjectId)]]);
+pub static LIST_PROJECTS: Policy = policy!("identity:list_projects",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ListDomain)]]);
+pub static CREATE_PROJECT: Policy = policy!(
+    "identity:create_project",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+pub static UPDATE_PROJECT: Policy = policy!(
+    "identity:update_project",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+pub static DELETE_PROJECT: Policy = policy!(
+    "identity:delete_project",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+
+pub static GET_ROLE: Policy = policy!("identity:get_role",
+    "(rule:admin_required or (role:reader and system_scope:all)) or (role:manager and rule:domain_managed_target_role)",
+    [ADMIN, SYSTEM_READER, &[Role("manager"), DomainManagedRole]]);
+pub static LIST_ROLES: Policy = policy!("identity:list_roles",
+    "(rule:admin_required or (role:reader and system_scope:all)) or (role:manager and not domain_id:None)",
+    [ADMIN, SYSTEM_READER, &[Role("manager"), DomainScoped]]);
+pub static CREATE_ROLE: Policy = policy!("identity:create_role", "rule:admin_required", [ADMIN]);
+pub static UPDATE_ROLE: Policy = policy!("identity:update_role", "rule:admin_required", [ADMIN]);
+pub static DELETE_ROLE: Policy = policy!("identity:delete_role", "rule:admin_required", [ADMIN]);
+pub static READ_IMPLIED_ROLES: Policy = policy!(
+    "identity:list_implied_roles",
+    "rule:admin_required or (role:reader and system_scope:all)",
+    [ADMIN, SYSTEM_READER]
+);
+pub static WRITE_IMPLIED_ROLES: Policy = policy!(
+    "identity:create_implied_role",
+    "rule:admin_required",
+    [ADMIN]
+);
+
+pub static CHECK_GRANT: Policy = policy!("identity:check_grant",
+    "(rule:admin_required) or ((role:reader and system_scope:all) or (role:reader and domain_id:<actor domain> and domain_id:<target domain>)) and (domain_id:%(target.role.domain_id)s or None:%(target.role.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ActorDomain), DomainScopeIs(ScopeDomain), RoleGlobalOrInScopeDomain]]);
+pub static LIST_GRANTS: Policy = policy!("identity:list_grants",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:<actor domain> and domain_id:<target domain>)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ActorDomain), DomainScopeIs(ScopeDomain)]]);
+pub static CREATE_GRANT: Policy = policy!("identity:create_grant",
+    "(rule:admin_required) or (role:manager and domain_id:<actor domain> and domain_id:<target domain> and rule:domain_managed_target_role)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ActorDomain), DomainScopeIs(ScopeDomain), DomainManagedRole]]);
+pub static REVOKE_GRANT: Policy = policy!("identity:revoke_grant",
+    "(rule:admin_required) or (role:manager and domain_id:<actor domain> and domain_id:<target domain> and rule:domain_managed_target_role)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ActorDomain), DomainScopeIs(ScopeDomain), DomainManagedRole]]);
+pub static READ_SYSTEM_GRANTS: Policy = policy!(
+    "identity:check_system_grant_for_user",
+    "rule:admin_required or (role:reader and system_scope:all)",
+    [ADMIN, SYSTEM_READER]
+);
+pub static WRITE_SYSTEM_GRANTS: Policy = policy!(
+    "identity:create_system_grant_for_user",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static LIST_ROLE_ASSIGNMENTS: Policy = policy!("identity:list_role_assignments",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ListDomain)]]);
+
+pub static VALIDATE_TOKEN: Policy = policy!("identity:validate_token",
+    "rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject",
+    [ADMIN, SYSTEM_READER, &[Role("service")], &[UserIs(TokenUser)]]);
+pub static REVOKE_TOKEN: Policy = policy!(
+    "identity:revoke_token",
+    "rule:admin_required or rule:token_subject",
+    [ADMIN, &[UserIs(TokenUser)]]
+);
+pub static AUTH_SELF_SERVICE: Policy = policy!("identity:get_auth_catalog", "", [&[Anyone]]);
+
+/// Every default rule, for documentation and for the table test.
+pub static ALL: &[&Policy] = &[
+    &GET_GROUP,
+    &LIST_GROUPS,
+    &LIST_GROUPS_FOR_USER,
+    &CREATE_GROUP,
+    &UPDATE_GROUP,
+    &DELETE_GROUP,
+    &LIST_USERS_IN_GROUP,
+    &ADD_USER_TO_GROUP,
+    &REMOVE_USER_FROM_GROUP,
+    &CHECK_USER_IN_GROUP,
+    &GET_USER,
+    &LIST_USERS,
+    &CREATE_USER,
+    &UPDATE_USER,
+    &DELETE_USER,
+    &CHANGE_PASSWORD,
+    &LIST_PROJECTS_FOR_USER,
+    &GET_DOMAIN,
+    &LIST_DOMAINS,
+    &CREATE_DOMAIN,
+    &UPDATE_DOMAIN,
+    &DELETE_DOMAIN,
+    &GET_PROJECT,
+    &LIST_PROJECTS,
+    &CREATE_PROJECT,
+    &UPDATE_PROJECT,
+    &DELETE_PROJECT,
+    &GET_ROLE,
+    &LIST_ROLES,
+    &CREATE_ROLE,
+    &UPDATE_ROLE,
+    &DELETE_ROLE,
+    &READ_IMPLIED_ROLES,
+    &WRITE_IMPLIED_ROLES,
+    &CHECK_GRANT,
+    &LIST_GRANTS,
+    &CREATE_GRANT,
+    &REVOKE_GRANT,
+    &READ_SYSTEM_GRANTS,
+    &WRITE_SYSTEM_GRANTS,
+    &LIST_ROLE_ASSIGNMENTS,
+    &VALIDATE_TOKEN,
+    &REVOKE_TOKEN,
+    &AUTH_SELF_SERVICE,
+];
+
+/// What the rule's `%(target.*)s` values are for one request. Unset values match nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Target<'a> {
+    pub user_id: Option<&'a str>,
+    pub user_domain_id: Option<&'a str>,
+    pub group_domain_id: Option<&'a str>,
+    pub project_id: Option<&'a str>,
+    pub project_domain_id: Option<&'a str>,
+    pub domain_id: Option<&'a str>,
+    pub list_domain_id: Option<&'a str>,
+    pub actor_domain_id: Option<&'a str>,
+    pub scope_domain_id: Option<&'a str>,
+    pub token_user_id: Option<&'a str>,
+    /// The role being granted: its name and its domain (`None` for a global role).
+    pub role: Option<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Target<'a> {
+    fn get(&self, attr: Attr) -> Option<&'a str> {
+        match attr {
+            UserId => self.user_id,
+            UserDomain => self.user_domain_id,
+            GroupDomain => self.group_domain_id,
+            ProjectId => self.project_id,
+            ProjectDomain => self.project_domain_id,
+            DomainId => self.domain_id,
+            ListDomain => self.list_domain_id,
+            ActorDomain => self.actor_domain_id,
+            ScopeDomain => self.scope_domain_id,
+            TokenUser => self.token_user_id,
         }
     }
+}
+
+fn holds(caller: &AuthContext, cond: Cond, target: &Target<'_>) -> bool {
+    let same = |mine: Option<&str>, attr: Attr| match (mine, target.get(attr)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    match cond {
+        Role(name) => caller.has_role(name),
+        SystemScope => caller.is_system_scoped(),
+        DomainScopeIs(attr) => same(caller.token_domain_id(), attr),
+        ProjectDomainIs(attr) => {
+            caller.token_project_id().is_some() && same(caller.scope_domain_id(), attr)
+        }
+        ProjectScopeIs(attr) => same(caller.token_project_id(), attr),
+        UserIs(attr) => same(Some(caller.user_id()), attr),
+        DomainManagedRole => target
+            .role
+            .is_some_and(|(name, _)| DOMAIN_MANAGED_ROLES.contains(&name)),
+        RoleGlobalOrInScopeDomain => match target.role {
+            Some((_, None)) => true,
+            Some((_, Some(domain))) => caller.token_domain_id() == Some(domain),
+            None => false,
+        },
+        DomainScoped => caller.token_domain_id().is_some(),
+        Anyone => true,
+    }
+}
+
+/// True if the caller passes the rule for this target.
+pub fn allows(caller: &AuthContext, policy: &Policy, target: &Target<'_>) -> bool {
+    policy
+        .any_of
+        .iter()
+        .any(|all| all.iter().all(|cond| holds(caller, *cond, target)))
 }
 
 /// Allows the action or returns Keystone's 403.
-pub fn enforce(caller: &AuthContext, action: Action<'_>) -> Result<(), ApiError> {
-    let allowed = caller.is_admin()
-        || match action.rule() {
-            Rule::AdminOnly => false,
-            Rule::AdminOrOwner(owner) => owner == caller.user_id(),
-        };
-    if allowed {
+pub fn enforce(caller: &AuthContext, policy: &Policy, target: &Target<'_>) -> Result<(), ApiError> {
+    if allows(caller, policy, target) {
         Ok(())
     } else {
-        Err(ApiError::forbidden_action(action.name()))
+        Err(ApiError::forbidden_action(policy.name))
     }
 }
 
@@ -105,14 +371,26 @@ mod tests {
     use super::*;
     use crate::auth::context::Scope;
     use crate::auth::token::Claims;
-    use crate::db::models::{DomainRow, RoleRow, UserRow};
+    use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
 
-    fn caller(user_id: &str, roles: &[&str]) -> AuthContext {
+    fn domain(id: &str) -> DomainRow {
+        DomainRow {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            enabled: true,
+            extra: "{}".into(),
+            created_at: 0,
+        }
+    }
+
+    /// A caller with effective `roles` in `scope`.
+    fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> AuthContext {
         AuthContext {
             user: UserRow {
                 id: user_id.into(),
                 name: user_id.into(),
-                domain_id: "default".into(),
+                domain_id: user_domain.into(),
                 enabled: true,
                 description: String::new(),
                 password_hash: None,
@@ -121,15 +399,8 @@ mod tests {
                 extra: "{}".into(),
                 created_at: 0,
             },
-            user_domain: DomainRow {
-                id: "default".into(),
-                name: "Default".into(),
-                description: String::new(),
-                enabled: true,
-                extra: "{}".into(),
-                created_at: 0,
-            },
-            scope: Scope::Unscoped,
+            user_domain: domain(user_domain),
+            scope,
             roles: roles
                 .iter()
                 .map(|name| RoleRow {
@@ -149,80 +420,465 @@ mod tests {
                 openstack_audit_ids: vec![],
                 openstack_project_id: None,
                 openstack_domain_id: None,
+                openstack_system: None,
                 openstack_issued_at_us: 0,
                 openstack_expires_at_us: 0,
             },
         }
     }
 
-    #[test]
-    fn personas_against_every_action() {
-        let admin = caller("admin", &["admin", "member", "reader"]);
-        let member = caller("alice", &["member"]);
-        let reader = caller("bob", &["reader"]);
-        let nobody = caller("carol", &[]);
-        let actions: Vec<(Action, [bool; 4])> = vec![
-            // (action, [admin, member alice, reader bob, no roles carol])
-            (Action::ListGroups, [true, false, false, false]),
-            (Action::GetGroup, [true, false, false, false]),
-            (Action::CreateGroup, [true, false, false, false]),
-            (Action::UpdateGroup, [true, false, false, false]),
-            (Action::DeleteGroup, [true, false, false, false]),
-            (Action::AddUserToGroup, [true, false, false, false]),
-            (Action::CheckUserInGroup, [true, false, false, false]),
-            (Action::RemoveUserFromGroup, [true, false, false, false]),
-            (Action::ListUsersInGroup, [true, false, false, false]),
+    fn project_scope(id: &str, domain_id: &str) -> Scope {
+        Scope::Project {
+            project: ProjectRow {
+                id: id.into(),
+                name: id.into(),
+                domain_id: domain_id.into(),
+                description: String::new(),
+                enabled: true,
+                parent_id: None,
+                extra: "{}".into(),
+                created_at: 0,
+            },
+            domain: domain(domain_id),
+        }
+    }
+
+    const ADMIN_ROLES: &[&str] = &["admin", "manager", "member", "reader"];
+    const MANAGER_ROLES: &[&str] = &["manager", "member", "reader"];
+
+    /// The personas of Keystone's protection tests, with their effective roles.
+    fn personas() -> Vec<(&'static str, AuthContext)> {
+        vec![
             (
-                Action::ListGroupsForUser {
-                    target_user_id: "alice",
-                },
-                [true, true, false, false],
-            ),
-            (Action::ListUsers, [true, false, false, false]),
-            (
-                Action::GetUser {
-                    target_user_id: "bob",
-                },
-                [true, false, true, false],
-            ),
-            (Action::CreateUser, [true, false, false, false]),
-            (Action::UpdateUser, [true, false, false, false]),
-            (Action::DeleteUser, [true, false, false, false]),
-            (
-                Action::ChangePassword {
-                    target_user_id: "carol",
-                },
-                [true, false, false, true],
+                "cloud admin",
+                caller(
+                    "admin",
+                    "default",
+                    ADMIN_ROLES,
+                    project_scope("p-admin", "default"),
+                ),
             ),
             (
-                Action::ValidateToken {
-                    subject_user_id: "alice",
-                },
-                [true, true, false, false],
+                "system admin",
+                caller("sysadm", "default", ADMIN_ROLES, Scope::System),
             ),
             (
-                Action::RevokeToken {
-                    subject_user_id: "bob",
-                },
-                [true, false, true, false],
+                "system reader",
+                caller("sysread", "default", &["reader"], Scope::System),
             ),
-        ];
-        for (action, expected) in actions {
-            for (persona, allowed) in [&admin, &member, &reader, &nobody].iter().zip(expected) {
-                assert_eq!(
-                    enforce(persona, action).is_ok(),
-                    allowed,
-                    "{} for {}",
-                    action.name(),
-                    persona.user.id
-                );
-            }
+            (
+                "manager of A",
+                caller("mgr", "A", MANAGER_ROLES, Scope::Domain(domain("A"))),
+            ),
+            (
+                "reader of A",
+                caller("rdr", "A", &["reader"], Scope::Domain(domain("A"))),
+            ),
+            (
+                "manager of B",
+                caller("mgrb", "B", MANAGER_ROLES, Scope::Domain(domain("B"))),
+            ),
+            (
+                "member of project pa in A",
+                caller(
+                    "alice",
+                    "A",
+                    &["member", "reader"],
+                    project_scope("pa", "A"),
+                ),
+            ),
+            ("unscoped alice", caller("alice", "A", &[], Scope::Unscoped)),
+        ]
+    }
+
+    /// One row of the table: an action on a target and who may do it.
+    struct Row {
+        policy: &'static Policy,
+        target: Target<'static>,
+        allowed: &'static [&'static str],
+    }
+
+    fn in_a() -> Target<'static> {
+        Target {
+            user_id: Some("bob"),
+            user_domain_id: Some("A"),
+            group_domain_id: Some("A"),
+            project_id: Some("pa"),
+            project_domain_id: Some("A"),
+            domain_id: Some("A"),
+            list_domain_id: Some("A"),
+            actor_domain_id: Some("A"),
+            scope_domain_id: Some("A"),
+            token_user_id: Some("bob"),
+            role: Some(("member", None)),
         }
     }
 
     #[test]
+    fn every_rule_against_every_persona() {
+        const ADMINS: &[&str] = &["cloud admin", "system admin"];
+        const READERS: &[&str] = &[
+            "cloud admin",
+            "system admin",
+            "system reader",
+            "manager of A",
+            "reader of A",
+        ];
+        const MANAGERS: &[&str] = &["cloud admin", "system admin", "manager of A"];
+        let alice_self = Target {
+            user_id: Some("alice"),
+            user_domain_id: Some("A"),
+            token_user_id: Some("alice"),
+            ..Target::default()
+        };
+        let admin_role = Target {
+            role: Some(("admin", None)),
+            ..in_a()
+        };
+        let rows: Vec<Row> = vec![
+            Row {
+                policy: &GET_GROUP,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &LIST_GROUPS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &CREATE_GROUP,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &UPDATE_GROUP,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &DELETE_GROUP,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &LIST_USERS_IN_GROUP,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &ADD_USER_TO_GROUP,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &REMOVE_USER_FROM_GROUP,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &CHECK_USER_IN_GROUP,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &LIST_GROUPS_FOR_USER,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &LIST_GROUPS_FOR_USER,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &GET_USER,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &GET_USER,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &LIST_USERS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &CREATE_USER,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &UPDATE_USER,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &DELETE_USER,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &CHANGE_PASSWORD,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &LIST_PROJECTS_FOR_USER,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &GET_DOMAIN,
+                target: in_a(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "member of project pa in A",
+                ],
+            },
+            Row {
+                policy: &LIST_DOMAINS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &CREATE_DOMAIN,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &UPDATE_DOMAIN,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &DELETE_DOMAIN,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &GET_PROJECT,
+                target: in_a(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "member of project pa in A",
+                ],
+            },
+            Row {
+                policy: &LIST_PROJECTS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &CREATE_PROJECT,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &UPDATE_PROJECT,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &DELETE_PROJECT,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &GET_ROLE,
+                target: in_a(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "manager of B",
+                ],
+            },
+            Row {
+                policy: &GET_ROLE,
+                target: admin_role.clone(),
+                allowed: &["cloud admin", "system admin", "system reader"],
+            },
+            Row {
+                policy: &LIST_ROLES,
+                target: in_a(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "manager of B",
+                ],
+            },
+            Row {
+                policy: &CREATE_ROLE,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &UPDATE_ROLE,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &DELETE_ROLE,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &READ_IMPLIED_ROLES,
+                target: in_a(),
+                allowed: &["cloud admin", "system admin", "system reader"],
+            },
+            Row {
+                policy: &WRITE_IMPLIED_ROLES,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &CHECK_GRANT,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &LIST_GRANTS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &CREATE_GRANT,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &CREATE_GRANT,
+                target: admin_role.clone(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &REVOKE_GRANT,
+                target: in_a(),
+                allowed: MANAGERS,
+            },
+            Row {
+                policy: &READ_SYSTEM_GRANTS,
+                target: in_a(),
+                allowed: &["cloud admin", "system admin", "system reader"],
+            },
+            Row {
+                policy: &WRITE_SYSTEM_GRANTS,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &LIST_ROLE_ASSIGNMENTS,
+                target: in_a(),
+                allowed: READERS,
+            },
+            Row {
+                policy: &VALIDATE_TOKEN,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &REVOKE_TOKEN,
+                target: alice_self,
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &AUTH_SELF_SERVICE,
+                target: Target::default(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "manager of B",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+        ];
+        let mut checked = 0;
+        for row in &rows {
+            for (name, persona) in personas() {
+                let expected = row.allowed.contains(&name);
+                assert_eq!(
+                    allows(&persona, row.policy, &row.target),
+                    expected,
+                    "{} for {name}",
+                    row.policy.name
+                );
+                checked += 1;
+            }
+        }
+        for policy in ALL {
+            assert!(
+                rows.iter().any(|r| std::ptr::eq(r.policy, *policy)),
+                "{} has no row in the table",
+                policy.name
+            );
+        }
+        assert_eq!(checked, rows.len() * 8);
+    }
+
+    #[test]
     fn refusals_name_the_policy() {
-        let err = enforce(&caller("alice", &["member"]), Action::CreateGroup).unwrap_err();
+        let member = caller("alice", "A", &["member"], Scope::Unscoped);
+        let err = enforce(&member, &CREATE_GROUP, &in_a()).unwrap_err();
         assert_eq!(
             err.to_string(),
             "403 Forbidden: You are not authorized to perform the requested action: identity:create_group."

@@ -33,6 +33,9 @@ pub struct Claims {
     pub openstack_project_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_domain_id: Option<String>,
+    /// `"all"` for a system-scoped token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_system: Option<String>,
     /// Microsecond times, for Keystone's `issued_at` and `expires_at` and for revocation.
     pub openstack_issued_at_us: i64,
     pub openstack_expires_at_us: i64,
@@ -159,6 +162,7 @@ mod tests {
             openstack_audit_ids: vec![new_audit_id()],
             openstack_project_id: Some("p1".into()),
             openstack_domain_id: None,
+            openstack_system: None,
             openstack_issued_at_us: now_us,
             openstack_expires_at_us: now_us + lifetime_s * 1_000_000,
         }

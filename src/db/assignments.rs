@@ -1,19 +1,28 @@
-//! Role assignments, after Keystone's assignment SQL driver.
+//! Role assignments and role inference, after Keystone's assignment SQL driver.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
 
-use super::models::{AssignmentRow, RoleRow};
-use super::schema::{assignments, roles, user_group_membership as membership};
+use super::models::{AssignmentRow, ImpliedRoleRow, ProjectRow, RoleRow};
+use super::schema::{
+    assignments, implied_roles, projects, roles, user_group_membership as membership,
+};
 use super::{insert_unless_present, DbConn};
 use crate::error::ApiError;
 
+/// The target id of system assignments, as Keystone stores it.
+pub const SYSTEM_TARGET: &str = "system";
+
 /// The kinds of assignment Keystone keeps, by actor and target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum AssignmentKind {
     UserProject,
     GroupProject,
     UserDomain,
     GroupDomain,
+    UserSystem,
+    GroupSystem,
 }
 
 impl AssignmentKind {
@@ -23,25 +32,101 @@ impl AssignmentKind {
             AssignmentKind::GroupProject => "GroupProject",
             AssignmentKind::UserDomain => "UserDomain",
             AssignmentKind::GroupDomain => "GroupDomain",
+            AssignmentKind::UserSystem => "UserSystem",
+            AssignmentKind::GroupSystem => "GroupSystem",
+        }
+    }
+
+    pub fn parse(kind: &str) -> Option<AssignmentKind> {
+        [
+            AssignmentKind::UserProject,
+            AssignmentKind::GroupProject,
+            AssignmentKind::UserDomain,
+            AssignmentKind::GroupDomain,
+            AssignmentKind::UserSystem,
+            AssignmentKind::GroupSystem,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == kind)
+    }
+
+    pub fn for_actor_and_target(actor: ActorType, target: TargetType) -> AssignmentKind {
+        match (actor, target) {
+            (ActorType::User, TargetType::Project) => AssignmentKind::UserProject,
+            (ActorType::Group, TargetType::Project) => AssignmentKind::GroupProject,
+            (ActorType::User, TargetType::Domain) => AssignmentKind::UserDomain,
+            (ActorType::Group, TargetType::Domain) => AssignmentKind::GroupDomain,
+            (ActorType::User, TargetType::System) => AssignmentKind::UserSystem,
+            (ActorType::Group, TargetType::System) => AssignmentKind::GroupSystem,
+        }
+    }
+
+    pub fn actor(self) -> ActorType {
+        match self {
+            AssignmentKind::UserProject
+            | AssignmentKind::UserDomain
+            | AssignmentKind::UserSystem => ActorType::User,
+            _ => ActorType::Group,
+        }
+    }
+
+    pub fn target(self) -> TargetType {
+        match self {
+            AssignmentKind::UserProject | AssignmentKind::GroupProject => TargetType::Project,
+            AssignmentKind::UserDomain | AssignmentKind::GroupDomain => TargetType::Domain,
+            AssignmentKind::UserSystem | AssignmentKind::GroupSystem => TargetType::System,
         }
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ActorType {
+    User,
+    Group,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TargetType {
+    Project,
+    Domain,
+    System,
+}
+
+/// One grant: an actor holds a role on a target, possibly inherited to projects below it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub kind: AssignmentKind,
+    pub actor_id: String,
+    pub target_id: String,
+    pub role_id: String,
+    pub inherited: bool,
+}
+
+impl Grant {
+    fn row(&self) -> AssignmentRow {
+        AssignmentRow {
+            kind: self.kind.as_str().to_string(),
+            actor_id: self.actor_id.clone(),
+            target_id: self.target_id.clone(),
+            role_id: self.role_id.clone(),
+            inherited: self.inherited,
+        }
+    }
+
+    fn from_row(row: AssignmentRow) -> Option<Grant> {
+        Some(Grant {
+            kind: AssignmentKind::parse(&row.kind)?,
+            actor_id: row.actor_id,
+            target_id: row.target_id,
+            role_id: row.role_id,
+            inherited: row.inherited,
+        })
+    }
+}
+
 /// Keystone `create_grant`; granting twice is not an error.
-pub fn create_grant(
-    conn: &mut DbConn,
-    kind: AssignmentKind,
-    actor_id: &str,
-    target_id: &str,
-    role_id: &str,
-) -> Result<(), ApiError> {
-    let row = AssignmentRow {
-        kind: kind.as_str().to_string(),
-        actor_id: actor_id.to_string(),
-        target_id: target_id.to_string(),
-        role_id: role_id.to_string(),
-        inherited: false,
-    };
+pub fn create_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), ApiError> {
+    let row = grant.row();
     insert_unless_present(conn, |conn| {
         diesel::insert_into(assignments::table)
             .values(&row)
@@ -50,35 +135,301 @@ pub fn create_grant(
     Ok(())
 }
 
-/// The roles a user holds on a project or domain, directly or through any of their
-/// groups, each role once, ordered by name.
-pub fn effective_roles(
+/// Keystone `check_grant_role_id`: true if exactly this grant exists.
+pub fn grant_exists(conn: &mut DbConn, grant: &Grant) -> Result<bool, ApiError> {
+    let found: Option<String> = assignments::table
+        .find((
+            grant.kind.as_str(),
+            &grant.actor_id,
+            &grant.target_id,
+            &grant.role_id,
+            grant.inherited,
+        ))
+        .select(assignments::role_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Keystone `delete_grant`; false if there was no such grant.
+pub fn delete_grant(conn: &mut DbConn, grant: &Grant) -> Result<bool, ApiError> {
+    let deleted = diesel::delete(assignments::table.find((
+        grant.kind.as_str(),
+        &grant.actor_id,
+        &grant.target_id,
+        &grant.role_id,
+        grant.inherited,
+    )))
+    .execute(conn)?;
+    Ok(deleted > 0)
+}
+
+/// The roles granted to one actor on one target (Keystone `list_grants`), by name.
+pub fn list_grant_roles(
     conn: &mut DbConn,
-    user_id: &str,
+    kind: AssignmentKind,
+    actor_id: &str,
     target_id: &str,
+    inherited: bool,
 ) -> Result<Vec<RoleRow>, ApiError> {
-    let group_ids = membership::table
-        .filter(membership::user_id.eq(user_id))
-        .select(membership::group_id);
-    let roles: Vec<RoleRow> = roles::table
+    Ok(roles::table
         .filter(
             roles::id.eq_any(
                 assignments::table
+                    .filter(assignments::kind.eq(kind.as_str()))
+                    .filter(assignments::actor_id.eq(actor_id))
                     .filter(assignments::target_id.eq(target_id))
-                    .filter(assignments::inherited.eq(false))
-                    .filter(
-                        assignments::actor_id
-                            .eq(user_id)
-                            .and(assignments::kind.like("User%"))
-                            .or(assignments::actor_id
-                                .eq_any(group_ids)
-                                .and(assignments::kind.like("Group%"))),
-                    )
+                    .filter(assignments::inherited.eq(inherited))
                     .select(assignments::role_id),
             ),
         )
         .order(roles::name.asc())
         .select(RoleRow::as_select())
+        .load(conn)?)
+}
+
+/// Filters of `GET /v3/role_assignments` that the database applies.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub kinds: Option<Vec<AssignmentKind>>,
+    pub actor_ids: Option<Vec<String>>,
+    pub target_ids: Option<Vec<String>>,
+    pub role_ids: Option<Vec<String>>,
+    pub inherited: Option<bool>,
+}
+
+/// Stored grants matching a filter, in a stable order.
+pub fn list_grants(conn: &mut DbConn, filter: &AssignmentFilter) -> Result<Vec<Grant>, ApiError> {
+    let mut query = assignments::table
+        .select(AssignmentRow::as_select())
+        .into_boxed();
+    if let Some(kinds) = &filter.kinds {
+        let kinds: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        query = query.filter(assignments::kind.eq_any(kinds));
+    }
+    if let Some(actors) = &filter.actor_ids {
+        query = query.filter(assignments::actor_id.eq_any(actors.clone()));
+    }
+    if let Some(targets) = &filter.target_ids {
+        query = query.filter(assignments::target_id.eq_any(targets.clone()));
+    }
+    if let Some(role_ids) = &filter.role_ids {
+        query = query.filter(assignments::role_id.eq_any(role_ids.clone()));
+    }
+    if let Some(inherited) = filter.inherited {
+        query = query.filter(assignments::inherited.eq(inherited));
+    }
+    let rows = query
+        .order((
+            assignments::kind.asc(),
+            assignments::actor_id.asc(),
+            assignments::target_id.asc(),
+            assignments::role_id.asc(),
+        ))
         .load(conn)?;
-    Ok(roles)
+    Ok(rows.into_iter().filter_map(Grant::from_row).collect())
+}
+
+/// Removes every grant on a target (a deleted project or domain).
+pub fn delete_grants_on_target(conn: &mut DbConn, target_id: &str) -> Result<(), ApiError> {
+    diesel::delete(assignments::table.filter(assignments::target_id.eq(target_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes every grant of a role (a deleted role; the foreign key also cascades).
+pub fn delete_grants_of_role(conn: &mut DbConn, role_id: &str) -> Result<(), ApiError> {
+    diesel::delete(assignments::table.filter(assignments::role_id.eq(role_id))).execute(conn)?;
+    Ok(())
+}
+
+/// Where a token is scoped, for working out its roles.
+#[derive(Debug, Clone)]
+pub enum RoleTarget<'a> {
+    Project(&'a ProjectRow),
+    Domain(&'a str),
+    System,
+}
+
+/// The ids of a project's ancestors, nearest first (projects nest through `parent_id`).
+pub fn project_ancestors(conn: &mut DbConn, project: &ProjectRow) -> Result<Vec<String>, ApiError> {
+    let mut ancestors = Vec::new();
+    let mut next = project.parent_id.clone();
+    while let Some(id) = next {
+        // A parent that is the domain itself ends the chain; so does a loop.
+        if id == project.domain_id || ancestors.contains(&id) || ancestors.len() > 64 {
+            break;
+        }
+        let parent: Option<Option<String>> = projects::table
+            .find(&id)
+            .select(projects::parent_id)
+            .first(conn)
+            .optional()?;
+        ancestors.push(id);
+        next = parent.flatten();
+    }
+    Ok(ancestors)
+}
+
+/// Ids of the roles a user holds on a target, before role inference: granted to them or to
+/// one of their groups, directly or inherited from the project's domain or ancestors.
+fn granted_role_ids(
+    conn: &mut DbConn,
+    user_id: &str,
+    target: &RoleTarget<'_>,
+) -> Result<Vec<String>, ApiError> {
+    let group_ids: Vec<String> = membership::table
+        .filter(membership::user_id.eq(user_id))
+        .select(membership::group_id)
+        .load(conn)?;
+    let (direct, inherited_from): (String, Vec<String>) = match target {
+        RoleTarget::Project(project) => {
+            let mut from = project_ancestors(conn, project)?;
+            from.push(project.domain_id.clone());
+            (project.id.clone(), from)
+        }
+        RoleTarget::Domain(id) => (id.to_string(), Vec::new()),
+        RoleTarget::System => (SYSTEM_TARGET.to_string(), Vec::new()),
+    };
+    let ids = assignments::table
+        .filter(
+            assignments::actor_id
+                .eq(user_id)
+                .and(assignments::kind.like("User%"))
+                .or(assignments::actor_id
+                    .eq_any(group_ids)
+                    .and(assignments::kind.like("Group%"))),
+        )
+        .filter(
+            assignments::target_id
+                .eq(direct)
+                .and(assignments::inherited.eq(false))
+                .or(assignments::target_id
+                    .eq_any(inherited_from)
+                    .and(assignments::inherited.eq(true))),
+        )
+        .select(assignments::role_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids)
+}
+
+/// Every inference rule, prior role id to the ids it implies directly.
+pub fn inference_rules(conn: &mut DbConn) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+    let rows: Vec<ImpliedRoleRow> = implied_roles::table
+        .select(ImpliedRoleRow::as_select())
+        .load(conn)?;
+    let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in rows {
+        rules
+            .entry(row.prior_role_id)
+            .or_default()
+            .push(row.implied_role_id);
+    }
+    Ok(rules)
+}
+
+/// The ids given plus every role they imply, transitively.
+pub fn expand_implied(rules: &BTreeMap<String, Vec<String>>, ids: &[String]) -> BTreeSet<String> {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<String> = ids.to_vec();
+    while let Some(id) = stack.pop() {
+        if seen.insert(id.clone()) {
+            if let Some(implied) = rules.get(&id) {
+                stack.extend(implied.iter().cloned());
+            }
+        }
+    }
+    seen
+}
+
+/// The roles a user effectively holds on a target: granted to them or their groups,
+/// directly or by inheritance, plus every role those imply. Ordered by name.
+pub fn effective_roles(
+    conn: &mut DbConn,
+    user_id: &str,
+    target: &RoleTarget<'_>,
+) -> Result<Vec<RoleRow>, ApiError> {
+    let granted = granted_role_ids(conn, user_id, target)?;
+    if granted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rules = inference_rules(conn)?;
+    let all: Vec<String> = expand_implied(&rules, &granted).into_iter().collect();
+    Ok(roles::table
+        .filter(roles::id.eq_any(all))
+        .order(roles::name.asc())
+        .select(RoleRow::as_select())
+        .load(conn)?)
+}
+
+/// Keystone `create_implied_role`; idempotent.
+pub fn create_implied_role(conn: &mut DbConn, prior: &str, implied: &str) -> Result<(), ApiError> {
+    let row = ImpliedRoleRow {
+        prior_role_id: prior.to_string(),
+        implied_role_id: implied.to_string(),
+    };
+    insert_unless_present(conn, |conn| {
+        diesel::insert_into(implied_roles::table)
+            .values(&row)
+            .execute(conn)
+    })?;
+    Ok(())
+}
+
+/// Keystone `get_implied_role`: true if the rule exists.
+pub fn implied_role_exists(
+    conn: &mut DbConn,
+    prior: &str,
+    implied: &str,
+) -> Result<bool, ApiError> {
+    let found: Option<String> = implied_roles::table
+        .find((prior, implied))
+        .select(implied_roles::prior_role_id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Keystone `delete_implied_role`; false if there was no such rule.
+pub fn delete_implied_role(
+    conn: &mut DbConn,
+    prior: &str,
+    implied: &str,
+) -> Result<bool, ApiError> {
+    Ok(diesel::delete(implied_roles::table.find((prior, implied))).execute(conn)? > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implied_roles_expand_transitively_and_survive_cycles() {
+        let mut rules = BTreeMap::new();
+        rules.insert("admin".to_string(), vec!["manager".to_string()]);
+        rules.insert("manager".to_string(), vec!["member".to_string()]);
+        rules.insert("member".to_string(), vec!["reader".to_string()]);
+        rules.insert("reader".to_string(), vec!["admin".to_string()]);
+        let all = expand_implied(&rules, &["member".to_string()]);
+        assert_eq!(all.len(), 4);
+        let mut rules = BTreeMap::new();
+        rules.insert("member".to_string(), vec!["reader".to_string()]);
+        let all: Vec<String> = expand_implied(&rules, &["member".to_string()])
+            .into_iter()
+            .collect();
+        assert_eq!(all, ["member", "reader"]);
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for actor in [ActorType::User, ActorType::Group] {
+            for target in [TargetType::Project, TargetType::Domain, TargetType::System] {
+                let kind = AssignmentKind::for_actor_and_target(actor, target);
+                assert_eq!(AssignmentKind::parse(kind.as_str()), Some(kind));
+                assert_eq!(kind.actor(), actor);
+                assert_eq!(kind.target(), target);
+            }
+        }
+    }
 }

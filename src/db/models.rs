@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    assignments, domains, groups, projects, revocation_events, roles, user_group_membership, users,
+    assignments, domains, groups, implied_roles, projects, revocation_events, roles,
+    user_group_membership, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -91,4 +92,11 @@ pub struct NewRevocationEvent {
     pub user_id: Option<String>,
     pub issued_before: i64,
     pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = implied_roles)]
+pub struct ImpliedRoleRow {
+    pub prior_role_id: String,
+    pub implied_role_id: String,
 }

@@ -79,6 +79,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    implied_roles (prior_role_id, implied_role_id) {
+        prior_role_id -> Text,
+        implied_role_id -> Text,
+    }
+}
+
+diesel::table! {
     revocation_events (id) {
         id -> BigInt,
         audit_id -> Nullable<Text>,
@@ -103,5 +110,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     groups,
     user_group_membership,
     assignments,
+    implied_roles,
     revocation_events,
 );

@@ -51,11 +51,15 @@ pub async fn run_on<F: Future<Output = ()>>(backend: Backend, test: F) {
 
 /// The Python of the virtualenv holding the real clients (`IAM_GROUPS_TEST_VENV`, built by
 /// `.ci/run` from `tests/requirements.txt`). `None` means skip loudly, except in CI.
+#[allow(dead_code)] // used by the client tests that land next
 pub fn venv_python(what: &str) -> Option<PathBuf> {
-    let venv = std::env::var("IAM_GROUPS_TEST_VENV").ok().map(PathBuf::from).or_else(|| {
-        let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv");
-        local.join("bin/python").is_file().then_some(local)
-    });
+    let venv = std::env::var("IAM_GROUPS_TEST_VENV")
+        .ok()
+        .map(PathBuf::from)
+        .or_else(|| {
+            let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv");
+            local.join("bin/python").is_file().then_some(local)
+        });
     match venv {
         Some(dir) if dir.join("bin/python").is_file() => Some(dir.join("bin/python")),
         _ => {
