@@ -335,6 +335,28 @@ pub async fn get_catalog(
     })))
 }
 
+/// `GET /v3/auth/system`: `[{"all": true}]` if the caller holds a role on the system.
+pub async fn list_system(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id().to_string();
+    let roles = db::run(&state.pool, move |conn| {
+        db::assignments::effective_roles(conn, &user_id, &db::assignments::RoleTarget::System)
+    })
+    .await?;
+    let system: Vec<Value> = if roles.is_empty() {
+        Vec::new()
+    } else {
+        vec![json!({"all": true})]
+    };
+    Ok(HttpResponse::Ok().json(json!({
+        "system": system,
+        "links": {"self": base.join("/v3/auth/system"), "previous": null, "next": null},
+    })))
+}
+
 fn stable_id(name: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
         .simple()

@@ -4,8 +4,10 @@ pub mod auth;
 pub mod caller;
 pub mod common;
 pub mod discovery;
+pub mod grants;
 pub mod groups;
 pub mod middleware;
+pub mod role_assignments;
 pub mod users;
 
 use actix_web::{guard, web, HttpRequest};
@@ -45,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(auth::revoke)),
         )
         .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
+        .service(resource("/v3/auth/system").route(get_or_head().to(auth::list_system)))
+        .service(resource("/v3/role_assignments").route(get_or_head().to(role_assignments::list)))
         .service(
             resource("/v3/groups")
                 .route(get_or_head().to(groups::list))
@@ -82,4 +86,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/v3/users/{user_id}/password").route(web::post().to(users::change_password)),
         );
+    grants::routes(cfg, resource);
 }

@@ -264,3 +264,12 @@ pub fn merge_extra(stored: &str, changes: serde_json::Map<String, serde_json::Va
     extra.extend(changes);
     serde_json::Value::Object(extra).to_string()
 }
+
+/// Ids of a group's members (for effective role assignments).
+pub fn user_ids_in_group(conn: &mut DbConn, group_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(membership::table
+        .filter(membership::group_id.eq(group_id))
+        .select(membership::user_id)
+        .order(membership::user_id.asc())
+        .load(conn)?)
+}

@@ -90,3 +90,43 @@ pub fn insert_role(conn: &mut DbConn, row: &RoleRow) -> Result<(), ApiError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Keystone `get_role`.
+pub fn get_role(conn: &mut DbConn, role_id: &str) -> Result<RoleRow, ApiError> {
+    roles::table
+        .find(role_id)
+        .select(RoleRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("role", role_id))
+}
+
+/// Ids of the projects in a domain (for grants inherited from the domain).
+pub fn project_ids_in_domain(conn: &mut DbConn, domain_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(projects::table
+        .filter(projects::domain_id.eq(domain_id))
+        .select(projects::id)
+        .order(projects::id.asc())
+        .load(conn)?)
+}
+
+/// Ids of every project below a project, at any depth.
+pub fn project_descendant_ids(
+    conn: &mut DbConn,
+    project_id: &str,
+) -> Result<Vec<String>, ApiError> {
+    let mut found: Vec<String> = Vec::new();
+    let mut frontier = vec![project_id.to_string()];
+    while !frontier.is_empty() && found.len() < 100_000 {
+        let children: Vec<String> = projects::table
+            .filter(projects::parent_id.eq_any(&frontier))
+            .select(projects::id)
+            .load(conn)?;
+        frontier = children
+            .into_iter()
+            .filter(|c| c != project_id && !found.contains(c))
+            .collect();
+        found.extend(frontier.iter().cloned());
+    }
+    Ok(found)
+}

@@ -9,6 +9,7 @@ mod cli;
 mod cluster;
 mod discovery;
 mod errors;
+mod grants;
 mod groups;
 mod memberships;
 mod pagination;
