@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::db::assignments::{
     create_grant, create_implied_role, AssignmentKind, Grant, SYSTEM_TARGET,
 };
+use crate::db::catalog::PUBLIC_URL_PLACEHOLDER;
 use crate::db::models::UserRow;
 use crate::db::{bootstrap as ensure, users, write_tx, DbConn};
 use crate::domain::values::Password;
@@ -50,6 +51,14 @@ pub fn run(
         let member = ensure::ensure_role(conn, "member")?;
         let reader = ensure::ensure_role(conn, "reader")?;
         ensure::ensure_role(conn, "service")?;
+        // The identity service in the catalog. Without a configured public URL the
+        // endpoints follow the URL each request came in on.
+        let url = match settings.public_url() {
+            Some(url) => format!("{url}/v3"),
+            None => format!("{PUBLIC_URL_PLACEHOLDER}/v3"),
+        };
+        ensure::ensure_region(conn, &boot.region)?;
+        ensure::ensure_identity_service(conn, &boot.region, &url)?;
         for (prior, implied) in [
             (&admin_role, &manager),
             (&manager, &member),

@@ -5,11 +5,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
+use crate::api::catalog::{load_catalog, render_catalog};
 use crate::api::common::{BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::policy::{self, Target};
 use crate::auth::{AuthContext, Scope};
-use crate::config::Settings;
 use crate::db;
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
@@ -221,7 +221,8 @@ pub async fn issue(
             (original.user, methods, parent, cap)
         }
     };
-    let ctx = db::run(&state.pool, move |conn| {
+    let with_catalog = wants_catalog(&req);
+    let (ctx, catalog_rows) = db::run(&state.pool, move |conn| {
         let user_domain = context::check_user_usable(conn, &user)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
         let claims = context::new_claims(
@@ -233,17 +234,23 @@ pub async fn issue(
             lifetime,
             cap,
         );
-        Ok(AuthContext {
+        let catalog_rows = if with_catalog && !matches!(scope, Scope::Unscoped) {
+            Some(load_catalog(conn)?)
+        } else {
+            None
+        };
+        let ctx = AuthContext {
             user,
             user_domain,
             scope,
             roles,
             claims,
-        })
+        };
+        Ok((ctx, catalog_rows))
     })
     .await?;
     let token = state.keys.issue(&ctx.claims)?;
-    let catalog = wants_catalog(&req).then(|| catalog(&state.settings, &base));
+    let catalog = catalog_rows.map(|rows| render_catalog(&rows, &base));
     Ok(HttpResponse::Created()
         .insert_header((SUBJECT_TOKEN_HEADER, token))
         .json(token_body(&ctx, catalog)))
@@ -282,7 +289,12 @@ pub async fn validate(
             ..Target::default()
         },
     )?;
-    let catalog = wants_catalog(&req).then(|| catalog(&state.settings, &base));
+    let catalog = if wants_catalog(&req) && !matches!(ctx.scope, Scope::Unscoped) {
+        let rows = db::run(&state.pool, load_catalog).await?;
+        Some(render_catalog(&rows, &base))
+    } else {
+        None
+    };
     Ok(HttpResponse::Ok()
         .insert_header((SUBJECT_TOKEN_HEADER, token))
         .json(token_body(&ctx, catalog)))
@@ -329,8 +341,9 @@ pub async fn get_catalog(
                 .into(),
         ));
     }
+    let rows = db::run(&state.pool, load_catalog).await?;
     Ok(HttpResponse::Ok().json(json!({
-        "catalog": catalog(&state.settings, &base),
+        "catalog": render_catalog(&rows, &base),
         "links": {"self": base.join("/v3/auth/catalog"), "previous": null, "next": null},
     })))
 }
@@ -355,37 +368,6 @@ pub async fn list_system(
         "system": system,
         "links": {"self": base.join("/v3/auth/system"), "previous": null, "next": null},
     })))
-}
-
-fn stable_id(name: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
-        .simple()
-        .to_string()
-}
-
-/// The service catalog: this service as `identity`, with public, internal and admin
-/// endpoints in the configured region (Keystone's templated catalog).
-pub fn catalog(settings: &Settings, base: &BaseUrl) -> Value {
-    let region = &settings.bootstrap.region;
-    let url = base.join("/v3");
-    let endpoints: Vec<Value> = ["public", "internal", "admin"]
-        .iter()
-        .map(|interface| {
-            json!({
-                "id": stable_id(&format!("iam-groups/identity/{region}/{interface}")),
-                "interface": interface,
-                "region": region,
-                "region_id": region,
-                "url": url,
-            })
-        })
-        .collect();
-    json!([{
-        "endpoints": endpoints,
-        "id": stable_id("iam-groups/identity"),
-        "type": "identity",
-        "name": "keystone",
-    }])
 }
 
 /// Keystone's token body.

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod caller;
+pub mod catalog;
 pub mod common;
 pub mod discovery;
 pub mod grants;
@@ -87,4 +88,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/v3/users/{user_id}/password").route(web::post().to(users::change_password)),
         );
     grants::routes(cfg, resource);
+    catalog_routes(cfg);
+}
+
+fn catalog_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v3/regions")
+            .route(get_or_head().to(catalog::list_regions))
+            .route(web::post().to(catalog::create_region)),
+    )
+    .service(
+        resource("/v3/regions/{region_id}")
+            .route(get_or_head().to(catalog::show_region))
+            .route(web::put().to(catalog::create_region))
+            .route(web::patch().to(catalog::update_region))
+            .route(web::delete().to(catalog::delete_region)),
+    )
+    .service(
+        resource("/v3/services")
+            .route(get_or_head().to(catalog::list_services))
+            .route(web::post().to(catalog::create_service)),
+    )
+    .service(
+        resource("/v3/services/{service_id}")
+            .route(get_or_head().to(catalog::show_service))
+            .route(web::patch().to(catalog::update_service))
+            .route(web::delete().to(catalog::delete_service)),
+    )
+    .service(
+        resource("/v3/endpoints")
+            .route(get_or_head().to(catalog::list_endpoints))
+            .route(web::post().to(catalog::create_endpoint)),
+    )
+    .service(
+        resource("/v3/endpoints/{endpoint_id}")
+            .route(get_or_head().to(catalog::show_endpoint))
+            .route(web::patch().to(catalog::update_endpoint))
+            .route(web::delete().to(catalog::delete_endpoint)),
+    );
 }

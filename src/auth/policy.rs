@@ -230,6 +230,14 @@ pub static LIST_ROLE_ASSIGNMENTS: Policy = policy!("identity:list_role_assignmen
     "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)",
     [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ListDomain)]]);
 
+pub static READ_CATALOG: Policy = policy!(
+    "identity:get_service",
+    "rule:admin_required or (role:reader and system_scope:all)",
+    [ADMIN, SYSTEM_READER]
+);
+pub static WRITE_CATALOG: Policy =
+    policy!("identity:create_service", "rule:admin_required", [ADMIN]);
+
 pub static VALIDATE_TOKEN: Policy = policy!("identity:validate_token",
     "rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject",
     [ADMIN, SYSTEM_READER, &[Role("service")], &[UserIs(TokenUser)]]);

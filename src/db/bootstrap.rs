@@ -1,8 +1,8 @@
 //! Idempotent creation of the records a fresh deployment needs (Keystone's
 //! `keystone-manage bootstrap`): each call finds the record or creates it.
 
-use super::models::{DomainRow, ProjectRow, RoleRow};
-use super::{resources, DbConn};
+use super::models::{DomainRow, EndpointRow, ProjectRow, RegionRow, RoleRow, ServiceRow};
+use super::{catalog, resources, DbConn};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
 
@@ -64,4 +64,71 @@ pub fn ensure_role(conn: &mut DbConn, name: &str) -> Result<RoleRow, ApiError> {
     };
     resources::insert_role(conn, &row)?;
     Ok(row)
+}
+
+/// The region, created if missing.
+pub fn ensure_region(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+    match catalog::get_region(conn, id) {
+        Ok(_) => Ok(()),
+        Err(ApiError::NotFound { .. }) => catalog::create_region(
+            conn,
+            RegionRow {
+                id: id.to_string(),
+                description: String::new(),
+                parent_region_id: None,
+                extra: "{}".to_string(),
+            },
+        )
+        .map(|_| ()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The identity service with a public, an internal and an admin endpoint at `url` in
+/// `region`, each created if missing (as `keystone-manage bootstrap --bootstrap-*-url`).
+pub fn ensure_identity_service(conn: &mut DbConn, region: &str, url: &str) -> Result<(), ApiError> {
+    let service = match catalog::list_services(conn, Some("identity"))?
+        .into_iter()
+        .next()
+    {
+        Some(service) => service,
+        None => catalog::create_service(
+            conn,
+            ServiceRow {
+                id: new_id(),
+                service_type: "identity".to_string(),
+                enabled: true,
+                extra: serde_json::json!({"name": "keystone", "description": "Identity"})
+                    .to_string(),
+            },
+        )?,
+    };
+    let existing = catalog::list_endpoints(
+        conn,
+        &catalog::EndpointFilter {
+            service_id: Some(service.id.clone()),
+            ..Default::default()
+        },
+    )?;
+    for interface in ["public", "internal", "admin"] {
+        if existing
+            .iter()
+            .any(|e| e.interface == interface && e.region_id.as_deref() == Some(region))
+        {
+            continue;
+        }
+        catalog::create_endpoint(
+            conn,
+            EndpointRow {
+                id: new_id(),
+                service_id: service.id.clone(),
+                interface: interface.to_string(),
+                region_id: Some(region.to_string()),
+                url: url.to_string(),
+                enabled: true,
+                extra: "{}".to_string(),
+            },
+        )?;
+    }
+    Ok(())
 }

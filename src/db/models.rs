@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    assignments, domains, groups, implied_roles, projects, revocation_events, roles,
-    user_group_membership, users,
+    assignments, domains, endpoints, groups, implied_roles, projects, regions, revocation_events,
+    roles, services, user_group_membership, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -99,4 +99,35 @@ pub struct NewRevocationEvent {
 pub struct ImpliedRoleRow {
     pub prior_role_id: String,
     pub implied_role_id: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = regions)]
+pub struct RegionRow {
+    pub id: String,
+    pub description: String,
+    pub parent_region_id: Option<String>,
+    pub extra: String,
+}
+
+/// A catalog service; its `name` and `description` live in `extra`, as in Keystone.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = services)]
+pub struct ServiceRow {
+    pub id: String,
+    pub service_type: String,
+    pub enabled: bool,
+    pub extra: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = endpoints)]
+pub struct EndpointRow {
+    pub id: String,
+    pub service_id: String,
+    pub interface: String,
+    pub region_id: Option<String>,
+    pub url: String,
+    pub enabled: bool,
+    pub extra: String,
 }

@@ -86,6 +86,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    regions (id) {
+        id -> Text,
+        description -> Text,
+        parent_region_id -> Nullable<Text>,
+        extra -> Text,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        #[sql_name = "type"]
+        service_type -> Text,
+        enabled -> Bool,
+        extra -> Text,
+    }
+}
+
+diesel::table! {
+    endpoints (id) {
+        id -> Text,
+        service_id -> Text,
+        interface -> Text,
+        region_id -> Nullable<Text>,
+        url -> Text,
+        enabled -> Bool,
+        extra -> Text,
+    }
+}
+
+diesel::table! {
     revocation_events (id) {
         id -> BigInt,
         audit_id -> Nullable<Text>,
@@ -101,6 +132,7 @@ diesel::joinable!(groups -> domains (domain_id));
 diesel::joinable!(user_group_membership -> users (user_id));
 diesel::joinable!(user_group_membership -> groups (group_id));
 diesel::joinable!(assignments -> roles (role_id));
+diesel::joinable!(endpoints -> services (service_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
@@ -111,5 +143,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_group_membership,
     assignments,
     implied_roles,
+    regions,
+    services,
+    endpoints,
     revocation_events,
 );

@@ -5,6 +5,7 @@
 mod helpers;
 mod postgres;
 
+mod catalog;
 mod cli;
 mod cluster;
 mod discovery;

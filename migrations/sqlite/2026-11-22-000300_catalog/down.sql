@@ -1,0 +1,3 @@
+DROP TABLE endpoints;
+DROP TABLE services;
+DROP TABLE regions;
