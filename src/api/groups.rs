@@ -8,11 +8,11 @@ use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
 };
 use crate::api::users::user_json;
-use crate::auth::policy::{self, Target};
+use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::groups::{GroupChanges, GroupFilter};
 use crate::db::models::{GroupRow, UserRow};
-use crate::db::{self, groups as store, users as users_store};
+use crate::db::{self, groups as store, users as users_store, DbConn};
 use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
@@ -268,20 +268,29 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
 }
 
+/// One membership call: load the group and the user, enforce, act, 204.
+async fn membership_call(
+    state: &AppState,
+    caller: &AuthContext,
+    path: web::Path<(String, String)>,
+    rule: &Policy,
+    act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let (group_id, user_id) = path.into_inner();
+    let pair = group_and_user(state, &group_id, &user_id).await;
+    authorize(caller, rule, pair, membership_target)?;
+    db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// `PUT /v3/groups/{group_id}/users/{user_id}` (KeystoneAddUserToGroup), idempotent.
 pub async fn add_user(
     state: web::Data<AppState>,
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (group_id, user_id) = path.into_inner();
-    let pair = group_and_user(&state, &group_id, &user_id).await;
-    authorize(&caller, &policy::ADD_USER_TO_GROUP, pair, membership_target)?;
-    db::run(&state.pool, move |conn| {
-        store::add_user_to_group(conn, &user_id, &group_id)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let rule = &policy::ADD_USER_TO_GROUP;
+    membership_call(&state, &caller, path, rule, store::add_user_to_group).await
 }
 
 /// `HEAD` (and `GET`) `/v3/groups/{group_id}/users/{user_id}` (KeystoneCheckUserInGroup).
@@ -290,19 +299,8 @@ pub async fn check_user(
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (group_id, user_id) = path.into_inner();
-    let pair = group_and_user(&state, &group_id, &user_id).await;
-    authorize(
-        &caller,
-        &policy::CHECK_USER_IN_GROUP,
-        pair,
-        membership_target,
-    )?;
-    db::run(&state.pool, move |conn| {
-        store::check_user_in_group(conn, &user_id, &group_id)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let rule = &policy::CHECK_USER_IN_GROUP;
+    membership_call(&state, &caller, path, rule, store::check_user_in_group).await
 }
 
 /// `DELETE /v3/groups/{group_id}/users/{user_id}` (KeystoneRemoveUserFromGroup).
@@ -311,19 +309,8 @@ pub async fn remove_user(
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (group_id, user_id) = path.into_inner();
-    let pair = group_and_user(&state, &group_id, &user_id).await;
-    authorize(
-        &caller,
-        &policy::REMOVE_USER_FROM_GROUP,
-        pair,
-        membership_target,
-    )?;
-    db::run(&state.pool, move |conn| {
-        store::remove_user_from_group(conn, &user_id, &group_id)
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let rule = &policy::REMOVE_USER_FROM_GROUP;
+    membership_call(&state, &caller, path, rule, store::remove_user_from_group).await
 }
 
 /// `GET /v3/users/{user_id}/groups` (KeystoneListGroupsForUser): admins, and users for
