@@ -27,10 +27,13 @@ macro_rules! windowed {
 
 pub mod assignments;
 pub mod bootstrap;
+pub mod domains;
 pub mod groups;
 pub mod models;
+pub mod projects;
 pub mod resources;
 pub mod revocations;
+pub mod roles;
 pub mod schema;
 pub mod users;
 
