@@ -13,7 +13,9 @@ use serde_json::{json, Map, Value};
 use crate::auth::policy::{enforce, Policy, Target};
 use crate::auth::AuthContext;
 use crate::config::Settings;
+use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::values::NameFilter;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -195,6 +197,54 @@ impl BodyObject {
         }
     }
 
+    /// Keystone's `tags`: up to 80 strings of 1 to 255 characters without `/` or `,`.
+    pub fn take_tags(&mut self, field: &str) -> Result<Option<Vec<String>>, ApiError> {
+        let Some(value) = self.map.remove(field) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(type_error(field, &value, "array"));
+        };
+        if items.len() > 80 {
+            return Err(ApiError::invalid_field(
+                field,
+                "is too long (at most 80 tags)",
+            ));
+        }
+        let mut tags: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            let Value::String(tag) = item else {
+                return Err(type_error(field, &item, "string"));
+            };
+            let n = tag.chars().count();
+            if n == 0 || n > 255 || tag.contains('/') || tag.contains(',') || tag.contains('\0') {
+                return Err(ApiError::invalid_field(
+                    field,
+                    format!("'{tag}' is not a valid tag"),
+                ));
+            }
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        Ok(Some(tags))
+    }
+
+    /// Keystone's resource `options`: an object. No option is supported, so it must be empty.
+    pub fn take_options(&mut self) -> Result<(), ApiError> {
+        match self.map.remove("options") {
+            None => Ok(()),
+            Some(Value::Object(map)) => match map.keys().next() {
+                None => Ok(()),
+                Some(key) => Err(ApiError::invalid_field(
+                    "options",
+                    format!("Additional properties are not allowed ('{key}' was unexpected)"),
+                )),
+            },
+            Some(other) => Err(type_error("options", &other, "object")),
+        }
+    }
+
     /// Whatever fields are left: Keystone keeps them as extra attributes of the resource.
     pub fn into_extra(mut self) -> Map<String, Value> {
         for field in COMPUTED_FIELDS {
@@ -286,6 +336,28 @@ impl ListQuery {
                 )),
             },
         }
+    }
+
+    /// Keystone's string comparators on `field`: `name__contains=x`, `name__istartswith=x`,
+    /// and the rest. Unknown comparators are ignored, as Keystone ignores unknown filters.
+    pub fn string_matches(&self, field: &str) -> Result<Vec<StringMatch>, ApiError> {
+        let prefix = format!("{field}__");
+        let mut found = Vec::new();
+        for (key, value) in &self.pairs {
+            let Some(suffix) = key.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some((op, case_sensitive)) = StringMatch::comparator(suffix) else {
+                continue;
+            };
+            let value = NameFilter::parse(key, value)?;
+            found.push(StringMatch {
+                op,
+                case_sensitive,
+                value: value.as_str().to_owned(),
+            });
+        }
+        Ok(found)
     }
 
     /// `limit` and `marker`, with `limit` capped by `identity.list_limit`.

@@ -7,12 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::common::{authorize, BaseUrl};
+use crate::api::roles::role_json;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentKind, Grant, TargetType, SYSTEM_TARGET};
 use crate::db::models::RoleRow;
 use crate::db::resources::GLOBAL_ROLE_DOMAIN;
-use crate::db::{self, groups, resources, users, DbConn};
+use crate::db::{self, groups, resources, roles, users, DbConn};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -28,22 +29,6 @@ impl GrantForm {
     fn kind(&self) -> AssignmentKind {
         AssignmentKind::for_actor_and_target(self.actor, self.target)
     }
-}
-
-/// A role as Keystone renders it.
-pub fn role_json(role: &RoleRow, base: &BaseUrl) -> Value {
-    let domain_id = (role.domain_id != GLOBAL_ROLE_DOMAIN).then(|| role.domain_id.clone());
-    let mut map = crate::api::common::parse_extra(&role.extra);
-    map.insert("id".into(), json!(role.id));
-    map.insert("name".into(), json!(role.name));
-    map.insert("domain_id".into(), json!(domain_id));
-    map.insert("description".into(), json!(role.description));
-    map.insert("options".into(), json!({}));
-    map.insert(
-        "links".into(),
-        json!({"self": base.join(&format!("/v3/roles/{}", role.id))}),
-    );
-    Value::Object(map)
 }
 
 /// The URL path of one grant, as Keystone links assignments.
@@ -104,9 +89,7 @@ fn load(
         ActorType::User => users::get_user(conn, actor_id)?.domain_id,
         ActorType::Group => groups::get_group(conn, actor_id)?.domain_id,
     };
-    let role = role_id
-        .map(|id| resources::get_role(conn, id))
-        .transpose()?;
+    let role = role_id.map(|id| roles::get_role(conn, id)).transpose()?;
     Ok(Loaded {
         actor_id: actor_id.to_string(),
         actor_domain,
@@ -304,7 +287,7 @@ pub async fn list(
         )
     })
     .await?;
-    let roles: Vec<Value> = roles.iter().map(|r| role_json(r, &base)).collect();
+    let roles: Vec<Value> = roles.into_iter().map(|r| role_json(r, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "roles": roles,
         "links": {"self": base.join(req.path()), "previous": null, "next": null},

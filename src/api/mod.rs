@@ -5,10 +5,13 @@ pub mod caller;
 pub mod catalog;
 pub mod common;
 pub mod discovery;
+pub mod domains;
 pub mod grants;
 pub mod groups;
 pub mod middleware;
+pub mod projects;
 pub mod role_assignments;
+pub mod roles;
 pub mod users;
 
 use actix_web::{guard, web, HttpRequest};
@@ -84,6 +87,56 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/v3/users/{user_id}/groups").route(get_or_head().to(groups::list_for_user)),
         )
+        .service(
+            resource("/v3/users/{user_id}/projects")
+                .route(get_or_head().to(projects::list_for_user)),
+        )
+        .service(
+            resource("/v3/domains")
+                .route(get_or_head().to(domains::list))
+                .route(web::post().to(domains::create)),
+        )
+        .service(
+            resource("/v3/domains/{domain_id}")
+                .route(get_or_head().to(domains::show))
+                .route(web::patch().to(domains::update))
+                .route(web::delete().to(domains::delete)),
+        )
+        .service(
+            resource("/v3/projects")
+                .route(get_or_head().to(projects::list))
+                .route(web::post().to(projects::create)),
+        )
+        .service(
+            resource("/v3/projects/{project_id}")
+                .route(get_or_head().to(projects::show))
+                .route(web::patch().to(projects::update))
+                .route(web::delete().to(projects::delete)),
+        )
+        .service(
+            resource("/v3/roles")
+                .route(get_or_head().to(roles::list))
+                .route(web::post().to(roles::create)),
+        )
+        .service(
+            resource("/v3/roles/{role_id}")
+                .route(get_or_head().to(roles::show))
+                .route(web::patch().to(roles::update))
+                .route(web::delete().to(roles::delete)),
+        )
+        .service(
+            resource("/v3/roles/{prior_role_id}/implies")
+                .route(get_or_head().to(roles::list_implied)),
+        )
+        .service(
+            // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
+            resource("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
+                .route(web::put().to(roles::create_implied))
+                .route(web::get().to(roles::show_implied))
+                .route(web::head().to(roles::check_implied))
+                .route(web::delete().to(roles::delete_implied)),
+        )
+        .service(resource("/v3/role_inferences").route(get_or_head().to(roles::list_inferences)))
         .service(
             resource("/v3/users/{user_id}/password").route(web::post().to(users::change_password)),
         );

@@ -11,7 +11,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentEntry, RoleAssignmentQuery, TargetType};
 use crate::db::resources::GLOBAL_ROLE_DOMAIN;
-use crate::db::{self, groups, resources, users, DbConn};
+use crate::db::{self, groups, resources, roles, users, DbConn};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -91,7 +91,7 @@ impl Names {
         };
         for e in entries {
             if !names.roles.contains_key(&e.role_id) {
-                ok_or_skip(resources::get_role(conn, &e.role_id).map(|r| {
+                ok_or_skip(roles::get_role(conn, &e.role_id).map(|r| {
                     let domain = (r.domain_id != GLOBAL_ROLE_DOMAIN).then_some(r.domain_id);
                     names.roles.insert(r.id, (r.name, domain));
                 }))?;

@@ -141,6 +141,7 @@ pub async fn list(
             .transpose()?
             .map(|n| n.as_str().to_owned()),
         domain_id: list_domain(&caller, query.get("domain_id")),
+        name_matches: query.string_matches("name")?,
         enabled: query.get_bool("enabled")?,
     };
     let page = query.page(&state.settings)?;

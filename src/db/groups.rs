@@ -4,7 +4,10 @@ use diesel::prelude::*;
 
 use super::models::{GroupRow, MembershipRow, UserRow};
 use super::schema::{assignments, groups, user_group_membership as membership, users};
-use super::{insert_unless_present, is_unique_violation, paginate, resources, write_tx, DbConn};
+use super::{
+    insert_unless_present, is_unique_violation, paginate, resources, string_match, write_tx, DbConn,
+};
+use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
@@ -13,6 +16,8 @@ use crate::error::ApiError;
 pub struct GroupFilter {
     pub name: Option<String>,
     pub domain_id: Option<String>,
+    /// `name__contains` and the other string comparators.
+    pub name_matches: Vec<StringMatch>,
 }
 
 /// Changes of `PATCH /v3/groups/{id}`; `None` leaves a field as it is.
@@ -65,11 +70,15 @@ pub fn list_groups(
     if let Some(marker) = &page.marker {
         get_group(conn, marker)?;
     }
+    let backend = conn.backend();
     paginate(
         page,
         |g: &GroupRow| &g.id,
         |window| {
             let mut query = groups::table.select(GroupRow::as_select()).into_boxed();
+            for m in &filter.name_matches {
+                query = query.filter(string_match(backend, r#""groups"."name""#, m));
+            }
             if let Some(name) = &filter.name {
                 query = query.filter(groups::name.eq(name.clone()));
             }

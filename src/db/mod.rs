@@ -28,10 +28,13 @@ macro_rules! windowed {
 pub mod assignments;
 pub mod bootstrap;
 pub mod catalog;
+pub mod domains;
 pub mod groups;
 pub mod models;
+pub mod projects;
 pub mod resources;
 pub mod revocations;
+pub mod roles;
 pub mod schema;
 pub mod users;
 
@@ -43,6 +46,7 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::{DatabaseLocation, DatabaseSettings};
+use crate::domain::filter::{MatchOp, StringMatch};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
@@ -336,4 +340,72 @@ where
         next_marker,
         previous_marker,
     })
+}
+
+/// A SQL condition comparing one text column with a value.
+pub type MatchSql = diesel::expression::SqlLiteral<
+    diesel::sql_types::Bool,
+    diesel::expression::UncheckedBind<
+        diesel::expression::SqlLiteral<diesel::sql_types::Bool>,
+        diesel::dsl::AsExprOf<String, diesel::sql_types::Text>,
+    >,
+>;
+
+fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn escape_glob(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '*' | '?' | '[' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Keystone's `name__contains`-style comparison on `column` (a quoted, table-qualified
+/// name), the same on both backends: case-insensitive forms lower both sides; case-sensitive
+/// ones use LIKE on PostgreSQL and GLOB on SQLite, whose LIKE ignores ASCII case.
+pub fn string_match(backend: Backend, column: &str, m: &StringMatch) -> MatchSql {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let (prefix, suffix) = match (m.case_sensitive, m.op) {
+        (true, MatchOp::Equals) => (format!("{column} = "), String::new()),
+        (false, MatchOp::Equals) => (format!("lower({column}) = lower("), ")".into()),
+        (false, _) => (
+            format!("lower({column}) LIKE lower("),
+            ") ESCAPE '\\'".into(),
+        ),
+        (true, _) => match backend {
+            Backend::Postgres => (format!("{column} LIKE "), " ESCAPE '\\'".into()),
+            Backend::Sqlite => (format!("{column} GLOB "), String::new()),
+        },
+    };
+    let glob = m.case_sensitive && backend == Backend::Sqlite;
+    let (any, escaped) = if glob {
+        ("*", escape_glob(&m.value))
+    } else {
+        ("%", escape_like(&m.value))
+    };
+    let value = match m.op {
+        MatchOp::Equals => m.value.clone(),
+        MatchOp::Contains => format!("{any}{escaped}{any}"),
+        MatchOp::StartsWith => format!("{escaped}{any}"),
+        MatchOp::EndsWith => format!("{any}{escaped}"),
+    };
+    sql::<Bool>(&prefix).bind::<Text, _>(value).sql(&suffix)
 }

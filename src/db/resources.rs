@@ -91,16 +91,6 @@ pub fn insert_role(conn: &mut DbConn, row: &RoleRow) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Keystone `get_role`.
-pub fn get_role(conn: &mut DbConn, role_id: &str) -> Result<RoleRow, ApiError> {
-    roles::table
-        .find(role_id)
-        .select(RoleRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("role", role_id))
-}
-
 /// Ids of the projects in a domain (for grants inherited from the domain).
 pub fn project_ids_in_domain(conn: &mut DbConn, domain_id: &str) -> Result<Vec<String>, ApiError> {
     Ok(projects::table

@@ -5,7 +5,10 @@ use diesel::prelude::*;
 use super::groups::merge_extra;
 use super::models::UserRow;
 use super::schema::{assignments, user_group_membership as membership, users};
-use super::{is_unique_violation, paginate, resources, revocations, write_tx, DbConn};
+use super::{
+    is_unique_violation, paginate, resources, revocations, string_match, write_tx, DbConn,
+};
+use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
@@ -14,6 +17,8 @@ use crate::error::ApiError;
 pub struct UserFilter {
     pub name: Option<String>,
     pub domain_id: Option<String>,
+    /// `name__contains` and the other string comparators.
+    pub name_matches: Vec<StringMatch>,
     pub enabled: Option<bool>,
 }
 
@@ -87,11 +92,15 @@ pub fn list_users(
     if let Some(marker) = &page.marker {
         get_user(conn, marker)?;
     }
+    let backend = conn.backend();
     paginate(
         page,
         |u: &UserRow| &u.id,
         |window| {
             let mut query = users::table.select(UserRow::as_select()).into_boxed();
+            for m in &filter.name_matches {
+                query = query.filter(string_match(backend, r#""users"."name""#, m));
+            }
             if let Some(name) = &filter.name {
                 query = query.filter(users::name.eq(name.clone()));
             }

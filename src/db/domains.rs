@@ -1,0 +1,196 @@
+//! Domains, after Keystone's resource SQL driver (domains are not projects here).
+
+use diesel::prelude::*;
+
+use super::groups::merge_extra;
+use super::models::DomainRow;
+use super::resources::get_domain;
+use super::schema::{
+    assignments, domains, groups, implied_roles, projects, roles,
+    user_group_membership as membership, users,
+};
+use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
+use crate::domain::filter::StringMatch;
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+
+/// Filters of `GET /v3/domains`.
+#[derive(Debug, Clone, Default)]
+pub struct DomainFilter {
+    /// Only this domain (a domain-scoped reader sees their own).
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+    pub name_matches: Vec<StringMatch>,
+}
+
+/// Changes of `PATCH /v3/domains/{id}`; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct DomainChanges {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+fn duplicate(name: &str) -> ApiError {
+    ApiError::Conflict {
+        kind: "domain",
+        detail: format!("Duplicate entry found with name {name}"),
+    }
+}
+
+/// Keystone `create_domain`: names are unique.
+pub fn create_domain(conn: &mut DbConn, domain: DomainRow) -> Result<DomainRow, ApiError> {
+    match diesel::insert_into(domains::table)
+        .values(&domain)
+        .execute(conn)
+    {
+        Ok(_) => Ok(domain),
+        Err(e) if is_unique_violation(&e) => Err(duplicate(&domain.name)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Keystone `list_domains`, filtered, ordered by id, paged.
+pub fn list_domains(
+    conn: &mut DbConn,
+    filter: &DomainFilter,
+    page: &PageRequest,
+) -> Result<Page<DomainRow>, ApiError> {
+    if let Some(marker) = &page.marker {
+        get_domain(conn, marker)?;
+    }
+    let backend = conn.backend();
+    paginate(
+        page,
+        |d: &DomainRow| &d.id,
+        |window| {
+            let mut query = domains::table.select(DomainRow::as_select()).into_boxed();
+            if let Some(id) = &filter.id {
+                query = query.filter(domains::id.eq(id.clone()));
+            }
+            if let Some(name) = &filter.name {
+                query = query.filter(domains::name.eq(name.clone()));
+            }
+            if let Some(enabled) = filter.enabled {
+                query = query.filter(domains::enabled.eq(enabled));
+            }
+            for m in &filter.name_matches {
+                query = query.filter(string_match(backend, r#""domains"."name""#, m));
+            }
+            windowed!(query, domains::id, window).load(conn)
+        },
+    )
+}
+
+/// Keystone `update_domain`.
+pub fn update_domain(
+    conn: &mut DbConn,
+    domain_id: &str,
+    changes: DomainChanges,
+) -> Result<DomainRow, ApiError> {
+    write_tx(conn, |conn| {
+        let mut domain = get_domain(conn, domain_id)?;
+        if let Some(name) = changes.name {
+            domain.name = name;
+        }
+        if let Some(description) = changes.description {
+            domain.description = description;
+        }
+        if let Some(enabled) = changes.enabled {
+            domain.enabled = enabled;
+        }
+        if !changes.extra.is_empty() {
+            domain.extra = merge_extra(&domain.extra, changes.extra);
+        }
+        let result = diesel::update(domains::table.find(domain_id))
+            .set((
+                domains::name.eq(&domain.name),
+                domains::description.eq(&domain.description),
+                domains::enabled.eq(domain.enabled),
+                domains::extra.eq(&domain.extra),
+            ))
+            .execute(conn);
+        match result {
+            Ok(_) => Ok(domain),
+            Err(e) if is_unique_violation(&e) => Err(duplicate(&domain.name)),
+            Err(e) => Err(e.into()),
+        }
+    })
+}
+
+/// Keystone `delete_domain`: the domain must be disabled; its projects, users, groups,
+/// domain-specific roles, their memberships and every grant on or held by them go with it,
+/// in one transaction.
+pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        let domain = get_domain(conn, domain_id)?;
+        if domain.enabled {
+            return Err(ApiError::Forbidden(
+                "Cannot delete a domain that is enabled, please disable it first.".into(),
+            ));
+        }
+        let project_ids: Vec<String> = projects::table
+            .filter(projects::domain_id.eq(domain_id))
+            .select(projects::id)
+            .load(conn)?;
+        let user_ids: Vec<String> = users::table
+            .filter(users::domain_id.eq(domain_id))
+            .select(users::id)
+            .load(conn)?;
+        let group_ids: Vec<String> = groups::table
+            .filter(groups::domain_id.eq(domain_id))
+            .select(groups::id)
+            .load(conn)?;
+        let role_ids: Vec<String> = roles::table
+            .filter(roles::domain_id.eq(domain_id))
+            .select(roles::id)
+            .load(conn)?;
+        // Grants on the domain and its projects.
+        let mut targets = project_ids.clone();
+        targets.push(domain_id.to_string());
+        diesel::delete(assignments::table.filter(assignments::target_id.eq_any(&targets)))
+            .execute(conn)?;
+        // Grants held by its users and groups, anywhere.
+        diesel::delete(
+            assignments::table
+                .filter(assignments::actor_id.eq_any(&user_ids))
+                .filter(assignments::kind.like("User%")),
+        )
+        .execute(conn)?;
+        diesel::delete(
+            assignments::table
+                .filter(assignments::actor_id.eq_any(&group_ids))
+                .filter(assignments::kind.like("Group%")),
+        )
+        .execute(conn)?;
+        // Its roles, with their grants and inference rules.
+        diesel::delete(assignments::table.filter(assignments::role_id.eq_any(&role_ids)))
+            .execute(conn)?;
+        diesel::delete(
+            implied_roles::table.filter(
+                implied_roles::prior_role_id
+                    .eq_any(&role_ids)
+                    .or(implied_roles::implied_role_id.eq_any(&role_ids)),
+            ),
+        )
+        .execute(conn)?;
+        diesel::delete(roles::table.filter(roles::id.eq_any(&role_ids))).execute(conn)?;
+        // Memberships of its users and groups, then the users and groups.
+        diesel::delete(
+            membership::table.filter(
+                membership::user_id
+                    .eq_any(&user_ids)
+                    .or(membership::group_id.eq_any(&group_ids)),
+            ),
+        )
+        .execute(conn)?;
+        diesel::delete(users::table.filter(users::domain_id.eq(domain_id))).execute(conn)?;
+        diesel::delete(groups::table.filter(groups::domain_id.eq(domain_id))).execute(conn)?;
+        // Projects of other domains cannot have these as parents, so one statement does.
+        diesel::delete(projects::table.filter(projects::domain_id.eq(domain_id))).execute(conn)?;
+        diesel::delete(domains::table.find(domain_id)).execute(conn)?;
+        Ok(())
+    })
+}
