@@ -490,7 +490,136 @@ async fn grants_name_what_is_missing_and_members_cannot_grant() {
     let _ = ADMIN_PASSWORD;
 }
 
+async fn deletes_take_their_grants_and_a_users_projects_follow_groups_and_inheritance() {
+    let app = spawn_app().await;
+    let roles = role_ids(&app).await;
+    let domain = json(
+        app.post("/v3/domains", json!({"domain": {"name": "acme"}}))
+            .await,
+    )
+    .await["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let project = |name: &str| json!({"project": {"name": name, "domain_id": domain}});
+    let web = json(app.post("/v3/projects", project("web")).await).await["project"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let db_project = json(app.post("/v3/projects", project("db")).await).await["project"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uid = app.create_user("quinn", "quinn-pw-1").await;
+    let gid = app.create_group("crew").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.put(&format!("/v3/groups/{gid}/users/{uid}")).await;
+
+    // Through the group on web; inherited from the domain to every project in it.
+    app.put(&format!(
+        "/v3/projects/{web}/groups/{gid}/roles/{}",
+        roles["member"]
+    ))
+    .await;
+    let projects = |body: Value| -> Vec<String> {
+        let mut ids: Vec<String> = body["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mine = json(app.get(&format!("/v3/users/{uid}/projects")).await).await;
+    assert_eq!(projects(mine), vec![web.clone()]);
+    let inherited = format!(
+        "/v3/OS-INHERIT/domains/{domain}/users/{uid}/roles/{}/inherited_to_projects",
+        roles["reader"]
+    );
+    assert_eq!(app.put(&inherited).await.status(), 204);
+    let mut expected = vec![web.clone(), db_project.clone()];
+    expected.sort();
+    let mine = json(app.get(&format!("/v3/users/{uid}/projects")).await).await;
+    assert_eq!(projects(mine), expected);
+    let quinn = app.login("quinn", "quinn-pw-1").await;
+    let mine = json(
+        app.call(Method::GET, "/v3/auth/projects", &quinn, None)
+            .await,
+    )
+    .await;
+    if mine.get("projects").is_some() {
+        assert_eq!(projects(mine), expected);
+    }
+
+    // A project's delete takes the grants on it.
+    app.put(&format!(
+        "/v3/projects/{db_project}/users/{uid}/roles/{}",
+        roles["member"]
+    ))
+    .await;
+    assert_eq!(
+        app.delete(&format!("/v3/projects/{db_project}"))
+            .await
+            .status(),
+        204
+    );
+    let left = json(
+        app.get(&format!(
+            "/v3/role_assignments?scope.project.id={db_project}"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(left["role_assignments"], json!([]));
+
+    // A role's delete takes its grants.
+    let temp = json(
+        app.post("/v3/roles", json!({"role": {"name": "temp"}}))
+            .await,
+    )
+    .await["role"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.put(&format!("/v3/projects/{web}/users/{uid}/roles/{temp}"))
+        .await;
+    assert_eq!(app.delete(&format!("/v3/roles/{temp}")).await.status(), 204);
+    let left = json(
+        app.get(&format!("/v3/role_assignments?role.id={temp}"))
+            .await,
+    )
+    .await;
+    assert_eq!(left["role_assignments"], json!([]));
+
+    // A domain's delete takes the grants on it and on its projects.
+    app.patch(
+        &format!("/v3/domains/{domain}"),
+        json!({"domain": {"enabled": false}}),
+    )
+    .await;
+    assert_eq!(
+        app.delete(&format!("/v3/domains/{domain}")).await.status(),
+        204
+    );
+    let left = json(
+        app.get(&format!("/v3/role_assignments?user.id={uid}"))
+            .await,
+    )
+    .await;
+    assert_eq!(left["role_assignments"], json!([]));
+    let left = json(
+        app.get(&format!("/v3/role_assignments?group.id={gid}"))
+            .await,
+    )
+    .await;
+    assert_eq!(left["role_assignments"], json!([]));
+}
+
 both_backends!(
+    deletes_take_their_grants_and_a_users_projects_follow_groups_and_inheritance,
     a_group_grant_gives_its_members_the_role_until_they_leave,
     role_assignments_list_filter_expand_and_name,
     inherited_domain_grants_reach_the_projects,
