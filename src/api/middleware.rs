@@ -31,8 +31,9 @@ pub async fn response_headers(
     let base = state
         .as_ref()
         .map(|state| BaseUrl::of(req.request(), &state.settings));
-    let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
-        && !(req.method() == Method::POST && req.path() == "/v3/auth/tokens");
+    let is_read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let is_login = req.method() == Method::POST && req.path() == "/v3/auth/tokens";
+    let changes_state = !is_read && !is_login;
     let mut res = next.call(req).await?;
     if changes_state && res.status().is_success() {
         // Whatever was cached before this change may be stale now.
