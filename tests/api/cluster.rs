@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_error, json, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{assert_error, json, spawn_app_with, TestApp};
 use crate::postgres::PgCluster;
 
 /// `n` instances on one fresh database and one key file, caching validated tokens for
