@@ -313,6 +313,7 @@ mod tests {
         assert_eq!(s.server.max_request_body_size, 114688);
         assert_eq!(s.token.expiration, 3600);
         assert_eq!(s.identity.default_domain_id, "default");
+        assert_eq!(s.identity.list_limit, 1000, "lists are bounded by default");
         assert_eq!(
             s.database.location().unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("data/iam-groups.sqlite"))

@@ -98,6 +98,9 @@ impl Application {
             generation: Arc::new(Generation::default()),
             token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()
