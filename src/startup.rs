@@ -11,7 +11,7 @@ use actix_web::{web, App, HttpServer};
 use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
 use crate::api::{not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
-use crate::auth::password::PasswordHasher;
+use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
@@ -90,6 +90,8 @@ impl Application {
             .map_err(|e| fail(&settings.server.bind)(&e))?;
         let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
         let ttl = std::time::Duration::from_millis(settings.token.cache_ttl_ms);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let hash_workers = HashWorkers::new(cores).map_err(|e| fail("hashing threads")(&e))?;
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
@@ -98,9 +100,7 @@ impl Application {
             generation: Arc::new(Generation::default()),
             token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
-            hash_slots: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(2, |n| n.get()),
-            )),
+            hash_workers: Arc::new(hash_workers),
         });
         let mut server = HttpServer::new(move || {
             App::new()

@@ -79,6 +79,63 @@ impl PasswordHasher {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A few threads that do nothing but hash passwords. Argon2 takes its memory cost (19 MiB
+/// by default) from the allocator of the thread that runs it, and that memory stays with
+/// the thread's arena: hashing on a fixed set of threads, one per core, bounds both the CPU
+/// and the memory that a burst of logins can take.
+pub struct HashWorkers {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl std::fmt::Debug for HashWorkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashWorkers")
+    }
+}
+
+impl HashWorkers {
+    pub fn new(threads: usize) -> std::io::Result<HashWorkers> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || loop {
+                    // The lock is held only to take the next job, never while running it.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(poisoned) => poisoned.into_inner().recv(),
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // every sender is gone: the service is stopping
+                    }
+                })?;
+        }
+        Ok(HashWorkers { jobs })
+    }
+
+    /// Runs `work` on a hashing thread and waits for it without blocking an async worker.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| ApiError::Internal("password hashing threads are gone".into()))?;
+        result
+            .await
+            .map_err(|_| ApiError::Internal("a password hashing job was dropped".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +162,14 @@ mod tests {
         assert!(!a.contains("correct horse"));
         assert!(h.verify("correct horse", Some(&a)));
         assert!(!h.verify("wrong", Some(&a)));
+    }
+
+    #[actix_web::test]
+    async fn hash_workers_run_jobs_and_return_results() {
+        let workers = HashWorkers::new(2).unwrap();
+        let results = futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
+        let results: Vec<i32> = results.into_iter().map(|r| r.unwrap()).collect();
+        assert_eq!(results, [0, 2, 4, 6, 8, 10, 12, 14]);
     }
 
     #[test]
