@@ -6,6 +6,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -13,4 +14,5 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
     pub hasher: Arc<PasswordHasher>,
+    pub metrics: Arc<Metrics>,
 }

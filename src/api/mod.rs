@@ -9,6 +9,7 @@ pub mod domains;
 pub mod grants;
 pub mod groups;
 pub mod middleware;
+pub mod operator;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
@@ -42,7 +43,10 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// Every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/").route(get_or_head().to(discovery::versions)))
+    cfg.service(resource("/healthz").route(get_or_head().to(operator::healthz)))
+        .service(resource("/readyz").route(get_or_head().to(operator::readyz)))
+        .service(resource("/metrics").route(get_or_head().to(operator::metrics)))
+        .service(resource("/").route(get_or_head().to(discovery::versions)))
         .service(resource("/v3").route(get_or_head().to(discovery::v3)))
         .service(
             resource("/v3/auth/tokens")

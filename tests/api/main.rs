@@ -14,6 +14,7 @@ mod errors;
 mod grants;
 mod groups;
 mod memberships;
+mod operator;
 mod pagination;
 mod projects;
 mod roles;
