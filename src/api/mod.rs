@@ -4,6 +4,7 @@ pub mod auth;
 pub mod caller;
 pub mod catalog;
 pub mod common;
+pub mod console;
 pub mod discovery;
 pub mod domains;
 pub mod grants;
@@ -46,6 +47,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(get_or_head().to(operator::healthz)))
         .service(resource("/readyz").route(get_or_head().to(operator::readyz)))
         .service(resource("/metrics").route(get_or_head().to(operator::metrics)))
+        // The trailing slash is trimmed before routing, so `/console/` arrives as `/console`.
+        .service(resource("/console").route(get_or_head().to(console::index)))
+        .service(resource("/console/{file:.+}").route(get_or_head().to(console::asset)))
         .service(resource("/").route(get_or_head().to(discovery::versions)))
         .service(resource("/v3").route(get_or_head().to(discovery::v3)))
         .service(

@@ -8,6 +8,7 @@ mod postgres;
 mod catalog;
 mod cli;
 mod cluster;
+mod console;
 mod discovery;
 mod domains;
 mod errors;
