@@ -5,10 +5,10 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Logger, NormalizePath, TrailingSlash};
+use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
-use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
+use crate::api::middleware::{observe, response_headers};
 use crate::api::{not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
 use crate::auth::password::{HashWorkers, PasswordHasher};
@@ -16,6 +16,7 @@ use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::metrics::Metrics;
 use crate::state::AppState;
 
 /// A built, bound, not yet running service.
@@ -42,7 +43,16 @@ fn fail(what: &str) -> impl Fn(&dyn std::fmt::Display) -> StartupError + '_ {
 
 /// Opens the configured database and applies pending migrations (`iam-groups db migrate`).
 pub fn migrate(settings: &Settings) -> Result<(DbPool, Vec<String>), StartupError> {
-    let pool = db::build_pool(&settings.database).map_err(|e| fail("database")(&e))?;
+    migrate_observed(settings, None)
+}
+
+/// [`migrate`], with the pool reporting its events to `events` (the service's metrics).
+fn migrate_observed(
+    settings: &Settings,
+    events: Option<Box<dyn r2d2::HandleEvent>>,
+) -> Result<(DbPool, Vec<String>), StartupError> {
+    let pool =
+        db::build_pool_observed(&settings.database, events).map_err(|e| fail("database")(&e))?;
     let applied = db::run_migrations(&pool).map_err(|e| fail("database")(&e))?;
     if !applied.is_empty() {
         log::info!("applied migrations: {}", applied.join(", "));
@@ -76,10 +86,12 @@ impl Application {
             .map_err(|e| fail("token keys")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
+        let metrics = Arc::new(Metrics::new().map_err(|e| fail("metrics")(&e))?);
 
         let (setup_settings, setup_hasher) = (settings.clone(), hasher.clone());
+        let events = Box::new(metrics.pool_events());
         let (pool, report) = web::block(move || {
-            let (pool, _) = migrate(&setup_settings)?;
+            let (pool, _) = migrate_observed(&setup_settings, Some(events))?;
             let report = run_bootstrap(&pool, &setup_settings, &setup_hasher)?;
             Ok::<_, StartupError>((pool, report))
         })
@@ -101,13 +113,14 @@ impl Application {
             token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
             hash_workers: Arc::new(hash_workers),
+            metrics,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(observe))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap(from_fn(response_headers))
-                .wrap(Logger::new(ACCESS_LOG_FORMAT))
                 .configure(routes)
                 .default_service(web::to(not_found))
         })

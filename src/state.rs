@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-
 use crate::auth::cache::{FreshCache, Generation, TokenCache};
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
@@ -14,6 +13,7 @@ use crate::error::ApiError;
 
 /// The catalog rows, shared between the requests that render them.
 pub type CatalogRows = Arc<Vec<(ServiceRow, Vec<EndpointRow>)>>;
+use crate::metrics::Metrics;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -27,6 +27,7 @@ pub struct AppState {
     pub catalog_cache: Arc<FreshCache<CatalogRows>>,
     /// The threads that hash passwords (one per core).
     pub hash_workers: Arc<HashWorkers>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -46,6 +47,8 @@ impl AppState {
     /// Hashes a new password on the hashing threads.
     pub async fn hash_password(&self, password: Password) -> Result<String, ApiError> {
         let hasher = self.hasher.clone();
-        self.hash_workers.run(move || hasher.hash(&password)).await?
+        self.hash_workers
+            .run(move || hasher.hash(&password))
+            .await?
     }
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::{context, AuthContext};
 use crate::db;
@@ -15,9 +15,26 @@ use crate::state::AppState;
 pub const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 
+/// The user a request acts as, once its token is verified: kept in the request's
+/// extensions for the access log, which never sees the token itself.
+#[derive(Debug, Clone)]
+pub struct ActingUser(pub String);
+
 /// Verifies a token string and loads its context; every failure is a 401. A token seen
-/// recently is answered from the cache (see `auth::cache`).
+/// recently is answered from the cache (see `auth::cache`). Counts the outcome in the
+/// metrics.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
+    let result = verify_and_load(state, token).await;
+    let outcome = match &result {
+        Ok(_) => "valid",
+        Err(ApiError::Unauthorized(_)) => "rejected",
+        Err(_) => "error",
+    };
+    state.metrics.observe_token_validation(outcome);
+    result
+}
+
+async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
     let now_us = chrono::Utc::now().timestamp_micros();
     let generation = state.generation.current();
     if let Some(ctx) = state.token_cache.get(token, generation) {
@@ -49,11 +66,15 @@ impl FromRequest for AuthContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = token_header(req, AUTH_TOKEN_HEADER).map(str::to_owned);
+        let req = req.clone();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let token = token.ok_or_else(|| ApiError::unauthorized("no X-Auth-Token header"))?;
-            Ok(authenticate(&state, &token).await?)
+            let caller = authenticate(&state, &token).await?;
+            req.extensions_mut()
+                .insert(ActingUser(caller.user_id().to_string()));
+            Ok(caller)
         })
     }
 }

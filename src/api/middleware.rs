@@ -1,5 +1,8 @@
 //! Headers every response carries: the request id (also in the access log line),
-//! `Vary: X-Auth-Token`, and on a 401 Keystone's `WWW-Authenticate`.
+//! `Vary: X-Auth-Token`, and on a 401 Keystone's `WWW-Authenticate`; and the access log
+//! line and request metrics of every request.
+
+use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -8,6 +11,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 
+use crate::api::caller::ActingUser;
 use crate::api::common::BaseUrl;
 use crate::state::AppState;
 
@@ -17,9 +21,58 @@ pub const REQUEST_ID_HEADER: &str = "x-openstack-request-id";
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-/// Access log format: the request id leads so a log line can be found from a response.
-pub const ACCESS_LOG_FORMAT: &str =
-    "%{x-openstack-request-id}o %a \"%r\" %s %b %Dms \"%{User-Agent}i\"";
+/// The route label of a request that matched no route: one label, however many URLs.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// Writes the access log line and counts the request: request id, method, route template
+/// (never the raw path, so ids do not spread into labels), status, latency and the acting
+/// user's id once a token was verified. Tokens and query strings are never written.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let peer = req.peer_addr().map(|a| a.ip().to_string());
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    // The request must not be cloned before routing (actix fills in its path parameters
+    // then), so what the log needs is read from the response's request afterwards.
+    let result = next.call(req).await;
+    let elapsed = started.elapsed();
+    let (status, route, request_id, user) = match &result {
+        Ok(res) => {
+            let request = res.request();
+            let extensions = request.extensions();
+            (
+                res.status().as_u16(),
+                request.match_pattern(),
+                extensions.get::<RequestId>().map(|r| r.0.clone()),
+                extensions.get::<ActingUser>().map(|u| u.0.clone()),
+            )
+        }
+        Err(e) => (
+            e.as_response_error().status_code().as_u16(),
+            None,
+            None,
+            None,
+        ),
+    };
+    let route = route.unwrap_or_else(|| UNMATCHED_ROUTE.to_string());
+    log::info!(
+        target: "iam_groups::access",
+        "{} {} {method} {route} {status} {:.1}ms user={}",
+        request_id.as_deref().unwrap_or("-"),
+        peer.as_deref().unwrap_or("-"),
+        elapsed.as_secs_f64() * 1000.0,
+        user.as_deref().unwrap_or("-"),
+    );
+    if let Some(state) = state {
+        state
+            .metrics
+            .observe_request(&route, &method, status, elapsed);
+    }
+    result
+}
 
 pub async fn response_headers(
     req: ServiceRequest,

@@ -4,11 +4,13 @@ pub mod auth;
 pub mod caller;
 pub mod catalog;
 pub mod common;
+pub mod console;
 pub mod discovery;
 pub mod domains;
 pub mod grants;
 pub mod groups;
 pub mod middleware;
+pub mod operator;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
@@ -42,7 +44,13 @@ fn resource(path: &str) -> actix_web::Resource {
 
 /// Every route of the service.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/").route(get_or_head().to(discovery::versions)))
+    cfg.service(resource("/healthz").route(get_or_head().to(operator::healthz)))
+        .service(resource("/readyz").route(get_or_head().to(operator::readyz)))
+        .service(resource("/metrics").route(get_or_head().to(operator::metrics)))
+        // The trailing slash is trimmed before routing, so `/console/` arrives as `/console`.
+        .service(resource("/console").route(get_or_head().to(console::index)))
+        .service(resource("/console/{file:.+}").route(get_or_head().to(console::asset)))
+        .service(resource("/").route(get_or_head().to(discovery::versions)))
         .service(resource("/v3").route(get_or_head().to(discovery::v3)))
         .service(
             resource("/v3/auth/tokens")

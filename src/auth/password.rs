@@ -167,7 +167,8 @@ mod tests {
     #[actix_web::test]
     async fn hash_workers_run_jobs_and_return_results() {
         let workers = HashWorkers::new(2).unwrap();
-        let results = futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
+        let results =
+            futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
         let results: Vec<i32> = results.into_iter().map(|r| r.unwrap()).collect();
         assert_eq!(results, [0, 2, 4, 6, 8, 10, 12, 14]);
     }

@@ -49,6 +49,7 @@ use crate::config::{DatabaseLocation, DatabaseSettings};
 use crate::domain::filter::{MatchOp, StringMatch};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
+use crate::metrics::RecordCounts;
 
 /// The connection every query function takes: PostgreSQL or SQLite, chosen by the URL at
 /// run time, so one binary serves both.
@@ -114,6 +115,14 @@ impl std::error::Error for DbSetupError {}
 /// Builds the pool for the configured database: a SQLite file (its folder created if
 /// needed) or a PostgreSQL server.
 pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, DbSetupError> {
+    build_pool_observed(settings, None)
+}
+
+/// [`build_pool`] with an r2d2 event handler, which the service uses for its pool metrics.
+pub fn build_pool_observed(
+    settings: &DatabaseSettings,
+    events: Option<Box<dyn r2d2::HandleEvent>>,
+) -> Result<DbPool, DbSetupError> {
     let location = settings
         .location()
         .map_err(|e| DbSetupError(e.to_string()))?;
@@ -146,7 +155,11 @@ pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, DbSetupError> {
         }
     };
     let manager = ConnectionManager::<DbConn>::new(url);
-    Pool::builder()
+    let mut builder = Pool::builder();
+    if let Some(events) = events {
+        builder = builder.event_handler(events);
+    }
+    builder
         .max_size(settings.pool_size)
         .test_on_check_out(check_on_checkout)
         .connection_timeout(Duration::from_secs(settings.connection_timeout.max(1)))
@@ -216,6 +229,16 @@ pub fn schema_status(pool: &DbPool) -> Result<(Vec<String>, Vec<String>), DbSetu
     let mut applied = applied;
     applied.sort();
     Ok((applied, pending))
+}
+
+/// The numbers of groups, users and memberships stored, for the metrics.
+pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, ApiError> {
+    use schema::{groups, user_group_membership, users};
+    Ok(RecordCounts {
+        groups: groups::table.count().get_result(conn)?,
+        users: users::table.count().get_result(conn)?,
+        memberships: user_group_membership::table.count().get_result(conn)?,
+    })
 }
 
 /// Runs blocking diesel work on the blocking thread pool, never on an actix worker.
