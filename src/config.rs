@@ -18,6 +18,7 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ("IAM_GROUPS_DATABASE_URL", "database", "url"),
     ("IAM_GROUPS_TOKEN_EXPIRATION", "token", "expiration"),
     ("IAM_GROUPS_TOKEN_KEY_FILE", "token", "key_file"),
+    ("IAM_GROUPS_TOKEN_CACHE_TTL_MS", "token", "cache_ttl_ms"),
     ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
     ("IAM_GROUPS_REGION", "bootstrap", "region"),
 ];
@@ -52,6 +53,8 @@ pub struct DatabaseSettings {
 pub struct TokenSettings {
     pub expiration: i64,
     pub key_file: PathBuf,
+    pub cache_ttl_ms: u64,
+    pub cache_size: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -310,6 +313,7 @@ mod tests {
         assert_eq!(s.server.max_request_body_size, 114688);
         assert_eq!(s.token.expiration, 3600);
         assert_eq!(s.identity.default_domain_id, "default");
+        assert_eq!(s.identity.list_limit, 1000, "lists are bounded by default");
         assert_eq!(
             s.database.location().unwrap(),
             DatabaseLocation::Sqlite(PathBuf::from("data/iam-groups.sqlite"))

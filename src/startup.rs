@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
 use crate::api::{not_found, routes};
+use crate::auth::cache::{FreshCache, Generation};
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
@@ -88,11 +89,18 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|e| fail(&settings.server.bind)(&e))?;
         let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
+        let ttl = std::time::Duration::from_millis(settings.token.cache_ttl_ms);
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
             keys: Arc::new(keys),
             hasher,
+            generation: Arc::new(Generation::default()),
+            token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
+            catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
+            hash_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            )),
         });
         let mut server = HttpServer::new(move || {
             App::new()

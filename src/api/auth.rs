@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
-use crate::api::catalog::{load_catalog, render_catalog};
+use crate::api::catalog::{catalog_rows, render_catalog};
 use crate::api::common::{BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::policy::{self, Target};
@@ -221,8 +221,7 @@ pub async fn issue(
             (original.user, methods, parent, cap)
         }
     };
-    let with_catalog = wants_catalog(&req);
-    let (ctx, catalog_rows) = db::run(&state.pool, move |conn| {
+    let ctx = db::run(&state.pool, move |conn| {
         let user_domain = context::check_user_usable(conn, &user)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
         let claims = context::new_claims(
@@ -234,26 +233,33 @@ pub async fn issue(
             lifetime,
             cap,
         );
-        let catalog_rows = if with_catalog && !matches!(scope, Scope::Unscoped) {
-            Some(load_catalog(conn)?)
-        } else {
-            None
-        };
-        let ctx = AuthContext {
+        Ok(AuthContext {
             user,
             user_domain,
             scope,
             roles,
             claims,
-        };
-        Ok((ctx, catalog_rows))
+        })
     })
     .await?;
     let token = state.keys.issue(&ctx.claims)?;
-    let catalog = catalog_rows.map(|rows| render_catalog(&rows, &base));
+    let catalog = token_catalog(&state, &req, &ctx, &base).await?;
     Ok(HttpResponse::Created()
         .insert_header((SUBJECT_TOKEN_HEADER, token))
         .json(token_body(&ctx, catalog)))
+}
+
+/// The catalog for a token body: scoped tokens carry one unless `?nocatalog`.
+async fn token_catalog(
+    state: &AppState,
+    req: &HttpRequest,
+    ctx: &AuthContext,
+    base: &BaseUrl,
+) -> Result<Option<Value>, ApiError> {
+    if !wants_catalog(req) || matches!(ctx.scope, Scope::Unscoped) {
+        return Ok(None);
+    }
+    Ok(Some(render_catalog(&catalog_rows(state).await?, base)))
 }
 
 /// Authenticates the `X-Subject-Token`, answering 404 for a token that is not valid.
@@ -289,12 +295,7 @@ pub async fn validate(
             ..Target::default()
         },
     )?;
-    let catalog = if wants_catalog(&req) && !matches!(ctx.scope, Scope::Unscoped) {
-        let rows = db::run(&state.pool, load_catalog).await?;
-        Some(render_catalog(&rows, &base))
-    } else {
-        None
-    };
+    let catalog = token_catalog(&state, &req, &ctx, &base).await?;
     Ok(HttpResponse::Ok()
         .insert_header((SUBJECT_TOKEN_HEADER, token))
         .json(token_body(&ctx, catalog)))
@@ -341,7 +342,7 @@ pub async fn get_catalog(
                 .into(),
         ));
     }
-    let rows = db::run(&state.pool, load_catalog).await?;
+    let rows = catalog_rows(&state).await?;
     Ok(HttpResponse::Ok().json(json!({
         "catalog": render_catalog(&rows, &base),
         "links": {"self": base.join("/v3/auth/catalog"), "previous": null, "next": null},

@@ -15,12 +15,22 @@ use crate::state::AppState;
 pub const AUTH_TOKEN_HEADER: &str = "X-Auth-Token";
 pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 
-/// Verifies a token string and loads its context; every failure is a 401.
+/// Verifies a token string and loads its context; every failure is a 401. A token seen
+/// recently is answered from the cache (see `auth::cache`).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
-    let claims = state
-        .keys
-        .verify(token, chrono::Utc::now().timestamp_micros())?;
-    db::run(&state.pool, move |conn| context::load(conn, claims)).await
+    let now_us = chrono::Utc::now().timestamp_micros();
+    let generation = state.generation.current();
+    if let Some(ctx) = state.token_cache.get(token, generation) {
+        if ctx.claims.openstack_expires_at_us > now_us {
+            return Ok(ctx);
+        }
+    }
+    let claims = state.keys.verify(token, now_us)?;
+    let ctx = db::run(&state.pool, move |conn| context::load(conn, claims)).await?;
+    state
+        .token_cache
+        .put(token.to_string(), ctx.clone(), generation);
+    Ok(ctx)
 }
 
 /// The value of a token header, if present and readable.

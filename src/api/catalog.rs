@@ -1,6 +1,8 @@
 //! The service catalog: `/v3/regions`, `/v3/services`, `/v3/endpoints`, and the catalog
 //! rendered into tokens and `GET /v3/auth/catalog`.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
@@ -10,11 +12,11 @@ use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::catalog::{self as store, EndpointFilter, PUBLIC_URL_PLACEHOLDER};
 use crate::db::models::{EndpointRow, RegionRow, ServiceRow};
-use crate::db::{self, write_tx, DbConn};
+use crate::db::{self, write_tx};
 use crate::domain::new_id;
 use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, CatalogRows};
 
 const INTERFACES: &[&str] = &["public", "internal", "admin"];
 
@@ -55,9 +57,17 @@ pub fn render_catalog(entries: &[(ServiceRow, Vec<EndpointRow>)], base: &BaseUrl
     Value::Array(services)
 }
 
-/// Loads the catalog rows (inside a `db::run`).
-pub fn load_catalog(conn: &mut DbConn) -> Result<Vec<(ServiceRow, Vec<EndpointRow>)>, ApiError> {
-    store::catalog(conn)
+/// The catalog rows, from the cache while no change was made and they are young enough.
+pub async fn catalog_rows(state: &AppState) -> Result<CatalogRows, ApiError> {
+    let generation = state.generation.current();
+    if let Some(rows) = state.catalog_cache.get("catalog", generation) {
+        return Ok(rows);
+    }
+    let rows: CatalogRows = Arc::new(db::run(&state.pool, store::catalog).await?);
+    state
+        .catalog_cache
+        .put("catalog".to_string(), rows.clone(), generation);
+    Ok(rows)
 }
 
 fn links(base: &BaseUrl, req: &HttpRequest) -> Value {

@@ -4,7 +4,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, VARY, WWW_AUTHENTICATE};
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 
@@ -27,10 +27,20 @@ pub async fn response_headers(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request_id = format!("req-{}", uuid::Uuid::new_v4());
     req.extensions_mut().insert(RequestId(request_id.clone()));
-    let base = req
-        .app_data::<web::Data<AppState>>()
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let base = state
+        .as_ref()
         .map(|state| BaseUrl::of(req.request(), &state.settings));
+    let is_read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let is_login = req.method() == Method::POST && req.path() == "/v3/auth/tokens";
+    let changes_state = !is_read && !is_login;
     let mut res = next.call(req).await?;
+    if changes_state && res.status().is_success() {
+        // Whatever was cached before this change may be stale now.
+        if let Some(state) = &state {
+            state.generation.bump();
+        }
+    }
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);

@@ -2,10 +2,12 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
+    SelfLink,
 };
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
@@ -18,26 +20,39 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A user as every response shows it. The password hash never leaves the database layer.
-pub fn user_json(user: UserRow, base: &BaseUrl) -> Value {
-    let mut map = parse_extra(&user.extra);
-    let self_link = base.join(&format!("/v3/users/{}", user.id));
-    map.insert("id".into(), json!(user.id));
-    map.insert("name".into(), json!(user.name));
-    map.insert("domain_id".into(), json!(user.domain_id));
-    map.insert("enabled".into(), json!(user.enabled));
-    map.insert("description".into(), json!(user.description));
-    map.insert(
-        "password_expires_at".into(),
-        json!(user
+#[derive(Serialize)]
+pub struct UserView {
+    #[serde(flatten)]
+    extra: Map<String, Value>,
+    id: String,
+    name: String,
+    domain_id: String,
+    enabled: bool,
+    description: String,
+    password_expires_at: Option<String>,
+    options: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_project_id: Option<String>,
+    links: SelfLink,
+}
+
+pub fn user_json(user: UserRow, base: &BaseUrl) -> UserView {
+    UserView {
+        extra: parse_extra(&user.extra),
+        links: SelfLink {
+            self_link: base.join(&format!("/v3/users/{}", user.id)),
+        },
+        password_expires_at: user
             .password_expires_at
-            .map(|ms| keystone_time_from_micros(ms * 1000))),
-    );
-    map.insert("options".into(), json!({}));
-    if let Some(project_id) = user.default_project_id {
-        map.insert("default_project_id".into(), json!(project_id));
+            .map(|ms| keystone_time_from_micros(ms * 1000)),
+        id: user.id,
+        name: user.name,
+        domain_id: user.domain_id,
+        enabled: user.enabled,
+        description: user.description,
+        options: Map::new(),
+        default_project_id: user.default_project_id,
     }
-    map.insert("links".into(), json!({ "self": self_link }));
-    Value::Object(map)
 }
 
 /// A user as a policy target.
@@ -51,11 +66,6 @@ pub fn user_target(user: &UserRow) -> Target<'_> {
 
 fn user_response(status: StatusCode, user: UserRow, base: &BaseUrl) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "user": user_json(user, base) }))
-}
-
-async fn hash_password(state: &AppState, password: Password) -> Result<String, ApiError> {
-    let hasher = state.hasher.clone();
-    web::block(move || hasher.hash(&password)).await?
 }
 
 fn token_lifetime_ms(state: &AppState) -> i64 {
@@ -107,7 +117,7 @@ pub async fn create(
         },
     )?;
     let password_hash = match password {
-        Some(p) => Some(hash_password(&state, p).await?),
+        Some(p) => Some(state.hash_password(p).await?),
         None => None,
     };
     let row = UserRow {
@@ -221,7 +231,7 @@ pub async fn update(
     let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     let current = authorize(&caller, &policy::UPDATE_USER, current, user_target)?;
     let password_hash = match password {
-        Some(p) => Some(hash_password(&state, p).await?),
+        Some(p) => Some(state.hash_password(p).await?),
         None => None,
     };
     let changes = UserChanges {
@@ -283,15 +293,15 @@ pub async fn change_password(
     let lookup_id = user_id.clone();
     let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     let current = authorize(&caller, &policy::CHANGE_PASSWORD, current, user_target)?;
-    let hasher = state.hasher.clone();
-    let stored = current.password_hash.clone();
-    let matches = web::block(move || hasher.verify(&original, stored.as_deref())).await?;
+    let matches = state
+        .verify_password(original, current.password_hash.clone())
+        .await?;
     if !matches {
         return Err(ApiError::unauthorized(format!(
             "wrong original password for user {user_id}"
         )));
     }
-    let hash = hash_password(&state, password).await?;
+    let hash = state.hash_password(password).await?;
     let lifetime = token_lifetime_ms(&state);
     db::run(&state.pool, move |conn| {
         store::update_user(

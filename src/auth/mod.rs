@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: tokens, passwords, the request's auth context and
 //! the default policy.
 
+pub mod cache;
 pub mod context;
 pub mod password;
 pub mod policy;

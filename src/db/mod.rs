@@ -117,6 +117,8 @@ pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, DbSetupError> {
     let location = settings
         .location()
         .map_err(|e| DbSetupError(e.to_string()))?;
+    // A SQLite file does not drop connections; a server does, so check those on checkout.
+    let check_on_checkout = matches!(location, DatabaseLocation::Postgres(_));
     let (url, shown) = match location {
         DatabaseLocation::Sqlite(path) => {
             if let Some(parent) = path.parent() {
@@ -146,6 +148,7 @@ pub fn build_pool(settings: &DatabaseSettings) -> Result<DbPool, DbSetupError> {
     let manager = ConnectionManager::<DbConn>::new(url);
     Pool::builder()
         .max_size(settings.pool_size)
+        .test_on_check_out(check_on_checkout)
         .connection_timeout(Duration::from_secs(settings.connection_timeout.max(1)))
         .connection_customizer(Box::new(ConnectionSetup {
             busy_timeout_ms: settings.busy_timeout_ms,

@@ -4,12 +4,14 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{assert_error, json, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{assert_error, json, spawn_app_with, TestApp};
 use crate::postgres::PgCluster;
 
-/// `n` instances on one fresh database and one key file.
-async fn instances(n: usize) -> Vec<TestApp> {
-    let first = spawn_app().await;
+/// `n` instances on one fresh database and one key file, caching validated tokens for
+/// `cache_ttl_ms` (0: every request goes to the database).
+async fn instances_with_cache(n: usize, cache_ttl_ms: &str) -> Vec<TestApp> {
+    let ttl = ("IAM_GROUPS_TOKEN_CACHE_TTL_MS", cache_ttl_ms);
+    let first = spawn_app_with(&[ttl]).await;
     let key_file = first.dir.path().join("token.key").display().to_string();
     let database_url = first.database_url.clone();
     let mut apps = vec![first];
@@ -18,11 +20,54 @@ async fn instances(n: usize) -> Vec<TestApp> {
             spawn_app_with(&[
                 ("IAM_GROUPS_TOKEN_KEY_FILE", key_file.as_str()),
                 ("IAM_GROUPS_DATABASE_URL", database_url.as_str()),
+                ttl,
             ])
             .await,
         );
     }
     apps
+}
+
+async fn instances(n: usize) -> Vec<TestApp> {
+    instances_with_cache(n, "0").await
+}
+
+/// With the token cache on, a change is seen at once by the instance that made it and
+/// within the cache lifetime by the others.
+async fn cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere() {
+    let apps = instances_with_cache(2, "700").await;
+    let (a, b) = (&apps[0], &apps[1]);
+    let uid = a.create_user("rita", "rita-pw-1").await;
+    let rita = a.login("rita", "rita-pw-1").await;
+    let path = format!("/v3/users/{uid}");
+    // Both instances have now validated (and cached) the token.
+    assert_eq!(a.call(Method::GET, &path, &rita, None).await.status(), 200);
+    assert_eq!(b.call(Method::GET, &path, &rita, None).await.status(), 200);
+
+    let started = std::time::Instant::now();
+    a.patch(&path, json!({"user": {"enabled": false}})).await;
+    assert_eq!(
+        a.call(Method::GET, &path, &rita, None).await.status(),
+        401,
+        "at once here"
+    );
+    loop {
+        let status = b
+            .call(Method::GET, &path, &rita, None)
+            .await
+            .status()
+            .as_u16();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "the other instance still accepts the token after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 async fn tokens_revocations_and_disabled_users_hold_across_instances() {
@@ -193,6 +238,7 @@ async fn futures_join(tasks: Vec<tokio::task::JoinHandle<u16>>) -> Vec<u16> {
 
 both_backends!(
     tokens_revocations_and_disabled_users_hold_across_instances,
+    cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere,
     fifty_concurrent_creates_of_one_name_across_instances_yield_one_group,
     concurrent_membership_changes_across_instances_stay_consistent,
 );

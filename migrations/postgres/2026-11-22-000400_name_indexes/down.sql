@@ -1,0 +1,2 @@
+DROP INDEX ix_users_name;
+DROP INDEX ix_groups_name;
