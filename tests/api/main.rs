@@ -7,6 +7,7 @@ mod postgres;
 
 mod catalog;
 mod cli;
+mod clients;
 mod cluster;
 mod console;
 mod discovery;

@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Drives the real `openstack` CLI (python-openstackclient) against a running iam-groups.
+
+Run with the Python of the client virtualenv, so that its `openstack` is the one used:
+
+    IAM_TEST_URL=http://127.0.0.1:5000 IAM_TEST_PASSWORD=admin-secret \
+        .venv/bin/python tests/clients/osc_test.py [--auth env|cloud|both]
+
+Environment (only IAM_TEST_URL and IAM_TEST_PASSWORD are required):
+    IAM_TEST_URL             service base URL, without /v3
+    IAM_TEST_USER            admin user name               (admin)
+    IAM_TEST_PASSWORD        its password
+    IAM_TEST_USER_DOMAIN     the admin's domain name       (Default)
+    IAM_TEST_PROJECT         project to scope to           (admin)
+    IAM_TEST_PROJECT_DOMAIN  that project's domain name    (Default)
+    IAM_TEST_REGION          region of the catalog         (RegionOne)
+
+The same sequence of commands runs once with OS_* variables and once with a clouds.yaml
+(OS_CLOUD), each with its own names. Every command's output is checked; the first failure
+stops the run with the command, its output and the tail of its --debug log (the HTTP
+requests keystoneauth made and the answers it got).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+OPENSTACK = os.path.join(os.path.dirname(sys.executable), "openstack")
+
+
+class StepFailed(Exception):
+    pass
+
+
+def settings():
+    """Reads the IAM_TEST_* variables."""
+    env = os.environ
+    missing = [k for k in ("IAM_TEST_URL", "IAM_TEST_PASSWORD") if not env.get(k)]
+    if missing:
+        sys.exit(f"osc_test: set {', '.join(missing)}")
+    return {
+        "url": env["IAM_TEST_URL"].rstrip("/"),
+        "user": env.get("IAM_TEST_USER", "admin"),
+        "password": env["IAM_TEST_PASSWORD"],
+        "user_domain": env.get("IAM_TEST_USER_DOMAIN", "Default"),
+        "project": env.get("IAM_TEST_PROJECT", "admin"),
+        "project_domain": env.get("IAM_TEST_PROJECT_DOMAIN", "Default"),
+        "region": env.get("IAM_TEST_REGION", "RegionOne"),
+    }
+
+
+def base_env():
+    """The caller's environment without any OS_* variable that could change the run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def env_auth(s, home):
+    """OS_* variables for password auth, identity API 3."""
+    env = base_env()
+    env["HOME"] = home  # so that no clouds.yaml of the caller is read
+    env.update(
+        {
+            "OS_AUTH_URL": s["url"] + "/v3",
+            "OS_IDENTITY_API_VERSION": "3",
+            "OS_AUTH_TYPE": "password",
+            "OS_USERNAME": s["user"],
+            "OS_PASSWORD": s["password"],
+            "OS_USER_DOMAIN_NAME": s["user_domain"],
+            "OS_PROJECT_NAME": s["project"],
+            "OS_PROJECT_DOMAIN_NAME": s["project_domain"],
+            "OS_REGION_NAME": s["region"],
+            "OS_INTERFACE": "public",
+        }
+    )
+    return env
+
+
+def cloud_auth(s, home):
+    """A clouds.yaml in a private config folder, and OS_CLOUD naming it."""
+    config = os.path.join(home, ".config", "openstack")
+    os.makedirs(config, exist_ok=True)
+    # JSON is YAML: no PyYAML needed to write it.
+    clouds = {
+        "clouds": {
+            "iam-groups": {
+                "auth": {
+                    "auth_url": s["url"] + "/v3",
+                    "username": s["user"],
+                    "password": s["password"],
+                    "user_domain_name": s["user_domain"],
+                    "project_name": s["project"],
+                    "project_domain_name": s["project_domain"],
+                },
+                "auth_type": "password",
+                "identity_api_version": 3,
+                "region_name": s["region"],
+                "interface": "public",
+            }
+        }
+    }
+    with open(os.path.join(config, "clouds.yaml"), "w") as f:
+        json.dump(clouds, f, indent=2)
+    env = base_env()
+    env["HOME"] = home
+    env["OS_CLOUD"] = "iam-groups"
+    return env
+
+
+class Cli:
+    """Runs `openstack --debug ...` and keeps what it needs to report a failure."""
+
+    def __init__(self, env, label):
+        self.env = env
+        self.label = label
+        self.count = 0
+
+    def run(self, *args, expect_ok=True):
+        argv = [OPENSTACK, "--debug", *args]
+        shown = "openstack " + " ".join(args)
+        self.count += 1
+        print(f"[{self.label}] $ {shown}", flush=True)
+        proc = subprocess.run(
+            argv, env=self.env, capture_output=True, text=True, timeout=180
+        )
+        self.last = (shown, proc)
+        if expect_ok and proc.returncode != 0:
+            self.fail(f"exit status {proc.returncode}")
+        return proc
+
+    def json(self, *args):
+        proc = self.run(*args, "-f", "json")
+        try:
+            return json.loads(proc.stdout)
+        except ValueError:
+            self.fail("output is not JSON")
+
+    def values(self, *args):
+        """`-f value` output as a list of lines."""
+        proc = self.run(*args, "-f", "value")
+        return [line for line in proc.stdout.splitlines() if line.strip()]
+
+    def fail(self, why):
+        shown, proc = self.last
+        raise StepFailed(
+            f"[{self.label}] FAILED: {shown}\n  {why}\n"
+            f"--- stdout ---\n{proc.stdout.strip()}\n"
+            f"--- stderr (tail of --debug) ---\n{debug_tail(proc.stderr)}"
+        )
+
+    def check(self, condition, why):
+        if not condition:
+            self.fail(why)
+
+
+def debug_tail(stderr, lines=60):
+    """The HTTP exchanges and the error of a --debug log, without the noise around them."""
+    all_lines = stderr.splitlines()
+    keep = [
+        line
+        for line in all_lines[:-8]
+        if line.startswith(("REQ:", "RESP:", "RESP BODY:", "Request returned"))
+    ]
+    # The last lines hold the client's own error message (and its exception type).
+    return "\n".join(keep[-lines:] + ["..."] + all_lines[-8:])
+
+
+def http(method, url, token, subject=None):
+    """One raw request, for checks the CLI cannot make (is a revoked token gone?)."""
+    req = urllib.request.Request(url, method=method)
+    req.add_header("X-Auth-Token", token)
+    if subject:
+        req.add_header("X-Subject-Token", subject)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def find(rows, **match):
+    """The rows of a JSON list whose fields equal `match`."""
+    return [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+
+
+def scenario(cli, s, tag):
+    """The whole sequence; names carry `tag` so that runs do not collide."""
+    dom, proj = f"osc-dom-{tag}", f"osc-proj-{tag}"
+    user, grp, grp2 = f"osc-user-{tag}", f"osc-grp-{tag}", f"osc-grp2-{tag}"
+
+    # token issue / token revoke
+    tok = cli.json("token", "issue")
+    cli.check(
+        len(tok.get("id") or "") > 0 and tok.get("expires"), "token has id and expires"
+    )
+    cli.check(tok.get("project_id"), "token is project-scoped (project_id)")
+    cli.check(tok.get("user_id"), "token names its user_id")
+    other = cli.json("token", "issue")
+    cli.run("token", "revoke", other["id"])
+    status = http("GET", s["url"] + "/v3/auth/tokens", tok["id"], other["id"])
+    cli.check(status == 404, f"revoked token validates as 404, got {status}")
+    status = http("GET", s["url"] + "/v3/auth/tokens", tok["id"], tok["id"])
+    cli.check(status == 200, f"unrevoked token still validates as 200, got {status}")
+
+    # domain create / list
+    d = cli.json("domain", "create", "--description", "made by osc_test", dom)
+    cli.check(d.get("name") == dom, f"domain name is {dom}")
+    cli.check(d.get("enabled") is True, "new domain is enabled")
+    cli.check(d.get("description") == "made by osc_test", "domain description")
+    rows = cli.json("domain", "list")
+    cli.check(find(rows, Name=dom, ID=d["id"]), f"domain list has {dom}")
+    cli.check(find(rows, ID="default", Name="Default"), "domain list has Default")
+
+    # project create / list
+    p = cli.json("project", "create", "--domain", "default", "--description", "p", proj)
+    cli.check(p.get("name") == proj, f"project name is {proj}")
+    cli.check(p.get("domain_id") == "default", "project is in domain default")
+    cli.check(p.get("enabled") is True, "project is enabled")
+    rows = cli.json("project", "list")
+    cli.check(find(rows, Name=proj, ID=p["id"]), f"project list has {proj}")
+    names = cli.values("project", "list", "--domain", "default", "-c", "Name")
+    cli.check(proj in names and "admin" in names, "project list --domain default")
+    pd = cli.json("project", "create", "--domain", dom, proj)
+    cli.check(
+        pd.get("domain_id") == d["id"], "same project name in another domain is allowed"
+    )
+
+    # user create / list / show / set
+    u = cli.json(
+        "user", "create", "--domain", "default", "--password", "Secret-1234", user
+    )
+    cli.check(u.get("name") == user and u.get("domain_id") == "default", "user create")
+    cli.check("password" not in u, "user create does not echo the password")
+    names = cli.values("user", "list", "-c", "Name")
+    cli.check(user in names and s["user"] in names, f"user list has {user}")
+    names = cli.values("user", "list", "--domain", "default", "-c", "Name")
+    cli.check(user in names, "user list --domain default")
+    shown = cli.json("user", "show", user)
+    cli.check(shown.get("id") == u["id"], "user show by name finds the same id")
+    cli.run("user", "set", "--email", f"{tag}@example.org", "--description", "d", user)
+    shown = cli.json("user", "show", u["id"])
+    cli.check(shown.get("email") == f"{tag}@example.org", "user set --email")
+    cli.check(shown.get("description") == "d", "user set --description")
+
+    # group create / list / show / set
+    g = cli.json("group", "create", "--domain", "default", "--description", "first", grp)
+    cli.check(g.get("name") == grp and g.get("domain_id") == "default", "group create")
+    cli.check(g.get("description") == "first", "group description")
+    dup = cli.run("group", "create", "--domain", "default", grp, expect_ok=False)
+    cli.check(dup.returncode != 0, "a second group of the same name is refused")
+    cli.check("409" in dup.stderr or "onflict" in dup.stderr, "duplicate group is 409")
+    same = cli.json("group", "create", "--domain", "default", "--or-show", grp)
+    cli.check(same.get("id") == g["id"], "group create --or-show returns the group")
+    rows = cli.json("group", "list")
+    cli.check(find(rows, Name=grp, ID=g["id"]), f"group list has {grp}")
+    shown = cli.json("group", "show", grp)
+    cli.check(shown.get("id") == g["id"], "group show by name")
+    shown = cli.json("group", "show", "--domain", "default", g["id"])
+    cli.check(shown.get("name") == grp, "group show by id")
+    cli.run("group", "set", "--description", "second", grp)
+    shown = cli.json("group", "show", g["id"])
+    cli.check(shown.get("description") == "second", "group set --description")
+    cli.run("group", "set", "--name", grp2, g["id"])
+    shown = cli.json("group", "show", grp2)
+    cli.check(shown.get("id") == g["id"], "group set --name renames")
+    cli.run("group", "set", "--name", grp, g["id"])
+
+    # memberships
+    cli.run("group", "add", "user", grp, user)
+    out = cli.run("group", "contains", "user", grp, user)
+    cli.check(f"{user} in group {grp}" in out.stdout, "group contains user: member")
+    names = cli.values("group", "list", "--user", user, "-c", "Name")
+    cli.check(names == [grp], f"group list --user {user} is [{grp}]")
+    names = cli.values("group", "list", "--domain", "default", "-c", "Name")
+    cli.check(grp in names, "group list --domain default has the group")
+    names = cli.values("group", "list", "--domain", dom, "-c", "Name")
+    cli.check(grp not in names, f"group list --domain {dom} does not have it")
+    long = cli.json("group", "list", "--user", user, "--long")
+    cli.check(
+        find(long, Name=grp, Description="second", **{"Domain ID": "default"}),
+        "group list --user --long shows domain and description",
+    )
+
+    # role grants to the group on a project
+    rows = cli.json("role", "list")
+    roles = {r["Name"] for r in rows}
+    cli.check({"admin", "member", "reader"} <= roles, f"roles admin/member/reader: {roles}")
+    cli.run("role", "add", "--group", grp, "--project", proj,
+            "--project-domain", "default", "member")
+    rows = cli.json("role", "assignment", "list", "--group", grp, "--names")
+    cli.check(
+        find(rows, Role="member", Group=f"{grp}@Default", Project=f"{proj}@Default"),
+        f"role assignment list --group --names shows member on {proj}: {rows}",
+    )
+    rows = cli.json("role", "assignment", "list", "--user", user, "--effective", "--names")
+    cli.check(
+        find(rows, Role="member", User=f"{user}@Default", Project=f"{proj}@Default"),
+        f"the member's effective assignments include the group's grant: {rows}",
+    )
+    names = cli.values("project", "list", "--user", user, "-c", "Name")
+    cli.check(names == [proj], f"project list --user {user} sees {proj} via the group")
+    cli.run("role", "remove", "--group", grp, "--project", proj,
+            "--project-domain", "default", "member")
+    rows = cli.json("role", "assignment", "list", "--group", grp)
+    cli.check(rows == [], f"role remove leaves no assignment: {rows}")
+
+    cli.run("group", "remove", "user", grp, user)
+    out = cli.run("group", "contains", "user", grp, user)
+    cli.check(f"{user} not in group {grp}" in out.stderr, "group contains user: gone")
+    names = cli.values("group", "list", "--user", user, "-c", "Name")
+    cli.check(names == [], "group list --user is empty after remove")
+
+    # deletes
+    cli.run("group", "delete", grp)
+    gone = cli.run("group", "show", g["id"], expect_ok=False)
+    cli.check(gone.returncode != 0, "group show after delete fails")
+    cli.run("user", "delete", user)
+    names = cli.values("user", "list", "-c", "Name")
+    cli.check(user not in names, "user list after delete")
+    cli.run("project", "delete", p["id"])
+    cli.run("domain", "set", "--disable", dom)
+    cli.run("domain", "delete", dom)
+    rows = cli.json("domain", "list")
+    cli.check(not find(rows, Name=dom), "domain list after delete")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--auth", choices=["env", "cloud", "both"], default="both")
+    args = ap.parse_args()
+    s = settings()
+    if not os.access(OPENSTACK, os.X_OK):
+        sys.exit(f"osc_test: no {OPENSTACK}: run with the client virtualenv's python")
+    modes = ["env", "cloud"] if args.auth == "both" else [args.auth]
+    home = tempfile.mkdtemp(prefix="osc-test-")
+    started = time.time()
+    commands = 0
+    try:
+        for mode in modes:
+            env = env_auth(s, home) if mode == "env" else cloud_auth(s, home)
+            cli = Cli(env, mode)
+            scenario(cli, s, f"{mode}-{uuid.uuid4().hex[:6]}")
+            commands += cli.count
+    except StepFailed as e:
+        print(f"\n{e}", flush=True)
+        return 1
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"osc_test: {commands} commands OK ({', '.join(modes)}) "
+          f"in {time.time() - started:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
