@@ -82,7 +82,7 @@ pub async fn create(
     let name = domain
         .take_string("name")?
         .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
-    let name = Name::parse("name", &name)?;
+    let name = Name::parse_resource("name", &name)?;
     let description = match domain.take_nullable_string("description")? {
         Some(Some(d)) => Description::parse("description", &d)?,
         _ => Description::default(),
@@ -175,7 +175,7 @@ pub async fn update(
     }
     let name = domain
         .take_string("name")?
-        .map(|n| Name::parse("name", &n))
+        .map(|n| Name::parse_resource("name", &n))
         .transpose()?
         .map(Name::into_inner);
     let description = match domain.take_nullable_string("description")? {

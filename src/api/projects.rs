@@ -86,7 +86,7 @@ pub async fn create(
     let name = project
         .take_string("name")?
         .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
-    let name = Name::parse("name", &name)?;
+    let name = Name::parse_resource("name", &name)?;
     let description = match project.take_nullable_string("description")? {
         Some(Some(d)) => Description::parse("description", &d)?,
         _ => Description::default(),
@@ -219,7 +219,7 @@ pub async fn update(
     }
     let name = project
         .take_string("name")?
-        .map(|n| Name::parse("name", &n))
+        .map(|n| Name::parse_resource("name", &n))
         .transpose()?
         .map(Name::into_inner);
     let description = match project.take_nullable_string("description")? {

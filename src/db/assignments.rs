@@ -356,8 +356,11 @@ pub fn effective_roles(
     }
     let rules = inference_rules(conn)?;
     let all: Vec<String> = expand_implied(&rules, &granted).into_iter().collect();
+    // A domain's own roles only stand for the global roles they imply: Keystone keeps them
+    // out of tokens and effective assignments.
     Ok(roles::table
         .filter(roles::id.eq_any(all))
+        .filter(roles::domain_id.eq(super::resources::GLOBAL_ROLE_DOMAIN))
         .order(roles::name.asc())
         .select(RoleRow::as_select())
         .load(conn)?)
@@ -594,8 +597,15 @@ pub fn list_role_assignments(
             }
         }
     }
+    let domain_roles: BTreeSet<String> = roles::table
+        .filter(roles::domain_id.ne(super::resources::GLOBAL_ROLE_DOMAIN))
+        .select(roles::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
     entries.retain(|e| {
-        query.role_id.as_ref().is_none_or(|r| r == &e.role_id)
+        !domain_roles.contains(&e.role_id)
+            && query.role_id.as_ref().is_none_or(|r| r == &e.role_id)
             && project_ids
                 .as_ref()
                 .is_none_or(|ids| e.target == TargetType::Project && ids.contains(&e.target_id))

@@ -153,11 +153,31 @@ pub fn delete_service(conn: &mut DbConn, service_id: &str) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Keystone `create_endpoint`: the service and region must exist.
+/// Creates a region that an endpoint names but that does not exist yet, as Keystone does
+/// for the endpoint's `region` field.
+fn ensure_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError> {
+    match get_region(conn, region_id) {
+        Ok(_) => Ok(()),
+        Err(ApiError::NotFound { .. }) => create_region(
+            conn,
+            RegionRow {
+                id: region_id.to_string(),
+                description: String::new(),
+                parent_region_id: None,
+                extra: "{}".to_string(),
+            },
+        )
+        .map(|_| ()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Keystone `create_endpoint`: the service must exist; a region it names is created if
+/// missing.
 pub fn create_endpoint(conn: &mut DbConn, endpoint: EndpointRow) -> Result<EndpointRow, ApiError> {
     get_service(conn, &endpoint.service_id)?;
     if let Some(region) = &endpoint.region_id {
-        get_region(conn, region)?;
+        ensure_region(conn, region)?;
     }
     diesel::insert_into(endpoints::table)
         .values(&endpoint)
@@ -203,11 +223,12 @@ pub fn list_endpoints(
     Ok(query.order(endpoints::id.asc()).load(conn)?)
 }
 
-/// Keystone `update_endpoint`: the service and region must exist.
+/// Keystone `update_endpoint`: the service must exist; a region it names is created if
+/// missing.
 pub fn update_endpoint(conn: &mut DbConn, endpoint: &EndpointRow) -> Result<(), ApiError> {
     get_service(conn, &endpoint.service_id)?;
     if let Some(region) = &endpoint.region_id {
-        get_region(conn, region)?;
+        ensure_region(conn, region)?;
     }
     diesel::update(endpoints::table.find(&endpoint.id))
         .set((

@@ -8,6 +8,8 @@ use crate::error::ApiError;
 
 /// Longest name Huawei IAM accepts for a group or user.
 pub const NAME_MAX_CHARS: u64 = 128;
+/// Longest project or domain name Keystone accepts.
+pub const RESOURCE_NAME_MAX_CHARS: u64 = 64;
 /// Longest name accepted as a list filter (`GET /v3/groups?name=`).
 pub const NAME_FILTER_MAX_CHARS: u64 = 64;
 /// Longest description Huawei IAM accepts.
@@ -47,9 +49,18 @@ pub struct Name(String);
 
 impl Name {
     pub fn parse(field: &str, raw: &str) -> Result<Name, ApiError> {
+        Name::parse_up_to(field, raw, NAME_MAX_CHARS)
+    }
+
+    /// A project or domain name: at most 64 characters, as Keystone's schema says.
+    pub fn parse_resource(field: &str, raw: &str) -> Result<Name, ApiError> {
+        Name::parse_up_to(field, raw, RESOURCE_NAME_MAX_CHARS)
+    }
+
+    fn parse_up_to(field: &str, raw: &str, max: u64) -> Result<Name, ApiError> {
         reject_nul(field, raw)?;
         let trimmed = raw.trim();
-        check_length(field, trimmed, 1, NAME_MAX_CHARS)?;
+        check_length(field, trimmed, 1, max)?;
         Ok(Name(trimmed.to_string()))
     }
     pub fn as_str(&self) -> &str {
@@ -167,6 +178,8 @@ mod tests {
         // Characters, not bytes.
         assert!(Name::parse("name", &"é".repeat(128)).is_ok());
         assert!(Name::parse("name", "a\0b").is_err());
+        assert!(Name::parse_resource("name", &"p".repeat(64)).is_ok());
+        assert!(Name::parse_resource("name", &"p".repeat(65)).is_err());
     }
 
     #[test]
