@@ -195,10 +195,6 @@ async fn bad_catalog_input_is_400_and_members_are_refused() {
             "Could not find service: nope.",
         ),
         (
-            json!({"endpoint": {"service_id": sid, "interface": "public", "url": "http://x", "region_id": "Atlantis"}}),
-            "Could not find region: Atlantis.",
-        ),
-        (
             json!({"endpoint": {"service_id": sid, "interface": "public"}}),
             "'url' is a required property",
         ),
@@ -206,6 +202,12 @@ async fn bad_catalog_input_is_400_and_members_are_refused() {
         let resp = app.post("/v3/endpoints", body.clone()).await;
         assert_error(resp, 400, message).await;
     }
+    // A region that does not exist yet is created for the endpoint, as Keystone does.
+    let body = json!({"endpoint": {"service_id": sid, "interface": "public", "url": "http://x", "region": "Atlantis"}});
+    let resp = app.post("/v3/endpoints", body).await;
+    assert_eq!(resp.status(), 201);
+    assert_eq!(json(resp).await["endpoint"]["region_id"], "Atlantis");
+    assert_eq!(app.get("/v3/regions/Atlantis").await.status(), 200);
     let resp = app
         .post("/v3/services", json!({"service": {"name": "untyped"}}))
         .await;
