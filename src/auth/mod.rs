@@ -4,6 +4,7 @@
 pub mod context;
 pub mod password;
 pub mod policy;
+pub mod signature;
 pub mod token;
 
 pub use context::{AuthContext, Scope};
