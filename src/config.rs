@@ -18,6 +18,7 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ("IAM_GROUPS_DATABASE_URL", "database", "url"),
     ("IAM_GROUPS_TOKEN_EXPIRATION", "token", "expiration"),
     ("IAM_GROUPS_TOKEN_KEY_FILE", "token", "key_file"),
+    ("IAM_GROUPS_CREDENTIAL_KEY_FILE", "credentials", "key_file"),
     ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
     ("IAM_GROUPS_REGION", "bootstrap", "region"),
 ];
@@ -27,6 +28,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub token: TokenSettings,
+    pub credentials: CredentialSettings,
     pub identity: IdentitySettings,
     pub bootstrap: BootstrapSettings,
     pub log: LogSettings,
@@ -51,6 +53,13 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct TokenSettings {
     pub expiration: i64,
+    pub key_file: PathBuf,
+}
+
+/// Access keys (AK/SK) for Huawei-style signed requests.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialSettings {
+    /// The file of the key that encrypts access-key secrets at rest.
     pub key_file: PathBuf,
 }
 
@@ -309,6 +318,7 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:5000");
         assert_eq!(s.server.max_request_body_size, 114688);
         assert_eq!(s.token.expiration, 3600);
+        assert_eq!(s.credentials.key_file, PathBuf::from("data/credential.key"));
         assert_eq!(s.identity.default_domain_id, "default");
         assert_eq!(
             s.database.location().unwrap(),
@@ -339,6 +349,7 @@ mod tests {
                 ("IAM_GROUPS_ADMIN_PASSWORD", "s3cret"),
                 ("IAM_GROUPS_PUBLIC_URL", "https://iam.example.test/"),
                 ("IAM_GROUPS_DATABASE__POOL_SIZE", "3"),
+                ("IAM_GROUPS_CREDENTIAL_KEY_FILE", "/tmp/cred.key"),
             ]),
         )
         .unwrap();
@@ -351,6 +362,7 @@ mod tests {
         assert_eq!(s.bootstrap.admin_password.expose(), "s3cret");
         assert_eq!(s.public_url(), Some("https://iam.example.test"));
         assert_eq!(s.database.pool_size, 3);
+        assert_eq!(s.credentials.key_file, PathBuf::from("/tmp/cred.key"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
 use crate::api::{not_found, routes};
+use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
@@ -73,6 +74,8 @@ impl Application {
         let settings = Arc::new(settings);
         let keys = TokenKeys::load_or_create(&settings.token.key_file)
             .map_err(|e| fail("token keys")(&e))?;
+        let cipher = CredentialCipher::load_or_create(&settings.credentials.key_file)
+            .map_err(|e| fail("credential key")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
 
@@ -93,6 +96,7 @@ impl Application {
             settings: settings.clone(),
             keys: Arc::new(keys),
             hasher,
+            cipher: Arc::new(cipher),
         });
         let mut server = HttpServer::new(move || {
             App::new()

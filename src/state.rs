@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::PasswordHasher;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
@@ -13,4 +14,6 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
     pub hasher: Arc<PasswordHasher>,
+    /// Seals and opens access-key secrets.
+    pub cipher: Arc<CredentialCipher>,
 }

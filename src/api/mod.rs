@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod caller;
 pub mod common;
+pub mod credentials;
 pub mod discovery;
 pub mod groups;
 pub mod middleware;
@@ -45,6 +46,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(auth::revoke)),
         )
         .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
+        .service(
+            resource("/v3.0/OS-CREDENTIAL/credentials")
+                .route(get_or_head().to(credentials::list))
+                .route(web::post().to(credentials::create)),
+        )
+        .service(
+            resource("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
+                .route(get_or_head().to(credentials::show))
+                .route(web::put().to(credentials::update))
+                .route(web::delete().to(credentials::delete)),
+        )
         .service(
             resource("/v3/groups")
                 .route(get_or_head().to(groups::list))

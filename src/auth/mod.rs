@@ -2,6 +2,7 @@
 //! the default policy.
 
 pub mod context;
+pub mod credential_cipher;
 pub mod password;
 pub mod policy;
 pub mod signature;

@@ -38,6 +38,22 @@ pub enum Action<'a> {
     RevokeToken {
         subject_user_id: &'a str,
     },
+    /// `owner_user_id` is the user the access key belongs (or is to belong) to.
+    CreateCredential {
+        owner_user_id: &'a str,
+    },
+    ListCredentials {
+        owner_user_id: &'a str,
+    },
+    GetCredential {
+        owner_user_id: &'a str,
+    },
+    UpdateCredential {
+        owner_user_id: &'a str,
+    },
+    DeleteCredential {
+        owner_user_id: &'a str,
+    },
 }
 
 /// Who besides an admin may perform an action.
@@ -70,6 +86,11 @@ impl<'a> Action<'a> {
             Action::ChangePassword { .. } => "identity:change_password",
             Action::ValidateToken { .. } => "identity:validate_token",
             Action::RevokeToken { .. } => "identity:revoke_token",
+            Action::CreateCredential { .. } => "identity:create_credential",
+            Action::ListCredentials { .. } => "identity:list_credentials",
+            Action::GetCredential { .. } => "identity:get_credential",
+            Action::UpdateCredential { .. } => "identity:update_credential",
+            Action::DeleteCredential { .. } => "identity:delete_credential",
         }
     }
 
@@ -81,6 +102,13 @@ impl<'a> Action<'a> {
             Action::ValidateToken { subject_user_id } | Action::RevokeToken { subject_user_id } => {
                 Rule::AdminOrOwner(subject_user_id)
             }
+            // Keystone: `rule:admin_required or user_id:%(target.credential.user_id)s`;
+            // Huawei: users manage their own access keys, administrators anyone's.
+            Action::CreateCredential { owner_user_id }
+            | Action::ListCredentials { owner_user_id }
+            | Action::GetCredential { owner_user_id }
+            | Action::UpdateCredential { owner_user_id }
+            | Action::DeleteCredential { owner_user_id } => Rule::AdminOrOwner(owner_user_id),
             _ => Rule::AdminOnly,
         }
     }
@@ -205,6 +233,36 @@ mod tests {
                     subject_user_id: "bob",
                 },
                 [true, false, true, false],
+            ),
+            (
+                Action::CreateCredential {
+                    owner_user_id: "carol",
+                },
+                [true, false, false, true],
+            ),
+            (
+                Action::ListCredentials {
+                    owner_user_id: "alice",
+                },
+                [true, true, false, false],
+            ),
+            (
+                Action::GetCredential {
+                    owner_user_id: "bob",
+                },
+                [true, false, true, false],
+            ),
+            (
+                Action::UpdateCredential {
+                    owner_user_id: "alice",
+                },
+                [true, true, false, false],
+            ),
+            (
+                Action::DeleteCredential {
+                    owner_user_id: "carol",
+                },
+                [true, false, false, true],
             ),
         ];
         for (action, expected) in actions {

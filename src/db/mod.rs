@@ -27,6 +27,7 @@ macro_rules! windowed {
 
 pub mod assignments;
 pub mod bootstrap;
+pub mod credentials;
 pub mod groups;
 pub mod models;
 pub mod resources;

@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    assignments, domains, groups, projects, revocation_events, roles, user_group_membership, users,
+    assignments, credentials, domains, groups, projects, revocation_events, roles,
+    user_group_membership, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -91,4 +92,16 @@ pub struct NewRevocationEvent {
     pub user_id: Option<String>,
     pub issued_before: i64,
     pub expires_at: i64,
+}
+
+/// An access key. `sealed_secret` is the encrypted secret key, never the plain one.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = credentials)]
+pub struct CredentialRow {
+    pub access: String,
+    pub user_id: String,
+    pub sealed_secret: String,
+    pub status: String,
+    pub description: String,
+    pub create_time: i64,
 }

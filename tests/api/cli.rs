@@ -36,17 +36,17 @@ async fn db_check_migrate_and_bootstrap() {
         stdout(&check)
     );
     assert!(stdout(&check).contains("schema version: none"));
-    assert!(stdout(&check).contains("pending migrations: 20261122000000"));
+    assert!(stdout(&check).contains("pending migrations: 20261122000000, 20261122000100"));
 
     let migrate = run(&url, &["db", "migrate"]);
     assert!(migrate.status.success());
-    assert!(stdout(&migrate).contains("applied migrations: 20261122000000"));
+    assert!(stdout(&migrate).contains("applied migrations: 20261122000000, 20261122000100"));
     let again = run(&url, &["db", "migrate"]);
     assert!(stdout(&again).contains("schema is up to date"));
 
     let check = run(&url, &["db", "check"]);
     assert!(check.status.success(), "{}", stdout(&check));
-    assert!(stdout(&check).contains("schema version: 20261122000000"));
+    assert!(stdout(&check).contains("schema version: 20261122000100"));
     assert!(stdout(&check).contains("pending migrations: none"));
 
     // No password configured: one is generated and shown once; a second run keeps it.

@@ -7,6 +7,7 @@ mod postgres;
 
 mod cli;
 mod cluster;
+mod credentials;
 mod discovery;
 mod errors;
 mod groups;
