@@ -8,7 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Logger, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
-use crate::api::middleware::{response_headers, ACCESS_LOG_FORMAT};
+use crate::api::middleware::{keep_signed_request, response_headers, ACCESS_LOG_FORMAT};
 use crate::api::{not_found, routes};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::PasswordHasher;
@@ -102,6 +102,8 @@ impl Application {
             App::new()
                 .app_data(state.clone())
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                // Outside NormalizePath: a signature covers the path as the client sent it.
+                .wrap(from_fn(keep_signed_request))
                 .wrap(from_fn(response_headers))
                 .wrap(Logger::new(ACCESS_LOG_FORMAT))
                 .configure(routes)

@@ -1,6 +1,7 @@
 //! HTTP: the routes, and one module of thin handlers per resource.
 
 pub mod auth;
+pub mod auth_scopes;
 pub mod caller;
 pub mod common;
 pub mod credentials;
@@ -46,6 +47,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(auth::revoke)),
         )
         .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
+        .service(resource("/v3/auth/domains").route(get_or_head().to(auth_scopes::domains)))
+        .service(resource("/v3/auth/projects").route(get_or_head().to(auth_scopes::projects)))
         .service(
             resource("/v3.0/OS-CREDENTIAL/credentials")
                 .route(get_or_head().to(credentials::list))

@@ -13,5 +13,6 @@ mod errors;
 mod groups;
 mod memberships;
 mod pagination;
+mod signed;
 mod tokens;
 mod users;

@@ -1,0 +1,81 @@
+//! `/v3/auth/domains` and `/v3/auth/projects`: where the caller may scope to (Keystone's
+//! "available scopes"). Huawei's SDKs call the first with an AK/SK signature to learn the
+//! account (domain) id when none is configured.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::api::common::BaseUrl;
+use crate::auth::AuthContext;
+use crate::db::{self, assignments};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn links(base: &BaseUrl, path: &str) -> Value {
+    json!({"self": base.join(path), "previous": null, "next": null})
+}
+
+/// `GET /v3/auth/domains`: the enabled domains on which the caller holds a role, directly
+/// or through a group. Any authenticated caller may ask, scoped or not.
+pub async fn domains(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        assignments::list_domains_for_user(conn, &user_id)
+    })
+    .await?;
+    let domains: Vec<Value> = rows
+        .into_iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "name": d.name,
+                "description": d.description,
+                "enabled": d.enabled,
+                "links": {"self": base.join(&format!("/v3/domains/{}", d.id))},
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "domains": domains,
+        "links": links(&base, "/v3/auth/domains"),
+    })))
+}
+
+/// `GET /v3/auth/projects`: the enabled projects on which the caller holds a role, directly
+/// or through a group.
+pub async fn projects(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        assignments::list_projects_for_user(conn, &user_id)
+    })
+    .await?;
+    let projects: Vec<Value> = rows
+        .into_iter()
+        .map(|p| {
+            // Keystone shows a top-level project's domain as its parent.
+            let parent_id = p.parent_id.clone().unwrap_or_else(|| p.domain_id.clone());
+            json!({
+                "id": p.id,
+                "name": p.name,
+                "domain_id": p.domain_id,
+                "description": p.description,
+                "enabled": p.enabled,
+                "is_domain": false,
+                "parent_id": parent_id,
+                "links": {"self": base.join(&format!("/v3/projects/{}", p.id))},
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "projects": projects,
+        "links": links(&base, "/v3/auth/projects"),
+    })))
+}
