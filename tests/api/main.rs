@@ -11,6 +11,7 @@ mod credentials;
 mod discovery;
 mod errors;
 mod groups;
+mod huawei_sdk;
 mod memberships;
 mod pagination;
 mod signed;
