@@ -19,6 +19,7 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ("IAM_GROUPS_TOKEN_EXPIRATION", "token", "expiration"),
     ("IAM_GROUPS_TOKEN_KEY_FILE", "token", "key_file"),
     ("IAM_GROUPS_TOKEN_CACHE_TTL_MS", "token", "cache_ttl_ms"),
+    ("IAM_GROUPS_CREDENTIAL_KEY_FILE", "credentials", "key_file"),
     ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
     ("IAM_GROUPS_REGION", "bootstrap", "region"),
 ];
@@ -28,6 +29,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub token: TokenSettings,
+    pub credentials: CredentialSettings,
     pub identity: IdentitySettings,
     pub bootstrap: BootstrapSettings,
     pub log: LogSettings,
@@ -55,6 +57,13 @@ pub struct TokenSettings {
     pub key_file: PathBuf,
     pub cache_ttl_ms: u64,
     pub cache_size: usize,
+}
+
+/// Access keys (AK/SK) for Huawei-style signed requests.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CredentialSettings {
+    /// The file of the key that encrypts access-key secrets at rest.
+    pub key_file: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -312,6 +321,7 @@ mod tests {
         assert_eq!(s.server.bind, "127.0.0.1:5000");
         assert_eq!(s.server.max_request_body_size, 114688);
         assert_eq!(s.token.expiration, 3600);
+        assert_eq!(s.credentials.key_file, PathBuf::from("data/credential.key"));
         assert_eq!(s.identity.default_domain_id, "default");
         assert_eq!(s.identity.list_limit, 1000, "lists are bounded by default");
         assert_eq!(
@@ -343,6 +353,7 @@ mod tests {
                 ("IAM_GROUPS_ADMIN_PASSWORD", "s3cret"),
                 ("IAM_GROUPS_PUBLIC_URL", "https://iam.example.test/"),
                 ("IAM_GROUPS_DATABASE__POOL_SIZE", "3"),
+                ("IAM_GROUPS_CREDENTIAL_KEY_FILE", "/tmp/cred.key"),
             ]),
         )
         .unwrap();
@@ -355,6 +366,7 @@ mod tests {
         assert_eq!(s.bootstrap.admin_password.expose(), "s3cret");
         assert_eq!(s.public_url(), Some("https://iam.example.test"));
         assert_eq!(s.database.pool_size, 3);
+        assert_eq!(s.credentials.key_file, PathBuf::from("/tmp/cred.key"));
     }
 
     #[test]

@@ -8,9 +8,10 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
-use crate::api::middleware::{observe, response_headers};
+use crate::api::middleware::{keep_signed_request, observe, response_headers};
 use crate::api::{not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
+use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
@@ -84,6 +85,8 @@ impl Application {
         let settings = Arc::new(settings);
         let keys = TokenKeys::load_or_create(&settings.token.key_file)
             .map_err(|e| fail("token keys")(&e))?;
+        let cipher = CredentialCipher::load_or_create(&settings.credentials.key_file)
+            .map_err(|e| fail("credential key")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
         let metrics = Arc::new(Metrics::new().map_err(|e| fail("metrics")(&e))?);
@@ -114,12 +117,15 @@ impl Application {
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
             hash_workers: Arc::new(hash_workers),
             metrics,
+            cipher: Arc::new(cipher),
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .wrap(from_fn(observe))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
+                // Outside NormalizePath: a signature covers the path as the client sent it.
+                .wrap(from_fn(keep_signed_request))
                 .wrap(from_fn(response_headers))
                 .configure(routes)
                 .default_service(web::to(not_found))

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::auth::cache::{FreshCache, Generation, TokenCache};
+use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
@@ -28,6 +29,8 @@ pub struct AppState {
     /// The threads that hash passwords (one per core).
     pub hash_workers: Arc<HashWorkers>,
     pub metrics: Arc<Metrics>,
+    /// Seals and opens access-key secrets.
+    pub cipher: Arc<CredentialCipher>,
 }
 
 impl AppState {

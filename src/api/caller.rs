@@ -1,12 +1,18 @@
 //! The caller of a request: the `X-Auth-Token` header, verified and loaded into an
-//! [`AuthContext`]. A handler that takes an `AuthContext` argument requires a valid token.
+//! [`AuthContext`]. A handler that takes an `AuthContext` argument requires a valid token,
+//! or else a Huawei AK/SK signature (`Authorization: SDK-HMAC-...`), which acts as the key's
+//! owner scoped by `X-Project-Id` or `X-Domain-Id`.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use crate::api::middleware::SignedRequest;
+use crate::auth::context::{DomainRef, ScopeRequest};
+use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
 use crate::db;
 use crate::error::ApiError;
@@ -66,15 +72,157 @@ impl FromRequest for AuthContext {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = token_header(req, AUTH_TOKEN_HEADER).map(str::to_owned);
+        // A token wins over a signature, so token callers behave exactly as before.
+        let signed = match token {
+            None => SignedCall::of(req),
+            Some(_) => None,
+        };
         let req = req.clone();
         Box::pin(async move {
             let state =
                 state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let token = token.ok_or_else(|| ApiError::unauthorized("no X-Auth-Token header"))?;
-            let caller = authenticate(&state, &token).await?;
+            let caller = match (signed, token) {
+                (Some(signed), _) => authenticate_signed(&state, signed?).await?,
+                (None, Some(token)) => authenticate(&state, &token).await?,
+                (None, None) => return Err(ApiError::unauthorized("no X-Auth-Token header").into()),
+            };
             req.extensions_mut()
                 .insert(ActingUser(caller.user_id().to_string()));
             Ok(caller)
         })
     }
+}
+
+/// An AK/SK-signed request, copied out of the `HttpRequest` so it can be checked off the
+/// actix worker.
+pub struct SignedCall {
+    authorization: String,
+    method: String,
+    kept: SignedRequest,
+    headers: Vec<(String, Vec<u8>)>,
+}
+
+impl SignedCall {
+    /// The signed parts of `req`, if it carries an `SDK-HMAC-*` Authorization; an error if
+    /// it does but cannot be checked.
+    fn of(req: &HttpRequest) -> Option<Result<SignedCall, ApiError>> {
+        let authorization = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+        if !signature::is_signature(authorization) {
+            return None;
+        }
+        let Some(kept) = req.extensions().get::<SignedRequest>().cloned() else {
+            return Some(Err(ApiError::Internal(
+                "signed request seen without keep_signed_request".into(),
+            )));
+        };
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect();
+        Some(Ok(SignedCall {
+            authorization: authorization.to_string(),
+            method: req.method().as_str().to_string(),
+            kept,
+            headers,
+        }))
+    }
+
+    fn header(&self, name: &str) -> Result<Option<String>, ApiError> {
+        match self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            None => Ok(None),
+            Some((_, value)) => std::str::from_utf8(value)
+                .map(|v| Some(v.trim().to_string()))
+                .map_err(|_| ApiError::unauthorized(format!("unreadable {name} header"))),
+        }
+    }
+
+    /// Where the request acts: the project in `X-Project-Id`, else the domain in
+    /// `X-Domain-Id`, else nowhere (enough for `/v3/auth/domains`, as the SDK's discovery).
+    fn scope(&self) -> Result<ScopeRequest, ApiError> {
+        if let Some(project) = self.header("X-Project-Id")?.filter(|p| !p.is_empty()) {
+            return Ok(ScopeRequest::ProjectId(project));
+        }
+        if let Some(domain) = self.header("X-Domain-Id")?.filter(|d| !d.is_empty()) {
+            return Ok(ScopeRequest::Domain(DomainRef::Id(domain)));
+        }
+        Ok(ScopeRequest::Unscoped)
+    }
+}
+
+/// Checks an AK/SK signature against the key's stored secret and loads the context of its
+/// owner: an unknown or inactive key, a bad or stale signature, a disabled user, or a scope
+/// without roles is a 401.
+pub async fn authenticate_signed(
+    state: &AppState,
+    call: SignedCall,
+) -> Result<AuthContext, ApiError> {
+    let auth = signature::parse_authorization(&call.authorization)?;
+    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let scope_request = call.scope()?;
+    let cipher = state.cipher.clone();
+    db::run(&state.pool, move |conn| {
+        let key = match db::credentials::get_credential(conn, &auth.access) {
+            Ok(key) => key,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::unauthorized(format!(
+                    "unknown access key {}",
+                    auth.access
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        if key.status != "active" {
+            return Err(ApiError::unauthorized(format!(
+                "access key {} is {}",
+                key.access, key.status
+            )));
+        }
+        let secret = cipher.open(&key.access, &key.user_id, &key.sealed_secret)?;
+        let parts = RequestParts {
+            method: &call.method,
+            path: &call.kept.path,
+            query: &call.kept.query,
+            headers: call
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_slice()))
+                .collect(),
+            body: &body,
+        };
+        let now = chrono::Utc::now();
+        signature::verify(&auth, &parts, &secret, now)?;
+        let user = match db::users::get_user(conn, &key.user_id) {
+            Ok(user) => user,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::unauthorized("owner of access key is gone"))
+            }
+            Err(e) => return Err(e),
+        };
+        let user_domain = context::check_user_usable(conn, &user)?;
+        let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
+        // Claims for the handlers that read them; nothing is issued. The window is the
+        // signature's own: it is only valid that long around X-Sdk-Date.
+        let claims = context::new_claims(
+            &user.id,
+            &scope,
+            vec!["aksk".to_string()],
+            None,
+            now.timestamp_micros(),
+            signature::MAX_CLOCK_SKEW_SECS,
+            None,
+        );
+        Ok(AuthContext {
+            user,
+            user_domain,
+            scope,
+            roles,
+            claims,
+        })
+    })
+    .await
 }

@@ -1,21 +1,28 @@
 //! Headers every response carries: the request id (also in the access log line),
-//! `Vary: X-Auth-Token`, and on a 401 Keystone's `WWW-Authenticate`; and the access log
-//! line and request metrics of every request.
+//! `Vary: X-Auth-Token`, and on a 401 Keystone's `WWW-Authenticate`; the access log line and
+//! request metrics of every request; and the copy of a signed request's path and body that
+//! its signature check needs.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
+use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue, VARY, WWW_AUTHENTICATE};
+use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, VARY, WWW_AUTHENTICATE};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
+use actix_web::web::{Bytes, BytesMut};
 use actix_web::{web, Error, HttpMessage};
+use futures_util::StreamExt;
 
 use crate::api::caller::ActingUser;
 use crate::api::common::BaseUrl;
+use crate::auth::signature::is_signature;
 use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-openstack-request-id";
+/// The same id under the name Huawei's SDKs read into their exceptions.
+pub const HUAWEI_REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The id of one request, `req-<uuid>`, as OpenStack services write it.
 #[derive(Debug, Clone)]
@@ -96,7 +103,8 @@ pub async fn response_headers(
     }
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+        headers.insert(HeaderName::from_static(REQUEST_ID_HEADER), value.clone());
+        headers.insert(HeaderName::from_static(HUAWEI_REQUEST_ID_HEADER), value);
     }
     headers.insert(VARY, HeaderValue::from_static("X-Auth-Token"));
     if res.status() == StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
@@ -108,4 +116,58 @@ pub async fn response_headers(
         }
     }
     Ok(res)
+}
+
+/// What an AK/SK signature covers that the handler's extractors would otherwise consume or
+/// rewrite: the path and query as sent, and the whole body (`None`: over the size limit).
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    pub path: String,
+    pub query: String,
+    pub body: Option<Bytes>,
+}
+
+/// For a request with an `Authorization: SDK-HMAC-...` header, reads the body (up to
+/// `max_request_body_size`), keeps a copy with the original path in the request's
+/// extensions for [`crate::api::caller`], and hands the same bytes on to the handler.
+/// Other requests pass untouched, their bodies streamed as before.
+pub async fn keep_signed_request(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let signed = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_signature);
+    if signed {
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.server.max_request_body_size)
+            .unwrap_or(114_688);
+        let mut payload = req.take_payload();
+        let mut bytes = BytesMut::new();
+        let mut within_limit = true;
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk?;
+            if bytes.len() + chunk.len() > limit {
+                within_limit = false;
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let body = bytes.freeze();
+        let kept = SignedRequest {
+            path: req.uri().path().to_string(),
+            query: req.uri().query().unwrap_or("").to_string(),
+            body: within_limit.then(|| body.clone()),
+        };
+        req.extensions_mut().insert(kept);
+        req.set_payload(Payload::from(if within_limit {
+            body
+        } else {
+            Bytes::new()
+        }));
+    }
+    next.call(req).await
 }

@@ -1,10 +1,12 @@
 //! HTTP: the routes, and one module of thin handlers per resource.
 
 pub mod auth;
+pub mod auth_scopes;
 pub mod caller;
 pub mod catalog;
 pub mod common;
 pub mod console;
+pub mod credentials;
 pub mod discovery;
 pub mod domains;
 pub mod grants;
@@ -61,6 +63,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
         .service(resource("/v3/auth/system").route(get_or_head().to(auth::list_system)))
         .service(resource("/v3/role_assignments").route(get_or_head().to(role_assignments::list)))
+        .service(resource("/v3/auth/domains").route(get_or_head().to(auth_scopes::domains)))
+        .service(resource("/v3/auth/projects").route(get_or_head().to(auth_scopes::projects)))
+        .service(
+            resource("/v3.0/OS-CREDENTIAL/credentials")
+                .route(get_or_head().to(credentials::list))
+                .route(web::post().to(credentials::create)),
+        )
+        .service(
+            resource("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
+                .route(get_or_head().to(credentials::show))
+                .route(web::put().to(credentials::update))
+                .route(web::delete().to(credentials::delete)),
+        )
         .service(
             resource("/v3/groups")
                 .route(get_or_head().to(groups::list))

@@ -3,8 +3,10 @@
 
 pub mod cache;
 pub mod context;
+pub mod credential_cipher;
 pub mod password;
 pub mod policy;
+pub mod signature;
 pub mod token;
 
 pub use context::{AuthContext, Scope};

@@ -230,6 +230,15 @@ pub static LIST_ROLE_ASSIGNMENTS: Policy = policy!("identity:list_role_assignmen
     "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)",
     [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ListDomain)]]);
 
+pub static READ_CREDENTIAL: Policy = policy!("identity:get_credential",
+    "(rule:admin_required) or (role:reader and system_scope:all) or user_id:%(target.credential.user_id)s",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]);
+pub static WRITE_CREDENTIAL: Policy = policy!(
+    "identity:create_credential",
+    "(rule:admin_required) or user_id:%(target.credential.user_id)s",
+    [ADMIN, &[UserIs(UserId)]]
+);
+
 pub static READ_CATALOG: Policy = policy!(
     "identity:get_service",
     "rule:admin_required or (role:reader and system_scope:all)",
@@ -291,6 +300,10 @@ pub static ALL: &[&Policy] = &[
     &READ_SYSTEM_GRANTS,
     &WRITE_SYSTEM_GRANTS,
     &LIST_ROLE_ASSIGNMENTS,
+    &READ_CREDENTIAL,
+    &WRITE_CREDENTIAL,
+    &READ_CATALOG,
+    &WRITE_CATALOG,
     &VALIDATE_TOKEN,
     &REVOKE_TOKEN,
     &AUTH_SELF_SERVICE,
@@ -823,6 +836,37 @@ mod tests {
                 policy: &LIST_ROLE_ASSIGNMENTS,
                 target: in_a(),
                 allowed: READERS,
+            },
+            Row {
+                policy: &READ_CREDENTIAL,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &WRITE_CREDENTIAL,
+                target: alice_self.clone(),
+                allowed: &[
+                    "cloud admin",
+                    "system admin",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            },
+            Row {
+                policy: &READ_CATALOG,
+                target: in_a(),
+                allowed: &["cloud admin", "system admin", "system reader"],
+            },
+            Row {
+                policy: &WRITE_CATALOG,
+                target: in_a(),
+                allowed: ADMINS,
             },
             Row {
                 policy: &VALIDATE_TOKEN,

@@ -58,7 +58,7 @@ pub struct KeyFileError(pub String);
 
 impl std::fmt::Display for KeyFileError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "token key file: {}", self.0)
+        write!(f, "key file: {}", self.0)
     }
 }
 
@@ -75,49 +75,8 @@ impl TokenKeys {
 
     /// Reads the key file, or creates it (mode 0600) with a new random key.
     pub fn load_or_create(path: &Path) -> Result<TokenKeys, KeyFileError> {
-        let describe = |e: std::io::Error| KeyFileError(format!("{}: {e}", path.display()));
-        if let Some(parent) = path.parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(describe)?;
-            }
-        }
-        let mut secret = [0u8; KEY_BYTES];
-        getrandom::fill(&mut secret).map_err(|e| KeyFileError(format!("no randomness: {e}")))?;
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-        {
-            Ok(mut file) => {
-                file.write_all(STANDARD.encode(secret).as_bytes())
-                    .and_then(|_| file.sync_all())
-                    .map_err(describe)?;
-                log::info!("generated a new token signing key in {}", path.display());
-                return Ok(TokenKeys::from_secret(&secret));
-            }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(describe(e)),
-        }
-        // Another instance may be writing the file this instant: give it a moment.
-        for _ in 0..50 {
-            let text = std::fs::read_to_string(path).map_err(describe)?;
-            let text = text.trim();
-            if !text.is_empty() {
-                let secret = STANDARD
-                    .decode(text)
-                    .map_err(|_| KeyFileError(format!("{}: not base64", path.display())))?;
-                if secret.len() < 32 {
-                    return Err(KeyFileError(format!(
-                        "{}: a key needs at least 32 bytes",
-                        path.display()
-                    )));
-                }
-                return Ok(TokenKeys::from_secret(&secret));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        Err(KeyFileError(format!("{}: file is empty", path.display())))
+        let secret = load_or_create_key_file(path, "token signing key")?;
+        Ok(TokenKeys::from_secret(&secret))
     }
 
     /// Signs claims into a token.
@@ -141,6 +100,55 @@ impl TokenKeys {
         }
         Ok(data.claims)
     }
+}
+
+/// Reads a base64 key file of at least 32 bytes, or creates it (mode 0600) with
+/// [`KEY_BYTES`] random bytes. Creation is exclusive, so instances starting together on one
+/// file agree on one key. `what` names the key in the log line.
+pub fn load_or_create_key_file(path: &Path, what: &str) -> Result<Vec<u8>, KeyFileError> {
+    let describe = |e: std::io::Error| KeyFileError(format!("{}: {e}", path.display()));
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).map_err(describe)?;
+        }
+    }
+    let mut secret = [0u8; KEY_BYTES];
+    getrandom::fill(&mut secret).map_err(|e| KeyFileError(format!("no randomness: {e}")))?;
+    match OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut file) => {
+            file.write_all(STANDARD.encode(secret).as_bytes())
+                .and_then(|_| file.sync_all())
+                .map_err(describe)?;
+            log::info!("generated a new {what} in {}", path.display());
+            return Ok(secret.to_vec());
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(describe(e)),
+    }
+    // Another instance may be writing the file this instant: give it a moment.
+    for _ in 0..50 {
+        let text = std::fs::read_to_string(path).map_err(describe)?;
+        let text = text.trim();
+        if !text.is_empty() {
+            let secret = STANDARD
+                .decode(text)
+                .map_err(|_| KeyFileError(format!("{}: not base64", path.display())))?;
+            if secret.len() < 32 {
+                return Err(KeyFileError(format!(
+                    "{}: a key needs at least 32 bytes",
+                    path.display()
+                )));
+            }
+            return Ok(secret);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Err(KeyFileError(format!("{}: file is empty", path.display())))
 }
 
 /// A new audit id: 16 random bytes, URL-safe base64 without padding (22 characters), as

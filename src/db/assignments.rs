@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
 
-use super::models::{AssignmentRow, ImpliedRoleRow, ProjectRow, RoleRow};
+use super::models::{AssignmentRow, DomainRow, ImpliedRoleRow, ProjectRow, RoleRow};
 use super::schema::{
-    assignments, implied_roles, projects, roles, user_group_membership as membership,
+    assignments, domains, implied_roles, projects, roles, user_group_membership as membership,
 };
 use super::{insert_unless_present, DbConn};
 use crate::error::ApiError;
@@ -616,4 +616,66 @@ pub fn list_role_assignments(
             && (!query.system || e.target == TargetType::System)
     });
     Ok(entries)
+}
+
+/// The ids of targets of `kinds` on which a user holds a role, directly or through a group.
+fn target_ids_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    user_kind: AssignmentKind,
+    group_kind: AssignmentKind,
+) -> Result<Vec<String>, ApiError> {
+    let group_ids = membership::table
+        .filter(membership::user_id.eq(user_id))
+        .select(membership::group_id);
+    Ok(assignments::table
+        .filter(assignments::inherited.eq(false))
+        .filter(
+            assignments::actor_id
+                .eq(user_id)
+                .and(assignments::kind.eq(user_kind.as_str()))
+                .or(assignments::actor_id
+                    .eq_any(group_ids)
+                    .and(assignments::kind.eq(group_kind.as_str()))),
+        )
+        .select(assignments::target_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Keystone `list_domains_for_user`: enabled domains where the user holds a role, directly
+/// or through a group, ordered by id.
+pub fn list_domains_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<DomainRow>, ApiError> {
+    let ids = target_ids_for_user(
+        conn,
+        user_id,
+        AssignmentKind::UserDomain,
+        AssignmentKind::GroupDomain,
+    )?;
+    Ok(domains::table
+        .filter(domains::id.eq_any(ids))
+        .filter(domains::enabled.eq(true))
+        .order(domains::id.asc())
+        .select(DomainRow::as_select())
+        .load(conn)?)
+}
+
+/// Keystone `list_projects_for_user`: enabled projects, in enabled domains, where the user
+/// holds a role, directly, through a group or by inheritance, ordered by id.
+pub fn list_projects_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> Result<Vec<ProjectRow>, ApiError> {
+    // Directly, through groups, and inherited from a domain or a parent project.
+    let ids = super::projects::project_ids_for_user(conn, user_id)?;
+    let enabled_domains = domains::table
+        .filter(domains::enabled.eq(true))
+        .select(domains::id);
+    Ok(projects::table
+        .filter(projects::id.eq_any(ids))
+        .filter(projects::enabled.eq(true))
+        .filter(projects::domain_id.eq_any(enabled_domains))
+        .order(projects::id.asc())
+        .select(ProjectRow::as_select())
+        .load(conn)?)
 }

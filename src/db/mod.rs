@@ -28,6 +28,7 @@ macro_rules! windowed {
 pub mod assignments;
 pub mod bootstrap;
 pub mod catalog;
+pub mod credentials;
 pub mod domains;
 pub mod groups;
 pub mod models;

@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    assignments, domains, endpoints, groups, implied_roles, projects, regions, revocation_events,
-    roles, services, user_group_membership, users,
+    assignments, credentials, domains, endpoints, groups, implied_roles, projects, regions,
+    revocation_events, roles, services, user_group_membership, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -130,4 +130,16 @@ pub struct EndpointRow {
     pub url: String,
     pub enabled: bool,
     pub extra: String,
+}
+
+/// An access key. `sealed_secret` is the encrypted secret key, never the plain one.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = credentials)]
+pub struct CredentialRow {
+    pub access: String,
+    pub user_id: String,
+    pub sealed_secret: String,
+    pub status: String,
+    pub description: String,
+    pub create_time: i64,
 }

@@ -126,6 +126,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credentials (access) {
+        access -> Text,
+        user_id -> Text,
+        sealed_secret -> Text,
+        status -> Text,
+        description -> Text,
+        create_time -> BigInt,
+    }
+}
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -133,6 +144,7 @@ diesel::joinable!(user_group_membership -> users (user_id));
 diesel::joinable!(user_group_membership -> groups (group_id));
 diesel::joinable!(assignments -> roles (role_id));
 diesel::joinable!(endpoints -> services (service_id));
+diesel::joinable!(credentials -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     domains,
@@ -147,4 +159,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     endpoints,
     revocation_events,
+    credentials,
 );

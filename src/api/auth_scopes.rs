@@ -1,0 +1,56 @@
+//! `/v3/auth/domains` and `/v3/auth/projects`: where the caller may scope to (Keystone's
+//! "available scopes"). Huawei's SDKs call the first with an AK/SK signature to learn the
+//! account (domain) id when none is configured.
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::api::common::BaseUrl;
+use crate::api::domains::domain_json;
+use crate::api::projects::project_json;
+use crate::auth::AuthContext;
+use crate::db::{self, assignments};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn links(base: &BaseUrl, path: &str) -> Value {
+    json!({"self": base.join(path), "previous": null, "next": null})
+}
+
+/// `GET /v3/auth/domains`: the enabled domains on which the caller holds a role, directly
+/// or through a group. Any authenticated caller may ask, scoped or not.
+pub async fn domains(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        assignments::list_domains_for_user(conn, &user_id)
+    })
+    .await?;
+    let domains: Vec<Value> = rows.into_iter().map(|d| domain_json(d, &base)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "domains": domains,
+        "links": links(&base, "/v3/auth/domains"),
+    })))
+}
+
+/// `GET /v3/auth/projects`: the enabled projects on which the caller holds a role, directly
+/// through a group, or by inheritance.
+pub async fn projects(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id().to_string();
+    let rows = db::run(&state.pool, move |conn| {
+        assignments::list_projects_for_user(conn, &user_id)
+    })
+    .await?;
+    let projects: Vec<Value> = rows.into_iter().map(|p| project_json(p, &base)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "projects": projects,
+        "links": links(&base, "/v3/auth/projects"),
+    })))
+}
