@@ -193,9 +193,8 @@ pub async fn issue(
     let (user, methods, parent_audit_id, cap) = match method {
         Method::Password { user, password } => {
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
-            let hasher = state.hasher.clone();
             let stored = found.as_ref().and_then(|u| u.password_hash.clone());
-            let matches = web::block(move || hasher.verify(&password, stored.as_deref())).await?;
+            let matches = state.verify_password(password, stored).await?;
             match (found, matches) {
                 (Some(user), true) => (user, vec!["password".to_string()], None, None),
                 (Some(user), false) => {

@@ -1,5 +1,5 @@
-//! Password hashing with Argon2id. Hashing is slow on purpose, so callers run it off the
-//! async workers (`db::run` or `web::block`).
+//! Password hashing with Argon2id. Hashing is slow on purpose, so it runs on its own
+//! threads (`HashWorkers`), never on the async workers.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};

@@ -39,7 +39,10 @@ pub mod roles;
 pub mod schema;
 pub mod users;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -60,7 +63,28 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
+/// The connection pool, with one async permit per connection: a request waits for a permit
+/// on the async side before it takes a blocking thread, so a burst of requests queues
+/// cheaply instead of parking a blocking thread each on the pool (which grew the blocking
+/// pool to over a hundred threads under load).
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnectionManager<DbConn>>,
+    permits: Arc<Semaphore>,
+    wait: Duration,
+}
+
+impl DbPool {
+    /// A connection, waiting at most `database.connection_timeout`.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager<DbConn>>, r2d2::Error> {
+        self.pool.get()
+    }
+
+    /// Connections open and idle.
+    pub fn state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+}
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -160,15 +184,21 @@ pub fn build_pool_observed(
     if let Some(events) = events {
         builder = builder.event_handler(events);
     }
-    builder
+    let wait = Duration::from_secs(settings.connection_timeout.max(1));
+    let pool = builder
         .max_size(settings.pool_size)
         .test_on_check_out(check_on_checkout)
-        .connection_timeout(Duration::from_secs(settings.connection_timeout.max(1)))
+        .connection_timeout(wait)
         .connection_customizer(Box::new(ConnectionSetup {
             busy_timeout_ms: settings.busy_timeout_ms,
         }))
         .build(manager)
-        .map_err(|e| DbSetupError(format!("{shown}: {e}")))
+        .map_err(|e| DbSetupError(format!("{shown}: {e}")))?;
+    Ok(DbPool {
+        pool,
+        permits: Arc::new(Semaphore::new(settings.pool_size as usize)),
+        wait,
+    })
 }
 
 /// A database URL fit for a log line: the password replaced.
@@ -248,8 +278,18 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    let permit = match tokio::time::timeout(pool.wait, pool.permits.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) => return Err(ApiError::Internal("database permits closed".into())),
+        Err(_) => {
+            return Err(ApiError::Unavailable(
+                "timed out waiting for a database connection".into(),
+            ))
+        }
+    };
     let pool = pool.clone();
     actix_web::web::block(move || {
+        let _permit = permit;
         let mut conn = pool.get()?;
         work(&mut conn)
     })
