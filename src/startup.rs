@@ -115,6 +115,7 @@ impl Application {
             generation: Arc::new(Generation::default()),
             token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
+            read_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             hash_workers: Arc::new(hash_workers),
             metrics,
             cipher: Arc::new(cipher),

@@ -8,9 +8,12 @@ use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::models::{EndpointRow, ServiceRow};
-use crate::db::DbPool;
+use crate::db::{self, DbConn, DbPool};
 use crate::domain::values::Password;
 use crate::error::ApiError;
+
+/// A cached database result, of whatever type the read returned.
+pub type CachedRead = Arc<dyn std::any::Any + Send + Sync>;
 
 /// The catalog rows, shared between the requests that render them.
 pub type CatalogRows = Arc<Vec<(ServiceRow, Vec<EndpointRow>)>>;
@@ -26,6 +29,8 @@ pub struct AppState {
     pub generation: Arc<Generation>,
     pub token_cache: Arc<TokenCache>,
     pub catalog_cache: Arc<FreshCache<CatalogRows>>,
+    /// Database reads on the hot paths (lists, membership checks), invalidated like tokens.
+    pub read_cache: Arc<FreshCache<CachedRead>>,
     /// The threads that hash passwords (one per core).
     pub hash_workers: Arc<HashWorkers>,
     pub metrics: Arc<Metrics>,
@@ -34,6 +39,26 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A database read answered from `read_cache` while nothing changed through this
+    /// instance and the entry is younger than `token.cache_ttl_ms` (as Keystone caches its
+    /// identity and assignment lookups); otherwise loaded and stored. Errors are not cached.
+    pub async fn cached_read<T, F>(&self, key: String, load: F) -> Result<T, ApiError>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    {
+        let generation = self.generation.current();
+        if let Some(hit) = self.read_cache.get(&key, generation) {
+            if let Some(value) = hit.downcast_ref::<T>() {
+                return Ok(value.clone());
+            }
+        }
+        let value = db::run(&self.pool, load).await?;
+        self.read_cache
+            .put(key, Arc::new(value.clone()), generation);
+        Ok(value)
+    }
+
     /// Checks a password against a stored hash on the hashing threads (a missing hash costs
     /// the same and fails).
     pub async fn verify_password(

@@ -167,10 +167,10 @@ pub async fn list(
         },
     )?;
     let request = page.clone();
-    let groups = db::run(&state.pool, move |conn| {
-        store::list_groups(conn, &filter, &page)
-    })
-    .await?;
+    let key = format!("groups:list:{filter:?}:{page:?}");
+    let groups = state
+        .cached_read(key, move |conn| store::list_groups(conn, &filter, &page))
+        .await?;
     let groups = groups.map(|g| group_json(g, &base));
     Ok(HttpResponse::Ok().json(collection("groups", groups, &request, &base, &req, &query)))
 }
@@ -288,13 +288,15 @@ pub async fn list_users(
     Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
 }
 
-/// One membership call: load the group and the user, enforce, act, 204.
+/// One membership call: load the group and the user, enforce, act, 204. A check (a read)
+/// may be answered from the read cache.
 async fn membership_call(
     state: &AppState,
     caller: &AuthContext,
     path: web::Path<(String, String)>,
     rule: &Policy,
     act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
+    is_read: bool,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
     if needs_target(caller, rule) {
@@ -302,7 +304,14 @@ async fn membership_call(
         authorize(caller, rule, pair, membership_target)?;
     }
     // The act itself answers 404 for a missing group or user.
-    db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
+    if is_read {
+        let key = format!("groups:member:{group_id}:{user_id}");
+        state
+            .cached_read(key, move |conn| act(conn, &user_id, &group_id))
+            .await?;
+    } else {
+        db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -313,7 +322,7 @@ pub async fn add_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::ADD_USER_TO_GROUP;
-    membership_call(&state, &caller, path, rule, store::add_user_to_group).await
+    membership_call(&state, &caller, path, rule, store::add_user_to_group, false).await
 }
 
 /// `HEAD` (and `GET`) `/v3/groups/{group_id}/users/{user_id}` (KeystoneCheckUserInGroup).
@@ -323,7 +332,15 @@ pub async fn check_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::CHECK_USER_IN_GROUP;
-    membership_call(&state, &caller, path, rule, store::check_user_in_group).await
+    membership_call(
+        &state,
+        &caller,
+        path,
+        rule,
+        store::check_user_in_group,
+        true,
+    )
+    .await
 }
 
 /// `DELETE /v3/groups/{group_id}/users/{user_id}` (KeystoneRemoveUserFromGroup).
@@ -333,7 +350,15 @@ pub async fn remove_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::REMOVE_USER_FROM_GROUP;
-    membership_call(&state, &caller, path, rule, store::remove_user_from_group).await
+    membership_call(
+        &state,
+        &caller,
+        path,
+        rule,
+        store::remove_user_from_group,
+        false,
+    )
+    .await
 }
 
 /// `GET /v3/users/{user_id}/groups` (KeystoneListGroupsForUser): admins, and users for
@@ -364,10 +389,12 @@ pub async fn list_for_user(
         },
     )?;
     let request = page.clone();
-    let groups = db::run(&state.pool, move |conn| {
-        store::list_groups_for_user(conn, &user_id, &page)
-    })
-    .await?;
+    let key = format!("groups:of-user:{user_id}:{page:?}");
+    let groups = state
+        .cached_read(key, move |conn| {
+            store::list_groups_for_user(conn, &user_id, &page)
+        })
+        .await?;
     let groups = groups.map(|g| group_json(g, &base));
     Ok(HttpResponse::Ok().json(collection("groups", groups, &request, &base, &req, &query)))
 }
