@@ -1,7 +1,7 @@
 //! `/v3/auth/tokens` (issue, validate, check, revoke) and `/v3/auth/catalog`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
@@ -370,48 +370,118 @@ pub async fn list_system(
     })))
 }
 
-/// Keystone's token body.
-pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> Value {
+#[derive(Serialize)]
+struct IdName<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct TokenUser<'a> {
+    id: &'a str,
+    name: &'a str,
+    domain: IdName<'a>,
+    password_expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProjectRef<'a> {
+    id: &'a str,
+    name: &'a str,
+    domain: IdName<'a>,
+}
+
+#[derive(Serialize)]
+struct SystemAll {
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct TokenView<'a> {
+    methods: &'a [String],
+    user: TokenUser<'a>,
+    audit_ids: &'a [String],
+    expires_at: String,
+    issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<ProjectRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_domain: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<IdName<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<SystemAll>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<Vec<IdName<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<Value>,
+}
+
+/// Keystone's token body, serialized straight from the auth context: an unscoped token has
+/// no roles and no catalog.
+#[derive(Serialize)]
+pub struct TokenResponse<'a> {
+    token: TokenView<'a>,
+}
+
+pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_> {
     let claims = &ctx.claims;
-    let mut token = json!({
-        "methods": claims.openstack_methods,
-        "user": {
-            "id": ctx.user.id,
-            "name": ctx.user.name,
-            "domain": {"id": ctx.user_domain.id, "name": ctx.user_domain.name},
-            "password_expires_at": ctx.user.password_expires_at.map(|ms| keystone_time_from_micros(ms * 1000)),
+    let mut token = TokenView {
+        methods: &claims.openstack_methods,
+        user: TokenUser {
+            id: &ctx.user.id,
+            name: &ctx.user.name,
+            domain: IdName {
+                id: &ctx.user_domain.id,
+                name: &ctx.user_domain.name,
+            },
+            password_expires_at: ctx
+                .user
+                .password_expires_at
+                .map(|ms| keystone_time_from_micros(ms * 1000)),
         },
-        "audit_ids": claims.openstack_audit_ids,
-        "expires_at": keystone_time_from_micros(claims.openstack_expires_at_us),
-        "issued_at": keystone_time_from_micros(claims.openstack_issued_at_us),
-    });
-    let roles: Vec<Value> = ctx
-        .roles
-        .iter()
-        .map(|r| json!({"id": r.id, "name": r.name}))
-        .collect();
+        audit_ids: &claims.openstack_audit_ids,
+        expires_at: keystone_time_from_micros(claims.openstack_expires_at_us),
+        issued_at: keystone_time_from_micros(claims.openstack_issued_at_us),
+        project: None,
+        is_domain: None,
+        domain: None,
+        system: None,
+        roles: None,
+        catalog: None,
+    };
     match &ctx.scope {
-        Scope::Unscoped => return json!({ "token": token }),
+        Scope::Unscoped => return TokenResponse { token },
         Scope::Project { project, domain } => {
-            token["project"] = json!({
-                "id": project.id,
-                "name": project.name,
-                "domain": {"id": domain.id, "name": domain.name},
+            token.project = Some(ProjectRef {
+                id: &project.id,
+                name: &project.name,
+                domain: IdName {
+                    id: &domain.id,
+                    name: &domain.name,
+                },
             });
-            token["is_domain"] = Value::Bool(false);
+            token.is_domain = Some(false);
         }
         Scope::Domain(domain) => {
-            token["domain"] = json!({"id": domain.id, "name": domain.name});
+            token.domain = Some(IdName {
+                id: &domain.id,
+                name: &domain.name,
+            })
         }
-        Scope::System => {
-            token["system"] = json!({"all": true});
-        }
+        Scope::System => token.system = Some(SystemAll { all: true }),
     }
-    token["roles"] = Value::Array(roles);
-    if let Some(catalog) = catalog {
-        token["catalog"] = catalog;
-    }
-    json!({ "token": token })
+    token.roles = Some(
+        ctx.roles
+            .iter()
+            .map(|r| IdName {
+                id: &r.id,
+                name: &r.name,
+            })
+            .collect(),
+    );
+    token.catalog = catalog;
+    TokenResponse { token }
 }
 
 #[cfg(test)]
