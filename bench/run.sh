@@ -6,8 +6,8 @@
 #   bench/run.sh                        SQLite (a fresh file in a temporary folder)
 #   bench/run.sh --postgres URL         PostgreSQL: URL of a server whose user may create
 #                                       databases; a fresh database is made for the run
-#   bench/run.sh --scale                also seed 1,000,000 groups, 200,000 users and
-#                                       5,000,000 memberships and repeat rows 3-5
+#   bench/run.sh --scale                instead, seed 1,000,000 groups, 200,000 users and
+#                                       5,000,000 memberships first and run rows 3-5 on them
 #   --duration 10s  --connections 64   wrk settings
 #
 # Needs: wrk, curl, python3; sqlite3 or psql for --scale (Debian: wrk sqlite3 postgresql-client).
@@ -58,10 +58,61 @@ else
     BACKEND="SQLite"
 fi
 
+SERVER_ENV=(IAM_GROUPS_ENV=production IAM_GROUPS_BIND="127.0.0.1:$PORT" IAM_GROUPS_DATABASE_URL="$DB_URL"
+    IAM_GROUPS_TOKEN_KEY_FILE="$WORK/token.key" IAM_GROUPS_ADMIN_PASSWORD=bench-admin-password
+    IAM_GROUPS_CONFIG_DIR="$PWD/config" RUST_LOG=error)
+
+seed_scale() {
+    echo "seeding at scale: 1,000,000 groups, 200,000 users, 5,000,000 memberships" >&2
+    START=$(date +%s)
+    if [ -n "$PG_URL" ]; then
+        psql -q "$DB_URL" <<'EOF'
+INSERT INTO "groups" (id, name, domain_id, description, extra, create_time)
+    SELECT md5('g' || n), 'scale-group-' || n, 'default', '', '{}', 1795000000000 + n
+    FROM generate_series(1, 1000000) AS n;
+INSERT INTO users (id, name, domain_id, enabled, description, extra, created_at)
+    SELECT md5('u' || n), 'scale-user-' || n, 'default', TRUE, '', '{}', 1795000000000
+    FROM generate_series(1, 200000) AS n;
+INSERT INTO user_group_membership (user_id, group_id)
+    SELECT md5('u' || u), md5('g' || (((u * 25 + k) % 1000000) + 1))
+    FROM generate_series(1, 200000) AS u, generate_series(0, 24) AS k;
+ANALYZE;
+EOF
+    else
+        command -v sqlite3 >/dev/null || { echo "--scale on SQLite needs sqlite3" >&2; exit 2; }
+        sqlite3 "$WORK/iam.sqlite" <<'EOF'
+PRAGMA busy_timeout = 60000;
+PRAGMA journal_mode = DELETE;
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
+INSERT INTO "groups" (id, name, domain_id, description, extra, create_time)
+    SELECT lower(hex(randomblob(16))), 'scale-group-' || i, 'default', '', '{}', 1795000000000 + i FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+INSERT INTO users (id, name, domain_id, enabled, description, extra, created_at)
+    SELECT lower(hex(randomblob(16))), 'scale-user-' || i, 'default', 1, '', '{}', 1795000000000 FROM n;
+CREATE TEMP TABLE g AS SELECT row_number() OVER (ORDER BY rowid) AS n, id FROM "groups" WHERE name LIKE 'scale-group-%';
+CREATE UNIQUE INDEX temp.g_n ON g (n);
+CREATE TEMP TABLE u AS SELECT row_number() OVER (ORDER BY rowid) AS n, id FROM users WHERE name LIKE 'scale-user-%';
+WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 24)
+INSERT INTO user_group_membership (user_id, group_id)
+    SELECT u.id, g.id FROM u, k JOIN g ON g.n = ((u.n * 25 + k.j) % 1000000) + 1;
+COMMIT;
+ANALYZE;
+EOF
+    fi
+    echo "seeded in $(( $(date +%s) - START ))s" >&2
+}
+
+if [ "$SCALE" = 1 ]; then
+    # Seed before the server starts: the schema from `db migrate`, then plain SQL with no
+    # server holding the database open.
+    env "${SERVER_ENV[@]}" "$BIN" db migrate >/dev/null
+    seed_scale
+fi
+
 # Argon2id at the shipped default cost (19 MiB, 2 passes, 1 lane): row 7 measures it.
-IAM_GROUPS_ENV=production IAM_GROUPS_BIND="127.0.0.1:$PORT" IAM_GROUPS_DATABASE_URL="$DB_URL" \
-IAM_GROUPS_TOKEN_KEY_FILE="$WORK/token.key" IAM_GROUPS_ADMIN_PASSWORD=bench-admin-password \
-IAM_GROUPS_CONFIG_DIR="$PWD/config" RUST_LOG=error "$BIN" >"$WORK/server.log" 2>&1 &
+env "${SERVER_ENV[@]}" "$BIN" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do curl -sf "$BASE/v3" >/dev/null && break; sleep 0.1; done
 
@@ -120,15 +171,6 @@ run() {
 }
 
 AUTH=(-H "X-Auth-Token: $TOKEN")
-ROWS=()
-echo "running rows (each $DURATION, $CONNECTIONS connections)" >&2
-ROWS+=("$(run '1 GET / (version document)' /)")
-ROWS+=("$(run '2 GET /v3/auth/tokens (validation)' /v3/auth/tokens "${AUTH[@]}" -H "X-Subject-Token: $TOKEN")")
-ROWS+=("$(run '3 GET /v3/groups (100 groups)' /v3/groups "${AUTH[@]}")")
-ROWS+=("$(run '4 GET /v3/users/{id}/groups (20 groups)' "/v3/users/$USER_ID/groups" "${AUTH[@]}")")
-ROWS+=("$(run '5 HEAD /v3/groups/{g}/users/{u}' "/v3/groups/$MEMBER_GROUP/users/$USER_ID" "${AUTH[@]}" -s "$WORK/head.lua")")
-ROWS+=("$(run '6 POST /v3/groups (unique names)' /v3/groups -s "$WORK/create_group.lua")")
-ROWS+=("$(run '7 POST /v3/auth/tokens (password, argon2id 19 MiB/2)' /v3/auth/tokens -s "$WORK/login.lua")")
 
 table() {
     local base_rps=""
@@ -142,52 +184,26 @@ table() {
     done
 }
 
+if [ "$SCALE" = 0 ]; then
+ROWS=()
+echo "running rows (each $DURATION, $CONNECTIONS connections)" >&2
+ROWS+=("$(run '1 GET / (version document)' /)")
+ROWS+=("$(run '2 GET /v3/auth/tokens (validation)' /v3/auth/tokens "${AUTH[@]}" -H "X-Subject-Token: $TOKEN")")
+ROWS+=("$(run '3 GET /v3/groups (100 groups)' /v3/groups "${AUTH[@]}")")
+ROWS+=("$(run '4 GET /v3/users/{id}/groups (20 groups)' "/v3/users/$USER_ID/groups" "${AUTH[@]}")")
+ROWS+=("$(run '5 HEAD /v3/groups/{g}/users/{u}' "/v3/groups/$MEMBER_GROUP/users/$USER_ID" "${AUTH[@]}" -s "$WORK/head.lua")")
+ROWS+=("$(run '6 POST /v3/groups (unique names)' /v3/groups -s "$WORK/create_group.lua")")
+ROWS+=("$(run '7 POST /v3/auth/tokens (password, argon2id 19 MiB/2)' /v3/auth/tokens -s "$WORK/login.lua")")
+
 echo
 echo "## $BACKEND, $(date -u +%Y-%m-%d), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
 echo
 table "${ROWS[@]}"
 echo
 echo "peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER_PID/status)"
+fi
 
 if [ "$SCALE" = 1 ]; then
-    echo "seeding at scale: 1,000,000 groups, 200,000 users, 5,000,000 memberships" >&2
-    START=$(date +%s)
-    if [ -n "$PG_URL" ]; then
-        psql -q "$DB_URL" <<'EOF'
-INSERT INTO "groups" (id, name, domain_id, description, extra, create_time)
-    SELECT md5('g' || n), 'scale-group-' || n, 'default', '', '{}', 1795000000000 + n
-    FROM generate_series(1, 1000000) AS n;
-INSERT INTO users (id, name, domain_id, enabled, description, extra, created_at)
-    SELECT md5('u' || n), 'scale-user-' || n, 'default', TRUE, '', '{}', 1795000000000
-    FROM generate_series(1, 200000) AS n;
-INSERT INTO user_group_membership (user_id, group_id)
-    SELECT md5('u' || u), md5('g' || (((u * 25 + k) % 1000000) + 1))
-    FROM generate_series(1, 200000) AS u, generate_series(0, 24) AS k;
-ANALYZE;
-EOF
-    else
-        command -v sqlite3 >/dev/null || { echo "--scale on SQLite needs sqlite3" >&2; exit 2; }
-        sqlite3 "$WORK/iam.sqlite" <<'EOF'
-PRAGMA busy_timeout = 60000;
-PRAGMA synchronous = OFF;
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000000)
-INSERT INTO "groups" (id, name, domain_id, description, extra, create_time)
-    SELECT lower(hex(randomblob(16))), 'scale-group-' || i, 'default', '', '{}', 1795000000000 + i FROM n;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
-INSERT INTO users (id, name, domain_id, enabled, description, extra, created_at)
-    SELECT lower(hex(randomblob(16))), 'scale-user-' || i, 'default', 1, '', '{}', 1795000000000 FROM n;
-CREATE TEMP TABLE g AS SELECT row_number() OVER (ORDER BY rowid) AS n, id FROM "groups" WHERE name LIKE 'scale-group-%';
-CREATE UNIQUE INDEX temp.g_n ON g (n);
-CREATE TEMP TABLE u AS SELECT row_number() OVER (ORDER BY rowid) AS n, id FROM users WHERE name LIKE 'scale-user-%';
-WITH RECURSIVE k(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM k WHERE j < 24)
-INSERT INTO user_group_membership (user_id, group_id)
-    SELECT u.id, g.id FROM u, k JOIN g ON g.n = ((u.n * 25 + k.j) % 1000000) + 1;
-COMMIT;
-ANALYZE;
-EOF
-    fi
-    echo "seeded in $(( $(date +%s) - START ))s" >&2
     SCALE_USER=$(curl -sf "$BASE/v3/users?name=scale-user-100000" "${AUTH[@]}" | json 'd["users"][0]["id"]')
     SCALE_GROUP=$(curl -sf "$BASE/v3/users/$SCALE_USER/groups" "${AUTH[@]}" | json 'd["groups"][0]["id"]')
     MID_MARKER=$(curl -sf "$BASE/v3/groups?name=scale-group-500000" "${AUTH[@]}" | json 'd["groups"][0]["id"]')

@@ -229,7 +229,10 @@ pub fn list_users_in_group(
                 .filter(membership::group_id.eq(group_id))
                 .select(UserRow::as_select())
                 .into_boxed();
-            windowed!(query, users::id, window).load(conn)
+            // Ordered by the membership key, the same value as the user id: the
+            // (group_id, user_id) index then serves the order, where ordering by the
+            // users table made SQLite walk every user at scale.
+            windowed!(query, membership::user_id, window).load(conn)
         },
     )
 }
@@ -253,7 +256,8 @@ pub fn list_groups_for_user(
                 .filter(membership::user_id.eq(user_id))
                 .select(GroupRow::as_select())
                 .into_boxed();
-            windowed!(query, groups::id, window).load(conn)
+            // Ordered by the membership key (user_id, group_id): see list_users_in_group.
+            windowed!(query, membership::group_id, window).load(conn)
         },
     )
 }
