@@ -1,11 +1,72 @@
-//! `ApiError`: the one place that knows Keystone's error JSON,
-//! `{"error": {"code": N, "message": "...", "title": "..."}}`.
+//! `ApiError`: the one place that knows the error JSON of each face: Keystone's
+//! `{"error": {"code": N, "message": "...", "title": "..."}}`, and Baidu's
+//! `{"code": "...", "message": "...", "requestId": "..."}` for the `/v1` face.
 
 use std::fmt;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
+
+/// Baidu's error codes that no Keystone error maps to: the `bce-auth-v1` refusals and the
+/// delete of a group that still has members. Statuses and wording are Baidu's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BceCode {
+    AccessDenied,
+    InvalidAccessKeyId,
+    InvalidHttpAuthHeader,
+    SignatureDoesNotMatch,
+    RequestExpired,
+    BadDigest,
+    DeleteConflict,
+}
+
+impl BceCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BceCode::AccessDenied => "AccessDenied",
+            BceCode::InvalidAccessKeyId => "InvalidAccessKeyId",
+            BceCode::InvalidHttpAuthHeader => "InvalidHTTPAuthHeader",
+            BceCode::SignatureDoesNotMatch => "SignatureDoesNotMatch",
+            BceCode::RequestExpired => "RequestExpired",
+            BceCode::BadDigest => "BadDigest",
+            BceCode::DeleteConflict => "DeleteConflict",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            BceCode::AccessDenied | BceCode::InvalidAccessKeyId => StatusCode::FORBIDDEN,
+            BceCode::InvalidHttpAuthHeader
+            | BceCode::SignatureDoesNotMatch
+            | BceCode::RequestExpired
+            | BceCode::BadDigest => StatusCode::BAD_REQUEST,
+            BceCode::DeleteConflict => StatusCode::CONFLICT,
+        }
+    }
+
+    /// Baidu's standard message for the code.
+    fn message(self) -> &'static str {
+        match self {
+            BceCode::AccessDenied => "Access denied.",
+            BceCode::InvalidAccessKeyId => {
+                "The Access Key ID you provided does not exist in our records."
+            }
+            BceCode::InvalidHttpAuthHeader => {
+                "The HTTP authorization header is invalid. Consult the service documentation \
+                 for details."
+            }
+            BceCode::SignatureDoesNotMatch => {
+                "The request signature we calculated does not match the signature you \
+                 provided. Check your Secret Access Key and signing method. Consult the \
+                 service documentation for details."
+            }
+            BceCode::RequestExpired => "Request has expired.",
+            BceCode::BadDigest => "The Content-MD5 you specified did not match what we received.",
+            BceCode::DeleteConflict => "The entity cannot be deleted while it is in use.",
+        }
+    }
+}
 
 /// Every failure a request can meet, with Keystone's status and wording.
 #[derive(Debug)]
@@ -32,6 +93,14 @@ pub enum ApiError {
     Unavailable(String),
     /// 500: a bug or an unexpected database failure; logged, never shown.
     Internal(String),
+    /// 400: a request body that is not JSON at all (Baidu's `MalformedJSON`).
+    MalformedJson,
+    /// A refusal with a Baidu code: `message` is sent, `detail` only logged.
+    Bce {
+        code: BceCode,
+        message: String,
+        detail: String,
+    },
 }
 
 impl ApiError {
@@ -52,6 +121,25 @@ impl ApiError {
         ))
     }
 
+    /// A Baidu refusal with the code's standard message; `detail` is only logged.
+    pub fn bce(code: BceCode, detail: impl Into<String>) -> Self {
+        ApiError::Bce {
+            code,
+            message: code.message().to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// A Baidu refusal whose message says what to do (nothing secret in it).
+    pub fn bce_with_message(code: BceCode, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ApiError::Bce {
+            code,
+            detail: message.clone(),
+            message,
+        }
+    }
+
     /// Keystone's message for a field that failed validation.
     pub fn invalid_field(field: &str, reason: impl fmt::Display) -> Self {
         ApiError::Validation(format!("Invalid input for field '{field}': {reason}"))
@@ -59,16 +147,12 @@ impl ApiError {
 
     /// Keystone's "Expecting to find X in Y" validation message.
     pub fn expecting(attribute: &str, target: &str) -> Self {
-        ApiError::Validation(format!(
-            "Expecting to find {attribute} in {target}. The server could not comply with the \
-             request since it is either malformed or otherwise incorrect. The client is assumed \
-             to be in error."
-        ))
+        ApiError::Validation(expecting_message(attribute, target))
     }
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::Validation(_) => "Bad Request",
+            ApiError::Validation(_) | ApiError::MalformedJson => "Bad Request",
             ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => "Not Found",
@@ -77,6 +161,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "Request Entity Too Large",
             ApiError::Unavailable(_) => "Service Unavailable",
             ApiError::Internal(_) => "Internal Server Error",
+            ApiError::Bce { code, .. } => code.status().canonical_reason().unwrap_or("Error"),
         }
     }
 
@@ -100,6 +185,8 @@ impl ApiError {
             ApiError::Internal(_) => "An unexpected error prevented the server from fulfilling \
                                       your request."
                 .into(),
+            ApiError::MalformedJson => malformed_json_message(),
+            ApiError::Bce { message, .. } => message.clone(),
         }
     }
 }
@@ -110,6 +197,9 @@ impl fmt::Display for ApiError {
             ApiError::Unauthorized(detail) => write!(f, "401 Unauthorized: {detail}"),
             ApiError::Unavailable(detail) => write!(f, "503 Service Unavailable: {detail}"),
             ApiError::Internal(detail) => write!(f, "500 Internal Server Error: {detail}"),
+            ApiError::Bce { code, detail, .. } => {
+                write!(f, "{} {}: {detail}", code.status().as_u16(), code.as_str())
+            }
             other => write!(
                 f,
                 "{} {}: {}",
@@ -124,7 +214,7 @@ impl fmt::Display for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::MalformedJson => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => StatusCode::NOT_FOUND,
@@ -133,18 +223,13 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Bce { code, .. } => code.status(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        match self {
-            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
-                log::error!("{status}: {detail}")
-            }
-            ApiError::Unauthorized(detail) => log::info!("401: {detail}"),
-            other => log::debug!("{other}"),
-        }
+        self.log();
         HttpResponse::build(status).json(json!({
             "error": {
                 "code": status.as_u16(),
@@ -153,6 +238,65 @@ impl ResponseError for ApiError {
             }
         }))
     }
+}
+
+impl ApiError {
+    fn log(&self) {
+        let status = self.status_code();
+        match self {
+            ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
+                log::error!("{status}: {detail}")
+            }
+            ApiError::Unauthorized(detail) => log::info!("401: {detail}"),
+            ApiError::Bce { .. } => log::info!("{self}"),
+            other => log::debug!("{other}"),
+        }
+    }
+
+    /// Baidu's code for this error, as the `/v1` face reports it.
+    pub fn bce_code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "InappropriateJSON",
+            ApiError::MalformedJson => "MalformedJSON",
+            ApiError::Unauthorized(_) | ApiError::Forbidden(_) => "AccessDenied",
+            ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => "NoSuchEntity",
+            ApiError::MethodNotAllowed => "MethodNotAllowed",
+            ApiError::Conflict { .. } => "EntityAlreadyExists",
+            ApiError::PayloadTooLarge => "EntityTooLarge",
+            ApiError::Unavailable(_) => "ServiceUnavailable",
+            ApiError::Internal(_) => "InternalError",
+            ApiError::Bce { code, .. } => code.as_str(),
+        }
+    }
+
+    /// The error in Baidu's shape, `{"code", "message", "requestId"}`, which the Baidu SDK
+    /// needs whole to raise its `BceServerError`.
+    pub fn bce_response(&self, request_id: &str) -> HttpResponse {
+        let status = self.status_code();
+        self.log();
+        let message = match self {
+            ApiError::Internal(_) => "We encountered an internal error. Please try again.".into(),
+            other => other.message(),
+        };
+        HttpResponse::build(status).json(json!({
+            "code": self.bce_code(),
+            "message": message,
+            "requestId": request_id,
+        }))
+    }
+}
+
+fn expecting_message(attribute: &str, target: &str) -> String {
+    format!(
+        "Expecting to find {attribute} in {target}. The server could not comply with the \
+         request since it is either malformed or otherwise incorrect. The client is assumed \
+         to be in error."
+    )
+}
+
+/// Keystone's words for a body that is not JSON.
+fn malformed_json_message() -> String {
+    expecting_message("valid JSON", "request body")
 }
 
 impl From<diesel::result::Error> for ApiError {

@@ -135,7 +135,7 @@ impl FromRequest for JsonBody {
             }
             let parsed = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
                 log::debug!("malformed JSON body: {e}");
-                ApiError::expecting("valid JSON", "request body")
+                ApiError::MalformedJson
             });
             Ok(JsonBody(parsed))
         })

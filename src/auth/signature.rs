@@ -210,7 +210,7 @@ impl RequestParts<'_> {
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters, which is what
 /// the SDK's `quote(s, safe='~')` produces.
-fn encode(bytes: &[u8], out: &mut String) {
+pub(crate) fn encode(bytes: &[u8], out: &mut String) {
     for &b in bytes {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
             out.push(b as char);
@@ -221,7 +221,7 @@ fn encode(bytes: &[u8], out: &mut String) {
 }
 
 /// Percent-decoding that leaves a malformed escape as it is, as Python's `unquote` does.
-fn decode(text: &str) -> Vec<u8> {
+pub(crate) fn decode(text: &str) -> Vec<u8> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
