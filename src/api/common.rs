@@ -165,6 +165,16 @@ impl BodyObject {
         }
     }
 
+    /// A body that is itself the object, as Baidu's are (`{"name": ...}`, no wrapper key).
+    /// An empty body is an empty object.
+    pub fn from_body(body: Value) -> Result<BodyObject, ApiError> {
+        match body {
+            Value::Object(map) => Ok(BodyObject { map }),
+            Value::Null => Ok(BodyObject { map: Map::new() }),
+            _ => Err(ApiError::expecting("an object", "request body")),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

@@ -56,14 +56,14 @@ fn group_response(
     HttpResponse::build(status).json(json!({ "group": group_json(group, base) }))
 }
 
-fn group_target(group: &GroupRow) -> Target<'_> {
+pub fn group_target(group: &GroupRow) -> Target<'_> {
     Target {
         group_domain_id: Some(&group.domain_id),
         ..Target::default()
     }
 }
 
-fn membership_target((group, user): &(GroupRow, UserRow)) -> Target<'_> {
+pub fn membership_target((group, user): &(GroupRow, UserRow)) -> Target<'_> {
     Target {
         group_domain_id: Some(&group.domain_id),
         user_id: Some(&user.id),

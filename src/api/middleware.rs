@@ -17,6 +17,7 @@ use futures_util::StreamExt;
 
 use crate::api::caller::ActingUser;
 use crate::api::common::BaseUrl;
+use crate::auth::bce_signature::is_bce_auth;
 use crate::auth::signature::is_signature;
 use crate::state::AppState;
 
@@ -127,7 +128,7 @@ pub struct SignedRequest {
     pub body: Option<Bytes>,
 }
 
-/// For a request with an `Authorization: SDK-HMAC-...` header, reads the body (up to
+/// For a request with an `Authorization: SDK-HMAC-...` or `bce-auth-v1/...` header, reads the body (up to
 /// `max_request_body_size`), keeps a copy with the original path in the request's
 /// extensions for [`crate::api::caller`], and hands the same bytes on to the handler.
 /// Other requests pass untouched, their bodies streamed as before.
@@ -139,7 +140,7 @@ pub async fn keep_signed_request(
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(is_signature);
+        .is_some_and(|v| is_signature(v) || is_bce_auth(v));
     if signed {
         let limit = req
             .app_data::<web::Data<AppState>>()

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod auth_scopes;
+pub mod baidu;
 pub mod caller;
 pub mod catalog;
 pub mod common;
@@ -165,6 +166,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
     grants::routes(cfg, resource);
     catalog_routes(cfg);
+    baidu::routes(cfg, resource, get_or_head);
 }
 
 fn catalog_routes(cfg: &mut web::ServiceConfig) {

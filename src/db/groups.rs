@@ -9,7 +9,7 @@ use super::{
 };
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
+use crate::error::{ApiError, BceCode};
 
 /// Filters of `GET /v3/groups`.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +59,21 @@ pub fn get_group(conn: &mut DbConn, group_id: &str) -> Result<GroupRow, ApiError
         .first(conn)
         .optional()?
         .ok_or_else(|| ApiError::not_found("group", group_id))
+}
+
+/// Keystone `get_group_by_name`: names are unique within a domain.
+pub fn get_group_by_name(
+    conn: &mut DbConn,
+    name: &str,
+    domain_id: &str,
+) -> Result<GroupRow, ApiError> {
+    groups::table
+        .filter(groups::name.eq(name))
+        .filter(groups::domain_id.eq(domain_id))
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("group", name))
 }
 
 /// Keystone `list_groups`, filtered, ordered by id, paged.
@@ -138,6 +153,33 @@ pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), ApiError> {
             return Err(ApiError::not_found("group", group_id));
         }
         Ok(())
+    })
+}
+
+/// Baidu's `DeleteGroup`: refused while the group has members or role grants (Baidu's
+/// "permission policies"), checked in the same transaction as the delete.
+pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(), ApiError> {
+    write_tx(conn, |conn| {
+        let members: i64 = membership::table
+            .filter(membership::group_id.eq(&group.id))
+            .count()
+            .get_result(conn)?;
+        let grants: i64 = assignments::table
+            .filter(assignments::actor_id.eq(&group.id))
+            .filter(assignments::kind.like("Group%"))
+            .count()
+            .get_result(conn)?;
+        if members > 0 || grants > 0 {
+            return Err(ApiError::bce_with_message(
+                BceCode::DeleteConflict,
+                format!(
+                    "Group {} still has {members} member(s) and {grants} role grant(s); \
+                     remove them before deleting the group.",
+                    group.name
+                ),
+            ));
+        }
+        delete_group(conn, &group.id)
     })
 }
 

@@ -1,0 +1,209 @@
+//! Who calls the Baidu face: a `bce-auth-v1` signature made with an access key, or an
+//! `X-Auth-Token` (so a first access key can be made with a token). Either way the caller
+//! acts in an *account*, Baidu's word for what Keystone calls a domain: names in paths are
+//! looked up there.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::api::caller::{authenticate, token_header, ActingUser, AUTH_TOKEN_HEADER};
+use crate::api::middleware::SignedRequest;
+use crate::auth::bce_signature::{self, BceAuthorization};
+use crate::auth::context::{self, DomainRef, ScopeRequest};
+use crate::auth::signature::RequestParts;
+use crate::auth::AuthContext;
+use crate::db::{self, DbConn};
+use crate::error::{ApiError, BceCode};
+use crate::state::AppState;
+
+/// An authenticated caller of the Baidu face.
+pub struct BceCaller {
+    pub ctx: AuthContext,
+    /// The domain the caller's names resolve in.
+    pub account: String,
+}
+
+impl FromRequest for BceCaller {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<BceCaller, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credentials = Credentials::of(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let caller = match credentials? {
+                Credentials::Signed(call) => authenticate_bce(&state, *call).await?,
+                Credentials::Token(token) => {
+                    let ctx = authenticate(&state, &token).await?;
+                    // A token acts where it is scoped, else in its user's own domain.
+                    let account = ctx
+                        .scope_domain_id()
+                        .unwrap_or(&ctx.user.domain_id)
+                        .to_string();
+                    BceCaller { ctx, account }
+                }
+            };
+            req.extensions_mut()
+                .insert(ActingUser(caller.ctx.user_id().to_string()));
+            Ok(caller)
+        })
+    }
+}
+
+enum Credentials {
+    Signed(Box<SignedCall>),
+    Token(String),
+}
+
+impl Credentials {
+    /// A `bce-auth-v1` Authorization wins over a token; any other Authorization scheme is
+    /// Baidu's `InvalidHTTPAuthHeader`; nothing at all is a 401.
+    fn of(req: &HttpRequest) -> Result<Credentials, ApiError> {
+        let authorization = req.headers().get(AUTHORIZATION).map(|v| v.to_str());
+        let token = token_header(req, AUTH_TOKEN_HEADER);
+        match (authorization, token) {
+            (Some(Ok(value)), _) if bce_signature::is_bce_auth(value) => {
+                Ok(Credentials::Signed(Box::new(SignedCall::of(req, value)?)))
+            }
+            (_, Some(token)) => Ok(Credentials::Token(token.to_string())),
+            (Some(_), None) => Err(ApiError::bce(
+                BceCode::InvalidHttpAuthHeader,
+                "Authorization is not bce-auth-v1",
+            )),
+            (None, None) => Err(ApiError::unauthorized(
+                "no bce-auth-v1 Authorization and no X-Auth-Token",
+            )),
+        }
+    }
+}
+
+/// A signed request, copied out of the `HttpRequest` so it can be checked off the actix
+/// worker.
+struct SignedCall {
+    auth: BceAuthorization,
+    method: String,
+    kept: SignedRequest,
+    headers: Vec<(String, Vec<u8>)>,
+}
+
+impl SignedCall {
+    fn of(req: &HttpRequest, authorization: &str) -> Result<SignedCall, ApiError> {
+        let auth = bce_signature::parse_authorization(authorization)?;
+        let kept = req
+            .extensions()
+            .get::<SignedRequest>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::Internal("signed request seen without keep_signed_request".into())
+            })?;
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect();
+        Ok(SignedCall {
+            auth,
+            method: req.method().as_str().to_string(),
+            kept,
+            headers,
+        })
+    }
+}
+
+/// Checks a `bce-auth-v1` signature against the key's stored secret and loads its owner.
+/// An unknown or disabled key is `InvalidAccessKeyId`; a bad signature, a stale timestamp
+/// or a body that does not match its Content-MD5 have Baidu's codes too.
+async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCaller, ApiError> {
+    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let cipher = state.cipher.clone();
+    db::run(&state.pool, move |conn| {
+        let access = &call.auth.access;
+        let key = match db::credentials::get_credential(conn, access) {
+            Ok(key) => key,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::bce(
+                    BceCode::InvalidAccessKeyId,
+                    format!("unknown access key {access}"),
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        if key.status != "active" {
+            return Err(ApiError::bce(
+                BceCode::InvalidAccessKeyId,
+                format!("access key {access} is {}", key.status),
+            ));
+        }
+        let secret = cipher.open(&key.access, &key.user_id, &key.sealed_secret)?;
+        let parts = RequestParts {
+            method: &call.method,
+            path: &call.kept.path,
+            query: &call.kept.query,
+            headers: call
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_slice()))
+                .collect(),
+            body: &body,
+        };
+        let now = chrono::Utc::now();
+        bce_signature::verify(&call.auth, &parts, &secret, now)?;
+        bce_signature::check_content_md5(&parts)?;
+        let user = match db::users::get_user(conn, &key.user_id) {
+            Ok(user) => user,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::unauthorized("owner of access key is gone"))
+            }
+            Err(e) => return Err(e),
+        };
+        let user_domain = context::check_user_usable(conn, &user)?;
+        let (scope, roles) = account_scope(conn, &user)?;
+        // Claims for the handlers that read them; nothing is issued. The window is the
+        // signature's own.
+        let claims = context::new_claims(
+            &user.id,
+            &scope,
+            vec![bce_signature::SCHEME.to_string()],
+            None,
+            now.timestamp_micros(),
+            i64::from(call.auth.expiration_secs),
+            None,
+        );
+        let account = user.domain_id.clone();
+        Ok(BceCaller {
+            ctx: AuthContext {
+                user,
+                user_domain,
+                scope,
+                roles,
+                claims,
+            },
+            account,
+        })
+    })
+    .await
+}
+
+/// A key acts with the roles its owner holds on the owner's domain (the account), else on
+/// the system (a cloud admin's key), else with none: then policy answers 403, not 401.
+fn account_scope(
+    conn: &mut DbConn,
+    user: &crate::db::models::UserRow,
+) -> Result<(context::Scope, Vec<crate::db::models::RoleRow>), ApiError> {
+    let domain = ScopeRequest::Domain(DomainRef::Id(user.domain_id.clone()));
+    for request in [domain, ScopeRequest::System] {
+        match context::resolve_scope(conn, user, &request) {
+            Ok(found) => return Ok(found),
+            Err(ApiError::Unauthorized(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((context::Scope::Unscoped, Vec::new()))
+}

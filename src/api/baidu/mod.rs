@@ -1,0 +1,232 @@
+//! `/v1`: Baidu AI Cloud IAM's face on the same data. Groups and users are named in the
+//! path and resolved in the caller's account (its Keystone domain), requests are signed with
+//! `bce-auth-v1` (or carry a token), times are `YYYY-MM-DDTHH:MM:SSZ`, and every error is
+//! Baidu's `{"code", "message", "requestId"}` with the id also in `x-bce-request-id`.
+//! Each handler: validate, load the target, enforce Keystone's policy, act, wrap.
+
+pub mod access_keys;
+pub mod caller;
+pub mod groups;
+pub mod users;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, Error, HttpMessage, HttpResponse};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::api::middleware::RequestId;
+use crate::db::models::{CredentialRow, GroupRow, UserRow};
+use crate::db::{groups as group_store, users as user_store, DbConn};
+use crate::domain::page::{Page, PageRequest};
+use crate::error::ApiError;
+
+pub const REQUEST_ID_HEADER: &str = "x-bce-request-id";
+
+/// Baidu's `DateTime`: UTC to the second.
+pub fn bce_time(ms: i64) -> String {
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => "1970-01-01T00:00:00Z".to_string(),
+    }
+}
+
+/// Baidu's `GroupModel`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupModel {
+    id: String,
+    name: String,
+    description: String,
+    create_time: String,
+}
+
+impl From<GroupRow> for GroupModel {
+    fn from(group: GroupRow) -> Self {
+        GroupModel {
+            create_time: bce_time(group.create_time),
+            id: group.id,
+            name: group.name,
+            description: group.description,
+        }
+    }
+}
+
+/// Baidu's `UserModel`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserModel {
+    id: String,
+    name: String,
+    description: String,
+    create_time: String,
+    enabled: bool,
+}
+
+impl From<UserRow> for UserModel {
+    fn from(user: UserRow) -> Self {
+        UserModel {
+            create_time: bce_time(user.created_at),
+            id: user.id,
+            name: user.name,
+            description: user.description,
+            enabled: user.enabled,
+        }
+    }
+}
+
+/// Baidu's `AccessKey`; the secret only in the answer to its creation.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessKeyModel {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    create_time: String,
+    enabled: bool,
+    description: String,
+}
+
+impl AccessKeyModel {
+    pub fn of(row: CredentialRow, secret: Option<String>) -> Self {
+        AccessKeyModel {
+            create_time: bce_time(row.create_time),
+            enabled: row.status == "active",
+            id: row.access,
+            secret,
+            description: row.description,
+        }
+    }
+}
+
+/// `{"<key>": [...]}` from a page of rows. Baidu's lists have no paging; they are capped by
+/// `identity.list_limit` like Keystone's, and say `"truncated": true` when the cap cut them.
+pub fn bce_list<R, M: Serialize + From<R>>(key: &str, page: Page<R>) -> HttpResponse {
+    let items: Vec<M> = page.items.into_iter().map(M::from).collect();
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_string(), json!(items));
+    if page.truncated {
+        body.insert("truncated".into(), json!(true));
+    }
+    HttpResponse::Ok().json(body)
+}
+
+/// The first `identity.list_limit` entries of a list.
+pub fn first_page(limit: i64) -> PageRequest {
+    PageRequest {
+        limit: (limit > 0).then_some(limit),
+        marker: None,
+    }
+}
+
+/// A group by name in an account.
+pub fn group_named(conn: &mut DbConn, account: &str, name: &str) -> Result<GroupRow, ApiError> {
+    group_store::get_group_by_name(conn, name, account)
+}
+
+/// A user by name in an account.
+pub fn user_named(conn: &mut DbConn, account: &str, name: &str) -> Result<UserRow, ApiError> {
+    user_store::find_user_by_name(conn, name, account)?
+        .ok_or_else(|| ApiError::not_found("user", name))
+}
+
+/// Gives every response of the face `x-bce-request-id`, and turns every error into Baidu's
+/// shape: handler errors, extractor refusals, unknown routes and wrong methods alike.
+async fn bce_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let res = next.call(req).await?;
+    let replaced = res
+        .response()
+        .error()
+        .map(|e| match e.as_error::<ApiError>() {
+            Some(api) => api.bce_response(&request_id),
+            // Framework refusals (a malformed path, say) keep their status.
+            None => {
+                let status = e.as_response_error().status_code();
+                ApiError::Validation(format!("{e}"))
+                    .bce_response(&request_id)
+                    .customize_status(status)
+            }
+        });
+    let mut res = match replaced {
+        Some(body) => res.into_response(body).map_into_right_body(),
+        None => res.map_into_left_body(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    Ok(res)
+}
+
+trait WithStatus {
+    fn customize_status(self, status: actix_web::http::StatusCode) -> HttpResponse;
+}
+
+impl WithStatus for HttpResponse {
+    fn customize_status(mut self, status: actix_web::http::StatusCode) -> HttpResponse {
+        *self.status_mut() = status;
+        self
+    }
+}
+
+/// The routes of the Baidu face, under `/v1`.
+pub fn routes(
+    cfg: &mut web::ServiceConfig,
+    resource: fn(&str) -> actix_web::Resource,
+    get_or_head: fn() -> actix_web::Route,
+) {
+    cfg.service(
+        web::scope("/v1")
+            .wrap(from_fn(bce_errors))
+            .service(
+                resource("/group")
+                    .route(get_or_head().to(groups::list))
+                    .route(web::post().to(groups::create)),
+            )
+            .service(
+                resource("/group/{group_name}")
+                    .route(get_or_head().to(groups::show))
+                    .route(web::put().to(groups::update))
+                    .route(web::delete().to(groups::delete)),
+            )
+            .service(resource("/group/{group_name}/user").route(get_or_head().to(groups::users)))
+            .service(
+                resource("/group/{group_name}/user/{user_name}")
+                    .route(web::put().to(groups::add_user))
+                    .route(web::delete().to(groups::remove_user)),
+            )
+            .service(
+                resource("/user")
+                    .route(get_or_head().to(users::list))
+                    .route(web::post().to(users::create)),
+            )
+            .service(
+                resource("/user/{user_name}")
+                    .route(get_or_head().to(users::show))
+                    .route(web::put().to(users::update))
+                    .route(web::delete().to(users::delete)),
+            )
+            .service(resource("/user/{user_name}/group").route(get_or_head().to(groups::of_user)))
+            .service(
+                resource("/user/{user_name}/accesskey")
+                    .route(get_or_head().to(access_keys::list))
+                    .route(web::post().to(access_keys::create)),
+            )
+            .service(
+                resource("/user/{user_name}/accesskey/{access_key}")
+                    .route(web::put().to(access_keys::set_enabled))
+                    .route(web::delete().to(access_keys::delete)),
+            )
+            .default_service(web::to(crate::api::not_found)),
+    );
+}
