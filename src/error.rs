@@ -273,7 +273,6 @@ impl ApiError {
     /// needs whole to raise its `BceServerError`.
     pub fn bce_response(&self, request_id: &str) -> HttpResponse {
         let status = self.status_code();
-        self.log();
         let message = match self {
             ApiError::Internal(_) => "We encountered an internal error. Please try again.".into(),
             other => other.message(),
@@ -308,6 +307,15 @@ impl From<diesel::result::Error> for ApiError {
                 if info.message().contains("locked") || info.message().contains("busy") =>
             {
                 ApiError::Unavailable(format!("database busy: {}", info.message()))
+            }
+            // Every stored string is checked NUL-free on the way in, so a NUL reaching
+            // PostgreSQL (which refuses to even compare one) is in an id or name from a path
+            // or marker, and names nothing: not found, as SQLite answers the same lookup.
+            Error::DatabaseError(_, ref info)
+                if info.message().contains("invalid byte sequence")
+                    && info.message().contains("0x00") =>
+            {
+                ApiError::NotFoundMessage("The resource could not be found.".into())
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable(e.to_string())
@@ -384,6 +392,25 @@ mod tests {
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("users"));
         assert_eq!(body["error"]["title"], "Internal Server Error");
+    }
+
+    #[test]
+    fn a_nul_that_reached_postgresql_names_nothing() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let pg = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from(
+                "invalid byte sequence for encoding \"UTF8\": 0x00",
+            )),
+        );
+        assert!(matches!(ApiError::from(pg), ApiError::NotFoundMessage(_)));
+        let other = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(String::from(
+                "invalid byte sequence for encoding \"UTF8\": 0xff",
+            )),
+        );
+        assert!(matches!(ApiError::from(other), ApiError::Internal(_)));
     }
 
     #[actix_web::test]

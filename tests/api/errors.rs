@@ -125,7 +125,36 @@ async fn the_token_is_checked_before_the_body() {
     assert_error(resp, 401, "requires authentication").await;
 }
 
+/// PostgreSQL cannot compare a NUL in text; ids and names with one name nothing on either
+/// backend, and a marker with one is an unknown marker.
+async fn a_nul_in_an_id_or_marker_is_404_not_500() {
+    let app = spawn_app().await;
+    let group = app.create_group("nul-probe").await;
+    let gid = group["id"].as_str().unwrap();
+    for path in [
+        "/v3/groups/%00".to_string(),
+        "/v3/groups/a%00b/users".to_string(),
+        format!("/v3/groups/{gid}/users/%00"),
+        "/v3/users/%00".to_string(),
+        "/v3/users/%00/groups".to_string(),
+        "/v3/projects/%00".to_string(),
+        "/v3/domains/%00".to_string(),
+        "/v3/roles/%00".to_string(),
+        "/v3/groups?marker=%00".to_string(),
+        "/v3.0/OS-CREDENTIAL/credentials/%00".to_string(),
+    ] {
+        let resp = app.get(&path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], 404, "{path}: {body}");
+    }
+    // Nothing was disturbed by the probes.
+    let resp = app.get(&format!("/v3/groups/{gid}")).await;
+    assert_eq!(resp.status(), 200);
+}
+
 both_backends!(
+    a_nul_in_an_id_or_marker_is_404_not_500,
     unknown_routes_are_404_in_keystone_shape,
     wrong_methods_are_405_in_keystone_shape,
     missing_bad_and_forged_tokens_are_401_with_www_authenticate,

@@ -121,15 +121,49 @@ pub fn first_page(limit: i64) -> PageRequest {
     }
 }
 
+/// True if a name from a path could be stored at all: no stored name has a NUL (which
+/// PostgreSQL cannot even compare) or is longer than a name may be.
+fn storable(name: &str) -> bool {
+    !name.contains('\0') && name.chars().count() <= MAX_PATH_NAME_CHARS
+}
+
+/// Longer than any name [`crate::domain::values::Name`] accepts.
+const MAX_PATH_NAME_CHARS: usize = 255;
+
 /// A group by name in an account.
 pub fn group_named(conn: &mut DbConn, account: &str, name: &str) -> Result<GroupRow, ApiError> {
+    if !storable(name) {
+        return Err(ApiError::not_found(
+            "group",
+            name.escape_default().to_string(),
+        ));
+    }
     group_store::get_group_by_name(conn, name, account)
 }
 
 /// A user by name in an account.
 pub fn user_named(conn: &mut DbConn, account: &str, name: &str) -> Result<UserRow, ApiError> {
+    if !storable(name) {
+        return Err(ApiError::not_found(
+            "user",
+            name.escape_default().to_string(),
+        ));
+    }
     user_store::find_user_by_name(conn, name, account)?
         .ok_or_else(|| ApiError::not_found("user", name))
+}
+
+/// A refusal by the framework itself (a path that is not UTF-8, say), as the `ApiError`
+/// of the same status, so it gets the Baidu code that goes with it.
+fn framework_error(status: actix_web::http::StatusCode, e: &Error) -> ApiError {
+    use actix_web::http::StatusCode as S;
+    match status {
+        S::NOT_FOUND => ApiError::NotFoundMessage("The resource could not be found.".into()),
+        S::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+        S::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        s if s.is_server_error() => ApiError::Internal(e.to_string()),
+        _ => ApiError::Validation(e.to_string()),
+    }
 }
 
 /// Gives every response of the face `x-bce-request-id`, and turns every error into Baidu's
@@ -149,12 +183,11 @@ async fn bce_errors(
         .error()
         .map(|e| match e.as_error::<ApiError>() {
             Some(api) => api.bce_response(&request_id),
-            // Framework refusals (a malformed path, say) keep their status.
             None => {
                 let status = e.as_response_error().status_code();
-                ApiError::Validation(format!("{e}"))
-                    .bce_response(&request_id)
-                    .customize_status(status)
+                let mut shaped = framework_error(status, e).bce_response(&request_id);
+                *shaped.status_mut() = status;
+                shaped
             }
         });
     let mut res = match replaced {
@@ -166,17 +199,6 @@ async fn bce_errors(
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
     }
     Ok(res)
-}
-
-trait WithStatus {
-    fn customize_status(self, status: actix_web::http::StatusCode) -> HttpResponse;
-}
-
-impl WithStatus for HttpResponse {
-    fn customize_status(mut self, status: actix_web::http::StatusCode) -> HttpResponse {
-        *self.status_mut() = status;
-        self
-    }
 }
 
 /// The routes of the Baidu face, under `/v1`.
