@@ -317,6 +317,20 @@ impl From<diesel::result::Error> for ApiError {
             {
                 ApiError::NotFoundMessage("The resource could not be found.".into())
             }
+            // SQLite on a full or read-only disk: the database is unavailable for writes
+            // until the operator makes room; nothing was written (the transaction failed).
+            Error::DatabaseError(_, ref info)
+                if [
+                    "database or disk is full",
+                    "readonly database",
+                    "disk I/O error",
+                    "unable to open database file",
+                ]
+                .iter()
+                .any(|needle| info.message().contains(needle)) =>
+            {
+                ApiError::Unavailable(format!("database not writable: {}", info.message()))
+            }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable(e.to_string())
             }

@@ -14,6 +14,7 @@ mod credentials;
 mod discovery;
 mod domains;
 mod errors;
+mod failure;
 mod grants;
 mod groups;
 mod huawei_sdk;
