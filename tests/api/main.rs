@@ -5,6 +5,8 @@
 mod helpers;
 mod postgres;
 
+mod baidu;
+mod baidu_sdk;
 mod catalog;
 mod cli;
 mod clients;
