@@ -22,6 +22,7 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ("IAM_GROUPS_CREDENTIAL_KEY_FILE", "credentials", "key_file"),
     ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
     ("IAM_GROUPS_REGION", "bootstrap", "region"),
+    ("IAM_GROUPS_AUDIT_LOG", "audit", "log_file"),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +34,7 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub bootstrap: BootstrapSettings,
     pub log: LogSettings,
+    pub audit: AuditSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -86,6 +88,13 @@ pub struct BootstrapSettings {
 #[derive(Debug, Clone, Deserialize)]
 pub struct LogSettings {
     pub level: String,
+}
+
+/// The audit trail: always in the database; also as JSON lines in `log_file` when set.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuditSettings {
+    /// Empty: no file.
+    pub log_file: PathBuf,
 }
 
 /// A configured secret: usable, but never printed by `Debug`.

@@ -95,6 +95,8 @@ pub enum ApiError {
     Internal(String),
     /// 400: a request body that is not JSON at all (Baidu's `MalformedJSON`).
     MalformedJson,
+    /// 400: a per-user limit is reached (two access keys); Baidu's `LimitExceeded`.
+    QuotaExceeded(String),
     /// A refusal with a Baidu code: `message` is sent, `detail` only logged.
     Bce {
         code: BceCode,
@@ -152,7 +154,9 @@ impl ApiError {
 
     fn title(&self) -> &'static str {
         match self {
-            ApiError::Validation(_) | ApiError::MalformedJson => "Bad Request",
+            ApiError::Validation(_) | ApiError::MalformedJson | ApiError::QuotaExceeded(_) => {
+                "Bad Request"
+            }
             ApiError::Unauthorized(_) => "Unauthorized",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => "Not Found",
@@ -167,9 +171,10 @@ impl ApiError {
 
     fn message(&self) -> String {
         match self {
-            ApiError::Validation(m) | ApiError::Forbidden(m) | ApiError::NotFoundMessage(m) => {
-                m.clone()
-            }
+            ApiError::Validation(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFoundMessage(m)
+            | ApiError::QuotaExceeded(m) => m.clone(),
             ApiError::Unauthorized(_) => {
                 "The request you have made requires authentication.".into()
             }
@@ -214,7 +219,9 @@ impl fmt::Display for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::MalformedJson => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) | ApiError::MalformedJson | ApiError::QuotaExceeded(_) => {
+                StatusCode::BAD_REQUEST
+            }
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => StatusCode::NOT_FOUND,
@@ -258,6 +265,7 @@ impl ApiError {
         match self {
             ApiError::Validation(_) => "InappropriateJSON",
             ApiError::MalformedJson => "MalformedJSON",
+            ApiError::QuotaExceeded(_) => "LimitExceeded",
             ApiError::Unauthorized(_) | ApiError::Forbidden(_) => "AccessDenied",
             ApiError::NotFound { .. } | ApiError::NotFoundMessage(_) => "NoSuchEntity",
             ApiError::MethodNotAllowed => "MethodNotAllowed",

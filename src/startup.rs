@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::{web, App, HttpServer};
 
+use crate::api::audit::{self, AuditLog};
 use crate::api::middleware::{keep_signed_request, observe, response_headers};
 use crate::api::{not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
@@ -101,6 +102,12 @@ impl Application {
         .await
         .map_err(|e| fail("startup")(&e))??;
 
+        let audit_log = match settings.audit.log_file.as_os_str().is_empty() {
+            true => None,
+            false => Some(Arc::new(
+                AuditLog::open(&settings.audit.log_file).map_err(|e| fail("audit log")(&e))?,
+            )),
+        };
         let listener = TcpListener::bind(&settings.server.bind)
             .map_err(|e| fail(&settings.server.bind)(&e))?;
         let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
@@ -119,10 +126,12 @@ impl Application {
             hash_workers: Arc::new(hash_workers),
             metrics,
             cipher: Arc::new(cipher),
+            audit_log,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(audit::record))
                 .wrap(from_fn(observe))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 // Outside NormalizePath: a signature covers the path as the client sent it.

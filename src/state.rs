@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::api::audit::AuditLog;
 use crate::auth::cache::{FreshCache, Generation, TokenCache};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Seals and opens access-key secrets.
     pub cipher: Arc<CredentialCipher>,
+    /// The audit trail's JSON-lines file, when `audit.log_file` is set.
+    pub audit_log: Option<Arc<AuditLog>>,
 }
 
 impl AppState {

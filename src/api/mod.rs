@@ -1,5 +1,6 @@
 //! HTTP: the routes, and one module of thin handlers per resource.
 
+pub mod audit;
 pub mod auth;
 pub mod auth_scopes;
 pub mod baidu;
@@ -64,6 +65,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
         .service(resource("/v3/auth/system").route(get_or_head().to(auth::list_system)))
         .service(resource("/v3/role_assignments").route(get_or_head().to(role_assignments::list)))
+        .service(resource("/v3/audit-events").route(get_or_head().to(audit::list)))
         .service(resource("/v3/auth/domains").route(get_or_head().to(auth_scopes::domains)))
         .service(resource("/v3/auth/projects").route(get_or_head().to(auth_scopes::projects)))
         .service(

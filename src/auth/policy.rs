@@ -257,6 +257,11 @@ pub static REVOKE_TOKEN: Policy = policy!(
 );
 pub static AUTH_SELF_SERVICE: Policy = policy!("identity:get_auth_catalog", "", [&[Anyone]]);
 
+/// The audit trail names who did what to whom: admins only, like Keystone's own
+/// admin-only APIs.
+pub static LIST_AUDIT_EVENTS: Policy =
+    policy!("identity:list_audit_events", "rule:admin_required", [ADMIN]);
+
 /// Every default rule, for documentation and for the table test.
 pub static ALL: &[&Policy] = &[
     &GET_GROUP,
@@ -307,6 +312,7 @@ pub static ALL: &[&Policy] = &[
     &VALIDATE_TOKEN,
     &REVOKE_TOKEN,
     &AUTH_SELF_SERVICE,
+    &LIST_AUDIT_EVENTS,
 ];
 
 /// What the rule's `%(target.*)s` values are for one request. Unset values match nothing.
@@ -774,6 +780,11 @@ mod tests {
             },
             Row {
                 policy: &CREATE_ROLE,
+                target: in_a(),
+                allowed: ADMINS,
+            },
+            Row {
+                policy: &LIST_AUDIT_EVENTS,
                 target: in_a(),
                 allowed: ADMINS,
             },

@@ -34,7 +34,7 @@ pub fn create_credential(conn: &mut DbConn, row: CredentialRow) -> Result<Creden
             .count()
             .get_result(conn)?;
         if held >= MAX_CREDENTIALS_PER_USER {
-            return Err(ApiError::Validation(format!(
+            return Err(ApiError::QuotaExceeded(format!(
                 "akSkNumExceed: user {} already has the maximum of {MAX_CREDENTIALS_PER_USER} \
                  access keys.",
                 row.user_id

@@ -26,6 +26,7 @@ macro_rules! windowed {
 }
 
 pub mod assignments;
+pub mod audit;
 pub mod bootstrap;
 pub mod catalog;
 pub mod credentials;

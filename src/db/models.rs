@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    assignments, credentials, domains, endpoints, groups, implied_roles, projects, regions,
-    revocation_events, roles, services, user_group_membership, users,
+    assignments, audit_events, credentials, domains, endpoints, groups, implied_roles, projects,
+    regions, revocation_events, roles, services, user_group_membership, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -142,4 +142,23 @@ pub struct CredentialRow {
     pub status: String,
     pub description: String,
     pub create_time: i64,
+}
+
+/// One audit event; `occurred_at` in microseconds since the epoch.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub id: String,
+    pub occurred_at: i64,
+    pub event_type: String,
+    pub action: String,
+    pub outcome: String,
+    pub initiator_id: Option<String>,
+    pub initiator_address: Option<String>,
+    pub target_type: String,
+    pub target_id: Option<String>,
+    pub target_path: String,
+    pub method: String,
+    pub status: i32,
+    pub request_id: String,
 }

@@ -137,6 +137,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> BigInt,
+        event_type -> Text,
+        action -> Text,
+        outcome -> Text,
+        initiator_id -> Nullable<Text>,
+        initiator_address -> Nullable<Text>,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        target_path -> Text,
+        method -> Text,
+        status -> Integer,
+        request_id -> Text,
+    }
+}
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -160,4 +178,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     endpoints,
     revocation_events,
     credentials,
+    audit_events,
 );

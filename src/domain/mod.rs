@@ -1,5 +1,6 @@
 //! Identity rules that do not depend on HTTP or SQL: validated values, ids, times, paging.
 
+pub mod audit;
 pub mod credentials;
 pub mod filter;
 pub mod page;

@@ -5,6 +5,7 @@
 mod helpers;
 mod postgres;
 
+mod audit;
 mod baidu;
 mod baidu_sdk;
 mod catalog;

@@ -303,7 +303,7 @@ def access_keys(args, iam, ak):
     except BceHttpClientError as wrapped:
         e = wrapped.last_error
     check("a third key is refused", isinstance(e, BceServerError)
-          and 400 <= (e.status_code or 0) < 500 and bool(e.code), repr(e))
+          and e.status_code == 400 and e.code == "LimitExceeded", repr(e))
     check("a third key is refused: has a request id", bool(e.request_id))
     print(f"    (a third key: {e.status_code} {e.code})")
 
