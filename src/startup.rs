@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpServer};
 
 use crate::api::audit::{self, AuditLog};
 use crate::api::middleware::{keep_signed_request, observe, response_headers};
-use crate::api::{not_found, routes};
+use crate::api::{baidu, not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
@@ -131,6 +131,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(baidu::bce_errors))
                 .wrap(from_fn(audit::record))
                 .wrap(from_fn(observe))
                 .wrap(NormalizePath::new(TrailingSlash::Trim))

@@ -3,6 +3,8 @@
 //! `/v3/system/{users|groups}/{id}/roles[/{role_id}]`. Every form is one handler, told
 //! which form it serves by the route's [`GrantForm`].
 
+use crate::api::openapi::{collection, role};
+use crate::api::routing::{op, RouteTable};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
@@ -294,62 +296,82 @@ pub async fn list(
     })))
 }
 
-/// Registers every grant route.
-pub fn routes(cfg: &mut web::ServiceConfig, resource: fn(&str) -> actix_web::Resource) {
+/// Declares every grant route.
+pub fn routes(t: &mut RouteTable<'_>) {
     use ActorType::{Group, User};
     use TargetType::{Domain, Project, System};
-    let read = || {
-        web::route()
-            .guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
+    let doc = |form: &GrantForm, what: &str, summary: String| {
+        let target = match form.target {
+            Project => "Project",
+            Domain => "Domain",
+            System => "System",
+        };
+        let actor = match form.actor {
+            User => "User",
+            Group => "Group",
+        };
+        let inherited = if form.inherited { "Inherited" } else { "" };
+        op(format!("{what}{target}{actor}{inherited}Role"), summary).tag("grants")
     };
-    for (target, target_path) in [(Project, "projects"), (Domain, "domains")] {
-        for (actor, actor_path) in [(User, "users"), (Group, "groups")] {
+    let mut forms = Vec::new();
+    for target in [Project, Domain] {
+        for actor in [User, Group] {
             for inherited in [false, true] {
-                let form = GrantForm {
+                forms.push(GrantForm {
                     target,
                     actor,
                     inherited,
-                };
-                let (prefix, suffix) = if inherited {
-                    ("/v3/OS-INHERIT", "/inherited_to_projects")
-                } else {
-                    ("/v3", "")
-                };
-                let base =
-                    format!("{prefix}/{target_path}/{{target_id}}/{actor_path}/{{actor_id}}/roles");
-                cfg.service(
-                    resource(&format!("{base}/{{role_id}}{suffix}"))
-                        .app_data(web::Data::new(form))
-                        .route(web::put().to(create))
-                        .route(read().to(check))
-                        .route(web::delete().to(revoke)),
-                );
-                cfg.service(
-                    resource(&format!("{base}{suffix}"))
-                        .app_data(web::Data::new(form))
-                        .route(read().to(list)),
-                );
+                });
             }
         }
     }
-    for (actor, actor_path) in [(User, "users"), (Group, "groups")] {
-        let form = GrantForm {
+    for actor in [User, Group] {
+        forms.push(GrantForm {
             target: System,
             actor,
             inherited: false,
+        });
+    }
+    for form in forms {
+        let prefix = if form.inherited { "/v3/OS-INHERIT" } else { "/v3" };
+        let target_path = match form.target {
+            Project => "/projects/{target_id}",
+            Domain => "/domains/{target_id}",
+            System => "/system",
         };
-        let base = format!("/v3/system/{actor_path}/{{actor_id}}/roles");
-        cfg.service(
-            resource(&format!("{base}/{{role_id}}"))
-                .app_data(web::Data::new(form))
-                .route(web::put().to(create))
-                .route(read().to(check))
-                .route(web::delete().to(revoke)),
-        );
-        cfg.service(
-            resource(&base)
-                .app_data(web::Data::new(form))
-                .route(read().to(list)),
+        let actor_path = match form.actor {
+            User => "users",
+            Group => "groups",
+        };
+        let suffix = if form.inherited {
+            "/inherited_to_projects"
+        } else {
+            ""
+        };
+        let base = format!("{prefix}{target_path}/{actor_path}/{{actor_id}}/roles");
+        let on = if form.inherited {
+            "on the projects under"
+        } else {
+            "on"
+        };
+        t.at(format!("{base}/{{role_id}}{suffix}"))
+            .data(form)
+            .put(
+                create,
+                doc(&form, "grant", format!("Grant a role {on} the target.")).empty(204),
+            )
+            .get(
+                check,
+                doc(&form, "check", format!("Is the role granted {on} the target?")).empty(204),
+            )
+            .delete(
+                revoke,
+                doc(&form, "revoke", format!("Revoke a role {on} the target.")).empty(204),
+            );
+        t.at(format!("{base}{suffix}")).data(form).get(
+            list,
+            doc(&form, "list", format!("The roles granted {on} the target."))
+                .answers(200, collection("roles", role())),
         );
     }
 }

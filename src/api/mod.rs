@@ -14,24 +14,25 @@ pub mod domains;
 pub mod grants;
 pub mod groups;
 pub mod middleware;
+pub mod openapi;
 pub mod operator;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
+pub mod routing;
 pub mod users;
 
-use actix_web::{guard, web, HttpRequest};
+use actix_web::{web, HttpRequest};
+use serde_json::json;
 
+use crate::api::openapi::{
+    any_object, audit_event, boolean, collection, credential, description_field, domain,
+    endpoint, group, id_field, input, name_field, nullable, paged, project, region,
+    resource_name_field, role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME,
+    NAME_CONTAINS, NAME_STARTS,
+};
+use crate::api::routing::{op, RouteTable};
 use crate::error::ApiError;
-
-/// A route answering GET and HEAD alike, as Keystone's do.
-fn get_or_head() -> actix_web::Route {
-    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
-}
 
 /// Answers a URL that matches no route.
 pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
@@ -41,169 +42,557 @@ pub async fn not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
     ))
 }
 
-/// A resource whose other methods get Keystone's 405.
-fn resource(path: &str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(method_not_allowed))
-}
-
-/// Every route of the service.
+/// Every route of the service, registered with actix.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/healthz").route(get_or_head().to(operator::healthz)))
-        .service(resource("/readyz").route(get_or_head().to(operator::readyz)))
-        .service(resource("/metrics").route(get_or_head().to(operator::metrics)))
-        // The trailing slash is trimmed before routing, so `/console/` arrives as `/console`.
-        .service(resource("/console").route(get_or_head().to(console::index)))
-        .service(resource("/console/{file:.+}").route(get_or_head().to(console::asset)))
-        .service(resource("/").route(get_or_head().to(discovery::versions)))
-        .service(resource("/v3").route(get_or_head().to(discovery::v3)))
-        .service(
-            resource("/v3/auth/tokens")
-                .route(web::post().to(auth::issue))
-                .route(get_or_head().to(auth::validate))
-                .route(web::delete().to(auth::revoke)),
-        )
-        .service(resource("/v3/auth/catalog").route(get_or_head().to(auth::get_catalog)))
-        .service(resource("/v3/auth/system").route(get_or_head().to(auth::list_system)))
-        .service(resource("/v3/role_assignments").route(get_or_head().to(role_assignments::list)))
-        .service(resource("/v3/audit-events").route(get_or_head().to(audit::list)))
-        .service(resource("/v3/auth/domains").route(get_or_head().to(auth_scopes::domains)))
-        .service(resource("/v3/auth/projects").route(get_or_head().to(auth_scopes::projects)))
-        .service(
-            resource("/v3.0/OS-CREDENTIAL/credentials")
-                .route(get_or_head().to(credentials::list))
-                .route(web::post().to(credentials::create)),
-        )
-        .service(
-            resource("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
-                .route(get_or_head().to(credentials::show))
-                .route(web::put().to(credentials::update))
-                .route(web::delete().to(credentials::delete)),
-        )
-        .service(
-            resource("/v3/groups")
-                .route(get_or_head().to(groups::list))
-                .route(web::post().to(groups::create)),
-        )
-        .service(
-            resource("/v3/groups/{group_id}")
-                .route(get_or_head().to(groups::show))
-                .route(web::patch().to(groups::update))
-                .route(web::delete().to(groups::delete)),
-        )
-        .service(
-            resource("/v3/groups/{group_id}/users").route(get_or_head().to(groups::list_users)),
-        )
-        .service(
-            resource("/v3/groups/{group_id}/users/{user_id}")
-                .route(web::put().to(groups::add_user))
-                .route(get_or_head().to(groups::check_user))
-                .route(web::delete().to(groups::remove_user)),
-        )
-        .service(
-            resource("/v3/users")
-                .route(get_or_head().to(users::list))
-                .route(web::post().to(users::create)),
-        )
-        .service(
-            resource("/v3/users/{user_id}")
-                .route(get_or_head().to(users::show))
-                .route(web::patch().to(users::update))
-                .route(web::delete().to(users::delete)),
-        )
-        .service(
-            resource("/v3/users/{user_id}/groups").route(get_or_head().to(groups::list_for_user)),
-        )
-        .service(
-            resource("/v3/users/{user_id}/projects")
-                .route(get_or_head().to(projects::list_for_user)),
-        )
-        .service(
-            resource("/v3/domains")
-                .route(get_or_head().to(domains::list))
-                .route(web::post().to(domains::create)),
-        )
-        .service(
-            resource("/v3/domains/{domain_id}")
-                .route(get_or_head().to(domains::show))
-                .route(web::patch().to(domains::update))
-                .route(web::delete().to(domains::delete)),
-        )
-        .service(
-            resource("/v3/projects")
-                .route(get_or_head().to(projects::list))
-                .route(web::post().to(projects::create)),
-        )
-        .service(
-            resource("/v3/projects/{project_id}")
-                .route(get_or_head().to(projects::show))
-                .route(web::patch().to(projects::update))
-                .route(web::delete().to(projects::delete)),
-        )
-        .service(
-            resource("/v3/roles")
-                .route(get_or_head().to(roles::list))
-                .route(web::post().to(roles::create)),
-        )
-        .service(
-            resource("/v3/roles/{role_id}")
-                .route(get_or_head().to(roles::show))
-                .route(web::patch().to(roles::update))
-                .route(web::delete().to(roles::delete)),
-        )
-        .service(
-            resource("/v3/roles/{prior_role_id}/implies")
-                .route(get_or_head().to(roles::list_implied)),
-        )
-        .service(
-            // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
-            resource("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
-                .route(web::put().to(roles::create_implied))
-                .route(web::get().to(roles::show_implied))
-                .route(web::head().to(roles::check_implied))
-                .route(web::delete().to(roles::delete_implied)),
-        )
-        .service(resource("/v3/role_inferences").route(get_or_head().to(roles::list_inferences)))
-        .service(
-            resource("/v3/users/{user_id}/password").route(web::post().to(users::change_password)),
-        );
-    grants::routes(cfg, resource);
-    catalog_routes(cfg);
-    baidu::routes(cfg, resource, get_or_head);
+    declare_routes(&mut RouteTable::serving(cfg));
 }
 
-fn catalog_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v3/regions")
-            .route(get_or_head().to(catalog::list_regions))
-            .route(web::post().to(catalog::create_region)),
-    )
-    .service(
-        resource("/v3/regions/{region_id}")
-            .route(get_or_head().to(catalog::show_region))
-            .route(web::put().to(catalog::create_region))
-            .route(web::patch().to(catalog::update_region))
-            .route(web::delete().to(catalog::delete_region)),
-    )
-    .service(
-        resource("/v3/services")
-            .route(get_or_head().to(catalog::list_services))
-            .route(web::post().to(catalog::create_service)),
-    )
-    .service(
-        resource("/v3/services/{service_id}")
-            .route(get_or_head().to(catalog::show_service))
-            .route(web::patch().to(catalog::update_service))
-            .route(web::delete().to(catalog::delete_service)),
-    )
-    .service(
-        resource("/v3/endpoints")
-            .route(get_or_head().to(catalog::list_endpoints))
-            .route(web::post().to(catalog::create_endpoint)),
-    )
-    .service(
-        resource("/v3/endpoints/{endpoint_id}")
-            .route(get_or_head().to(catalog::show_endpoint))
-            .route(web::patch().to(catalog::update_endpoint))
-            .route(web::delete().to(catalog::delete_endpoint)),
+/// Every route, once: its handler and its documentation (`GET /openapi.json`).
+pub fn declare_routes(t: &mut RouteTable<'_>) {
+    operator_routes(t);
+    auth_routes(t);
+    group_routes(t);
+    user_routes(t);
+    resource_routes(t);
+    role_routes(t);
+    grants::routes(t);
+    catalog_routes(t);
+    baidu::routes(t);
+}
+
+fn operator_routes(t: &mut RouteTable<'_>) {
+    let ops = |id: &str, summary: &str| op(id, summary).tag("operator").public();
+    t.at("/healthz")
+        .get(operator::healthz, ops("healthz", "The process is up.").answers(200, any_object()));
+    t.at("/readyz").get(
+        operator::readyz,
+        ops("readyz", "The database answers and is migrated.")
+            .answers(200, any_object())
+            .errors(&[503]),
     );
+    t.at("/metrics").get(
+        operator::metrics,
+        ops("metrics", "Prometheus metrics (text).").empty(200),
+    );
+    // The trailing slash is trimmed before routing, so `/console/` arrives as `/console`.
+    t.at("/console")
+        .get(console::index, ops("console", "The web console.").empty(200));
+    t.at("/console/{file:.+}").get(
+        console::asset,
+        ops("consoleAsset", "A file of the web console.").empty(200),
+    );
+    t.at("/openapi.json").get(
+        openapi::serve,
+        ops("openapi", "This document.").answers(200, any_object()),
+    );
+    t.at("/").get(
+        discovery::versions,
+        op("versions", "Version discovery (300 Multiple Choices).")
+            .tag("discovery")
+            .public()
+            .answers(300, any_object()),
+    );
+    t.at("/v3").get(
+        discovery::v3,
+        op("v3", "The v3 version document.")
+            .tag("discovery")
+            .public()
+            .answers(200, any_object()),
+    );
+}
+
+fn auth_routes(t: &mut RouteTable<'_>) {
+    let password = input(
+        &[(
+            "auth",
+            input(&[("identity", any_object())], &[("scope", json!({}))]),
+        )],
+        &[],
+    );
+    t.at("/v3/auth/tokens")
+        .post(
+            auth::issue,
+            op("issueToken", "Password or token authentication; the token is in X-Subject-Token.")
+                .tag("tokens")
+                .public()
+                .body(password)
+                .answers(201, token())
+                .errors(&[401, 403]),
+        )
+        .get(
+            auth::validate,
+            op("validateToken", "Validate the token in X-Subject-Token.")
+                .tag("tokens")
+                .header("X-Subject-Token", true)
+                .answers(200, token()),
+        )
+        .delete(
+            auth::revoke,
+            op("revokeToken", "Revoke the token in X-Subject-Token.")
+                .tag("tokens")
+                .header("X-Subject-Token", true)
+                .empty(204),
+        );
+    t.at("/v3/auth/catalog").get(
+        auth::get_catalog,
+        op("authCatalog", "The caller's service catalog.")
+            .tag("tokens")
+            .answers(200, wrapped("catalog", json!({"type": "array"}))),
+    );
+    t.at("/v3/auth/system").get(
+        auth::list_system,
+        op("authSystem", "The system scopes the caller may ask for.")
+            .tag("tokens")
+            .answers(200, any_object()),
+    );
+    t.at("/v3/auth/domains").get(
+        auth_scopes::domains,
+        op("authDomains", "The domains the caller may scope to.")
+            .tag("tokens")
+            .answers(200, collection("domains", domain())),
+    );
+    t.at("/v3/auth/projects").get(
+        auth_scopes::projects,
+        op("authProjects", "The projects the caller may scope to.")
+            .tag("tokens")
+            .answers(200, collection("projects", project())),
+    );
+    t.at("/v3/role_assignments").get(
+        role_assignments::list,
+        op("listRoleAssignments", "Role assignments, optionally effective and named.")
+            .tag("roles")
+            .query(&paged(&[
+                text("user.id", "Assignments of this user."),
+                text("group.id", "Assignments of this group."),
+                text("role.id", "Assignments of this role."),
+                text("scope.project.id", "On this project."),
+                text("scope.domain.id", "On this domain."),
+                text("scope.system", "On the system."),
+                text("scope.OS-INHERIT:inherited_to", "Only inherited ones."),
+                text("effective", "Expand groups and inheritance."),
+                text("include_names", "Add names."),
+                text("include_subtree", "And the project's subtree."),
+            ]))
+            .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
+    );
+    t.at("/v3/audit-events").get(
+        audit::list,
+        op("listAuditEvents", "The audit trail (admins).")
+            .tag("audit")
+            .query(&paged(&[
+                text("event_type", "e.g. identity.group.created"),
+                text("outcome", "success or failure"),
+                text("initiator_id", "Who acted."),
+                text("target_type", "e.g. group"),
+                text("target_id", "What was acted on."),
+                text("request_id", "The request's id."),
+                text("since", "ISO 8601 time, or microseconds since the epoch."),
+                text("until", "ISO 8601 time, or microseconds since the epoch."),
+            ]))
+            .answers(200, collection("audit_events", audit_event())),
+    );
+    let credential_body = wrapped(
+        "credential",
+        input(&[("user_id", id_field())], &[("description", description_field())]),
+    );
+    t.at("/v3.0/OS-CREDENTIAL/credentials")
+        .get(
+            credentials::list,
+            op("listPermanentAccessKeys", "A user's access keys (Huawei).")
+                .tag("credentials")
+                .query(&[text("user_id", "Whose keys; the caller's by default.")])
+                .answers(200, wrapped("credentials", json!({"type": "array", "items": credential()}))),
+        )
+        .post(
+            credentials::create,
+            op("createPermanentAccessKey", "Make an access key; the secret is shown once.")
+                .tag("credentials")
+                .body(credential_body)
+                .answers(201, wrapped("credential", credential())),
+        );
+    t.at("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
+        .get(
+            credentials::show,
+            op("showPermanentAccessKey", "One access key.")
+                .tag("credentials")
+                .answers(200, wrapped("credential", credential())),
+        )
+        .put(
+            credentials::update,
+            op("updatePermanentAccessKey", "Activate or deactivate a key, or describe it.")
+                .tag("credentials")
+                .body(wrapped(
+                    "credential",
+                    input(
+                        &[],
+                        &[
+                            ("status", json!({"type": "string", "enum": ["active", "inactive"]})),
+                            ("description", description_field()),
+                        ],
+                    ),
+                ))
+                .answers(200, wrapped("credential", credential())),
+        )
+        .delete(
+            credentials::delete,
+            op("deletePermanentAccessKey", "Delete an access key.")
+                .tag("credentials")
+                .empty(204),
+        );
+}
+
+fn group_routes(t: &mut RouteTable<'_>) {
+    let g = |id: &str, summary: &str| op(id, summary).tag("groups");
+    let create = wrapped(
+        "group",
+        input(
+            &[("name", name_field())],
+            &[("description", description_field()), ("domain_id", id_field())],
+        ),
+    );
+    let update = wrapped(
+        "group",
+        input(&[], &[("name", name_field()), ("description", description_field())]),
+    );
+    t.at("/v3/groups")
+        .get(
+            groups::list,
+            g("KeystoneListGroups", "List groups.")
+                .query(&paged(&[NAME, DOMAIN_ID, NAME_CONTAINS, NAME_STARTS]))
+                .answers(200, collection("groups", group())),
+        )
+        .post(
+            groups::create,
+            g("KeystoneCreateGroup", "Create a group.")
+                .body(create)
+                .answers(201, wrapped("group", group()))
+                .errors(&[409]),
+        );
+    t.at("/v3/groups/{group_id}")
+        .get(
+            groups::show,
+            g("KeystoneShowGroup", "Show a group.").answers(200, wrapped("group", group())),
+        )
+        .patch(
+            groups::update,
+            g("KeystoneUpdateGroup", "Update a group's name, description or extras.")
+                .body(update)
+                .answers(200, wrapped("group", group()))
+                .errors(&[409]),
+        )
+        .delete(
+            groups::delete,
+            g("KeystoneDeleteGroup", "Delete a group, its memberships and grants.").empty(204),
+        );
+    t.at("/v3/groups/{group_id}/users").get(
+        groups::list_users,
+        g("KeystoneListUsersForGroupByAdmin", "A group's members.")
+            .query(&paged(&[]))
+            .answers(200, collection("users", user())),
+    );
+    t.at("/v3/groups/{group_id}/users/{user_id}")
+        .put(
+            groups::add_user,
+            g("KeystoneAddUserToGroup", "Add a member (idempotent).").empty(204),
+        )
+        .head(
+            groups::check_user,
+            g("KeystoneCheckUserInGroup", "Is the user a member? 204 or 404.").empty(204),
+        )
+        .get_only(
+            groups::check_user,
+            g("checkUserInGroupGet", "The same check, by GET.").empty(204),
+        )
+        .delete(
+            groups::remove_user,
+            g("KeystoneRemoveUserFromGroup", "Remove a member.").empty(204),
+        );
+    t.at("/v3/users/{user_id}/groups").get(
+        groups::list_for_user,
+        g("KeystoneListGroupsForUser", "The groups a user belongs to.")
+            .query(&paged(&[]))
+            .answers(200, collection("groups", group())),
+    );
+}
+
+fn user_routes(t: &mut RouteTable<'_>) {
+    let u = |id: &str, summary: &str| op(id, summary).tag("users");
+    let fields = [
+        ("description", description_field()),
+        ("domain_id", id_field()),
+        ("enabled", boolean()),
+        ("password", nullable()),
+        ("default_project_id", nullable()),
+    ];
+    t.at("/v3/users")
+        .get(
+            users::list,
+            u("listUsers", "List users.")
+                .query(&paged(&[NAME, DOMAIN_ID, ENABLED, NAME_CONTAINS, NAME_STARTS]))
+                .answers(200, collection("users", user())),
+        )
+        .post(
+            users::create,
+            u("createUser", "Create a user.")
+                .body(wrapped("user", input(&[("name", name_field())], &fields)))
+                .answers(201, wrapped("user", user()))
+                .errors(&[409]),
+        );
+    t.at("/v3/users/{user_id}")
+        .get(users::show, u("showUser", "Show a user.").answers(200, wrapped("user", user())))
+        .patch(
+            users::update,
+            u("updateUser", "Update a user (a new password ends their tokens).")
+                .body(wrapped("user", input(&[], &fields)))
+                .answers(200, wrapped("user", user()))
+                .errors(&[409]),
+        )
+        .delete(
+            users::delete,
+            u("deleteUser", "Delete a user, their memberships and grants.").empty(204),
+        );
+    t.at("/v3/users/{user_id}/password").post(
+        users::change_password,
+        u("changePassword", "A user changes their own password.")
+            .body(wrapped(
+                "user",
+                input(
+                    &[("original_password", json!({"type": "string"})), ("password", json!({"type": "string"}))],
+                    &[],
+                ),
+            ))
+            .empty(204)
+            .errors(&[401]),
+    );
+    t.at("/v3/users/{user_id}/projects").get(
+        projects::list_for_user,
+        u("listProjectsForUser", "The projects a user has roles on.")
+            .query(&paged(&[]))
+            .answers(200, collection("projects", project())),
+    );
+}
+
+fn resource_routes(t: &mut RouteTable<'_>) {
+    let d = |id: &str, summary: &str| op(id, summary).tag("domains");
+    let domain_fields = [
+        ("description", description_field()),
+        ("enabled", boolean()),
+    ];
+    t.at("/v3/domains")
+        .get(
+            domains::list,
+            d("listDomains", "List domains.")
+                .query(&paged(&[NAME, ENABLED, NAME_CONTAINS, NAME_STARTS]))
+                .answers(200, collection("domains", domain())),
+        )
+        .post(
+            domains::create,
+            d("createDomain", "Create a domain.")
+                .body(wrapped("domain", input(&[("name", resource_name_field())], &domain_fields)))
+                .answers(201, wrapped("domain", domain()))
+                .errors(&[409]),
+        );
+    t.at("/v3/domains/{domain_id}")
+        .get(domains::show, d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain())))
+        .patch(
+            domains::update,
+            d("updateDomain", "Update a domain.")
+                .body(wrapped("domain", input(&[], &domain_fields)))
+                .answers(200, wrapped("domain", domain()))
+                .errors(&[409]),
+        )
+        .delete(
+            domains::delete,
+            d("deleteDomain", "Delete a disabled domain and what it holds.").empty(204),
+        );
+    let p = |id: &str, summary: &str| op(id, summary).tag("projects");
+    let project_fields = [
+        ("description", description_field()),
+        ("domain_id", id_field()),
+        ("enabled", boolean()),
+        ("parent_id", nullable()),
+        ("is_domain", boolean()),
+    ];
+    t.at("/v3/projects")
+        .get(
+            projects::list,
+            p("listProjects", "List projects.")
+                .query(&paged(&[
+                    NAME,
+                    DOMAIN_ID,
+                    ENABLED,
+                    NAME_CONTAINS,
+                    NAME_STARTS,
+                    text("parent_id", "Children of this project."),
+                    text("is_domain", "Projects acting as domains."),
+                ]))
+                .answers(200, collection("projects", project())),
+        )
+        .post(
+            projects::create,
+            p("createProject", "Create a project.")
+                .body(wrapped("project", input(&[("name", resource_name_field())], &project_fields)))
+                .answers(201, wrapped("project", project()))
+                .errors(&[409]),
+        );
+    t.at("/v3/projects/{project_id}")
+        .get(projects::show, p("showProject", "Show a project.").answers(200, wrapped("project", project())))
+        .patch(
+            projects::update,
+            p("updateProject", "Update a project.")
+                .body(wrapped("project", input(&[], &project_fields)))
+                .answers(200, wrapped("project", project()))
+                .errors(&[409]),
+        )
+        .delete(projects::delete, p("deleteProject", "Delete a project.").empty(204));
+}
+
+fn role_routes(t: &mut RouteTable<'_>) {
+    let r = |id: &str, summary: &str| op(id, summary).tag("roles");
+    let role_fields = [("description", description_field()), ("domain_id", nullable())];
+    t.at("/v3/roles")
+        .get(
+            roles::list,
+            r("listRoles", "List roles.")
+                .query(&paged(&[NAME, DOMAIN_ID, NAME_CONTAINS, NAME_STARTS]))
+                .answers(200, collection("roles", role())),
+        )
+        .post(
+            roles::create,
+            r("createRole", "Create a role.")
+                .body(wrapped("role", input(&[("name", resource_name_field())], &role_fields)))
+                .answers(201, wrapped("role", role()))
+                .errors(&[409]),
+        );
+    t.at("/v3/roles/{role_id}")
+        .get(roles::show, r("showRole", "Show a role.").answers(200, wrapped("role", role())))
+        .patch(
+            roles::update,
+            r("updateRole", "Update a role.")
+                .body(wrapped("role", input(&[], &[("name", resource_name_field()), ("description", description_field())])))
+                .answers(200, wrapped("role", role()))
+                .errors(&[409]),
+        )
+        .delete(roles::delete, r("deleteRole", "Delete a role and its grants.").empty(204));
+    t.at("/v3/roles/{prior_role_id}/implies").get(
+        roles::list_implied,
+        r("listImpliedRoles", "The roles a role implies.").answers(200, wrapped("role_inference", any_object())),
+    );
+    // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
+    t.at("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
+        .put(
+            roles::create_implied,
+            r("createImpliedRole", "Make one role imply another.").answers(201, wrapped("role_inference", any_object())),
+        )
+        .get_only(
+            roles::show_implied,
+            r("showImpliedRole", "Show an implication.").answers(200, wrapped("role_inference", any_object())),
+        )
+        .head(roles::check_implied, r("checkImpliedRole", "Does one role imply the other?").empty(204))
+        .delete(roles::delete_implied, r("deleteImpliedRole", "Remove an implication.").empty(204));
+    t.at("/v3/role_inferences").get(
+        roles::list_inferences,
+        r("listRoleInferences", "Every implication.").answers(200, wrapped("role_inferences", json!({"type": "array"}))),
+    );
+}
+
+fn catalog_routes(t: &mut RouteTable<'_>) {
+    let c = |id: &str, summary: &str| op(id, summary).tag("catalog");
+    let region_fields = [
+        ("id", id_field()),
+        ("description", description_field()),
+        ("parent_region_id", nullable()),
+    ];
+    t.at("/v3/regions")
+        .get(
+            catalog::list_regions,
+            c("listRegions", "List regions.")
+                .query(&paged(&[text("parent_region_id", "Children of this region.")]))
+                .answers(200, collection("regions", region())),
+        )
+        .post(
+            catalog::create_region,
+            c("createRegion", "Create a region.")
+                .body(wrapped("region", input(&[], &region_fields)))
+                .answers(201, wrapped("region", region()))
+                .errors(&[409]),
+        );
+    t.at("/v3/regions/{region_id}")
+        .get(catalog::show_region, c("showRegion", "Show a region.").answers(200, wrapped("region", region())))
+        .put(
+            catalog::create_region,
+            c("putRegion", "Create a region with this id.")
+                .body(wrapped("region", input(&[], &region_fields)))
+                .answers(201, wrapped("region", region()))
+                .errors(&[409]),
+        )
+        .patch(
+            catalog::update_region,
+            c("updateRegion", "Update a region.")
+                .body(wrapped("region", input(&[], &region_fields)))
+                .answers(200, wrapped("region", region())),
+        )
+        .delete(catalog::delete_region, c("deleteRegion", "Delete a region.").empty(204).errors(&[409]));
+    let service_fields = [
+        ("name", nullable()),
+        ("description", description_field()),
+        ("enabled", boolean()),
+    ];
+    t.at("/v3/services")
+        .get(
+            catalog::list_services,
+            c("listServices", "List services.")
+                .query(&paged(&[text("type", "Of this type."), NAME]))
+                .answers(200, collection("services", service())),
+        )
+        .post(
+            catalog::create_service,
+            c("createService", "Create a service.")
+                .body(wrapped("service", input(&[("type", json!({"type": "string", "minLength": 1, "maxLength": 255}))], &service_fields)))
+                .answers(201, wrapped("service", service())),
+        );
+    t.at("/v3/services/{service_id}")
+        .get(catalog::show_service, c("showService", "Show a service.").answers(200, wrapped("service", service())))
+        .patch(
+            catalog::update_service,
+            c("updateService", "Update a service.")
+                .body(wrapped("service", input(&[], &service_fields)))
+                .answers(200, wrapped("service", service())),
+        )
+        .delete(catalog::delete_service, c("deleteService", "Delete a service and its endpoints.").empty(204));
+    let endpoint_fields = [
+        ("region_id", nullable()),
+        ("enabled", boolean()),
+    ];
+    let endpoint_required = [
+        ("service_id", id_field()),
+        ("interface", json!({"type": "string", "enum": ["public", "internal", "admin"]})),
+        ("url", json!({"type": "string", "minLength": 1})),
+    ];
+    t.at("/v3/endpoints")
+        .get(
+            catalog::list_endpoints,
+            c("listEndpoints", "List endpoints.")
+                .query(&paged(&[
+                    text("interface", "public, internal or admin"),
+                    text("service_id", "Of this service."),
+                    text("region_id", "In this region."),
+                ]))
+                .answers(200, collection("endpoints", endpoint())),
+        )
+        .post(
+            catalog::create_endpoint,
+            c("createEndpoint", "Create an endpoint.")
+                .body(wrapped("endpoint", input(&endpoint_required, &endpoint_fields)))
+                .answers(201, wrapped("endpoint", endpoint())),
+        );
+    t.at("/v3/endpoints/{endpoint_id}")
+        .get(catalog::show_endpoint, c("showEndpoint", "Show an endpoint.").answers(200, wrapped("endpoint", endpoint())))
+        .patch(
+            catalog::update_endpoint,
+            c("updateEndpoint", "Update an endpoint.")
+                .body(wrapped("endpoint", input(&[], &endpoint_fields)))
+                .answers(200, wrapped("endpoint", endpoint())),
+        )
+        .delete(catalog::delete_endpoint, c("deleteEndpoint", "Delete an endpoint.").empty(204));
 }

@@ -13,6 +13,7 @@ mod cli;
 mod clients;
 mod cluster;
 mod console;
+mod contract;
 mod credentials;
 mod discovery;
 mod domains;

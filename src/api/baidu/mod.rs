@@ -12,12 +12,17 @@ pub mod users;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, Next};
-use actix_web::{web, Error, HttpMessage, HttpResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::api::middleware::RequestId;
+use crate::api::openapi::{
+    bce_access_key, bce_group, bce_list as bce_list_of, bce_user, description_field, input,
+    name_field, text,
+};
+use crate::api::routing::{op, RouteTable};
 use crate::db::models::{CredentialRow, GroupRow, UserRow};
 use crate::db::{groups as group_store, users as user_store, DbConn};
 use crate::domain::page::{Page, PageRequest};
@@ -166,12 +171,21 @@ fn framework_error(status: actix_web::http::StatusCode, e: &Error) -> ApiError {
     }
 }
 
+/// True for the paths of the Baidu face.
+fn is_bce_path(path: &str) -> bool {
+    path == "/v1" || path.starts_with("/v1/")
+}
+
 /// Gives every response of the face `x-bce-request-id`, and turns every error into Baidu's
 /// shape: handler errors, extractor refusals, unknown routes and wrong methods alike.
-async fn bce_errors(
+/// Other paths pass untouched.
+pub async fn bce_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if !is_bce_path(req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
     let request_id = req
         .extensions()
         .get::<RequestId>()
@@ -201,54 +215,97 @@ async fn bce_errors(
     Ok(res)
 }
 
-/// The routes of the Baidu face, under `/v1`.
-pub fn routes(
-    cfg: &mut web::ServiceConfig,
-    resource: fn(&str) -> actix_web::Resource,
-    get_or_head: fn() -> actix_web::Route,
-) {
-    cfg.service(
-        web::scope("/v1")
-            .wrap(from_fn(bce_errors))
-            .service(
-                resource("/group")
-                    .route(get_or_head().to(groups::list))
-                    .route(web::post().to(groups::create)),
-            )
-            .service(
-                resource("/group/{group_name}")
-                    .route(get_or_head().to(groups::show))
-                    .route(web::put().to(groups::update))
-                    .route(web::delete().to(groups::delete)),
-            )
-            .service(resource("/group/{group_name}/user").route(get_or_head().to(groups::users)))
-            .service(
-                resource("/group/{group_name}/user/{user_name}")
-                    .route(web::put().to(groups::add_user))
-                    .route(web::delete().to(groups::remove_user)),
-            )
-            .service(
-                resource("/user")
-                    .route(get_or_head().to(users::list))
-                    .route(web::post().to(users::create)),
-            )
-            .service(
-                resource("/user/{user_name}")
-                    .route(get_or_head().to(users::show))
-                    .route(web::put().to(users::update))
-                    .route(web::delete().to(users::delete)),
-            )
-            .service(resource("/user/{user_name}/group").route(get_or_head().to(groups::of_user)))
-            .service(
-                resource("/user/{user_name}/accesskey")
-                    .route(get_or_head().to(access_keys::list))
-                    .route(web::post().to(access_keys::create)),
-            )
-            .service(
-                resource("/user/{user_name}/accesskey/{access_key}")
-                    .route(web::put().to(access_keys::set_enabled))
-                    .route(web::delete().to(access_keys::delete)),
-            )
-            .default_service(web::to(crate::api::not_found)),
+/// Declares the routes of the Baidu face, under `/v1`.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let b = |id: &str, summary: &str| op(id, summary).baidu();
+    let group_body = || {
+        input(
+            &[("name", name_field())],
+            &[("description", description_field())],
+        )
+    };
+    let group_update = input(
+        &[],
+        &[("name", name_field()), ("description", description_field())],
     );
+    t.at("/v1/group")
+        .get(
+            groups::list,
+            b("bceListGroups", "The account's groups.").answers(200, bce_list_of("groups", bce_group())),
+        )
+        .post(
+            groups::create,
+            b("bceCreateGroup", "Create a group.")
+                .body(group_body())
+                .answers(201, bce_group())
+                .errors(&[409]),
+        );
+    t.at("/v1/group/{group_name}")
+        .get(groups::show, b("bceGetGroup", "Show a group.").answers(200, bce_group()))
+        .put(
+            groups::update,
+            b("bceUpdateGroup", "Rename or describe a group.")
+                .body(group_update.clone())
+                .answers(200, bce_group())
+                .errors(&[409]),
+        )
+        .delete(
+            groups::delete,
+            b("bceDeleteGroup", "Delete a group without members or grants.")
+                .empty(204)
+                .errors(&[409]),
+        );
+    t.at("/v1/group/{group_name}/user").get(
+        groups::users,
+        b("bceListGroupUsers", "A group's members.").answers(200, bce_list_of("users", bce_user())),
+    );
+    t.at("/v1/group/{group_name}/user/{user_name}")
+        .put(groups::add_user, b("bceAddUserToGroup", "Add a member.").empty(204))
+        .delete(
+            groups::remove_user,
+            b("bceRemoveUserFromGroup", "Remove a member.").empty(204),
+        );
+    t.at("/v1/user")
+        .get(users::list, b("bceListUsers", "The account's users.").answers(200, bce_list_of("users", bce_user())))
+        .post(
+            users::create,
+            b("bceCreateUser", "Create a user.")
+                .body(group_body())
+                .answers(201, bce_user())
+                .errors(&[409]),
+        );
+    t.at("/v1/user/{user_name}")
+        .get(users::show, b("bceGetUser", "Show a user.").answers(200, bce_user()))
+        .put(
+            users::update,
+            b("bceUpdateUser", "Rename or describe a user.")
+                .body(group_update)
+                .answers(200, bce_user())
+                .errors(&[409]),
+        )
+        .delete(users::delete, b("bceDeleteUser", "Delete a user.").empty(204));
+    t.at("/v1/user/{user_name}/group").get(
+        groups::of_user,
+        b("bceListUserGroups", "The groups a user belongs to.").answers(200, bce_list_of("groups", bce_group())),
+    );
+    t.at("/v1/user/{user_name}/accesskey")
+        .get(
+            access_keys::list,
+            b("bceListAccessKeys", "A user's access keys.").answers(200, bce_list_of("accessKeys", bce_access_key())),
+        )
+        .post(
+            access_keys::create,
+            b("bceCreateAccessKey", "Make an access key; the secret is shown once.").answers(201, bce_access_key()),
+        );
+    t.at("/v1/user/{user_name}/accesskey/{access_key}")
+        .put(
+            access_keys::set_enabled,
+            b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
+                .query(&[text("disable", "Disable the key."), text("enable", "Enable the key.")])
+                .answers(200, bce_access_key()),
+        )
+        .delete(
+            access_keys::delete,
+            b("bceDeleteAccessKey", "Delete an access key.").empty(204),
+        );
 }

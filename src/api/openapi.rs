@@ -1,0 +1,438 @@
+//! `GET /openapi.json`: the OpenAPI 3 document of every route, built from the route table
+//! itself (see [`crate::api::routing`]), with the JSON Schemas of bodies and answers below.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use serde_json::{json, Map, Value};
+
+use crate::api::routing::{Auth, Operation, Param, ParamKind, RouteTable};
+
+/// Statuses any authenticated route may answer besides its own.
+const COMMON_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 503];
+
+// Query parameters shared by lists.
+pub const LIMIT: Param = Param {
+    name: "limit",
+    description: "Most entries in a page (capped by identity.list_limit).",
+    kind: ParamKind::PositiveInteger,
+};
+pub const MARKER: Param = Param {
+    name: "marker",
+    description: "Id of the last entry of the previous page.",
+    kind: ParamKind::Text,
+};
+pub const NAME: Param = text("name", "Exact name.");
+pub const DOMAIN_ID: Param = text("domain_id", "Only entries of this domain.");
+pub const ENABLED: Param = Param {
+    name: "enabled",
+    description: "Only enabled (true) or disabled (false) entries.",
+    kind: ParamKind::Boolean,
+};
+pub const NAME_CONTAINS: Param = text("name__contains", "Names containing this.");
+pub const NAME_STARTS: Param = text("name__startswith", "Names starting with this.");
+
+pub const fn text(name: &'static str, description: &'static str) -> Param {
+    Param {
+        name,
+        description,
+        kind: ParamKind::Text,
+    }
+}
+
+/// A page of a Keystone list: filters, `limit`, `marker`.
+pub fn paged(filters: &[Param]) -> Vec<Param> {
+    let mut all = filters.to_vec();
+    all.extend([LIMIT, MARKER]);
+    all
+}
+
+fn string() -> Value {
+    json!({"type": "string"})
+}
+
+fn nullable_string() -> Value {
+    json!({"type": ["string", "null"]})
+}
+
+/// An object with these properties, all required.
+fn object(properties: &[(&str, Value)]) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for (name, schema) in properties {
+        props.insert((*name).to_string(), schema.clone());
+        required.push(json!(name));
+    }
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+/// `{"<key>": <schema>}`, Keystone's wrapper.
+pub fn wrapped(key: &str, schema: Value) -> Value {
+    object(&[(key, schema)])
+}
+
+/// `{"<key>": [<item>], "links": {...}}`, Keystone's collection.
+pub fn collection(key: &str, item: Value) -> Value {
+    let mut schema = object(&[
+        (key, json!({"type": "array", "items": item})),
+        ("links", links()),
+    ]);
+    schema["properties"]["truncated"] = json!({"type": "boolean"});
+    schema
+}
+
+/// Baidu's list, `{"<key>": [<item>]}`.
+pub fn bce_list(key: &str, item: Value) -> Value {
+    let mut schema = object(&[(key, json!({"type": "array", "items": item}))]);
+    schema["properties"]["truncated"] = json!({"type": "boolean"});
+    schema
+}
+
+fn links() -> Value {
+    json!({"type": "object", "properties": {
+        "self": {"type": "string"},
+        "previous": {"type": ["string", "null"]},
+        "next": {"type": ["string", "null"]},
+    }, "required": ["self"]})
+}
+
+fn self_link() -> Value {
+    object(&[("self", string())])
+}
+
+/// A request body object: `required` fields and `optional` ones.
+pub fn input(required: &[(&str, Value)], optional: &[(&str, Value)]) -> Value {
+    let mut schema = object(required);
+    for (name, field) in optional {
+        schema["properties"][*name] = field.clone();
+    }
+    schema
+}
+
+pub fn name_field() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 128})
+}
+
+pub fn resource_name_field() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 64})
+}
+
+pub fn description_field() -> Value {
+    json!({"type": ["string", "null"], "maxLength": 255})
+}
+
+pub fn id_field() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9_-]+$"})
+}
+
+pub fn boolean() -> Value {
+    json!({"type": "boolean"})
+}
+
+pub fn any_object() -> Value {
+    json!({"type": "object"})
+}
+
+pub fn group() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("description", string()),
+        ("domain_id", string()),
+        ("create_time", json!({"type": "integer"})),
+        ("links", self_link()),
+    ])
+}
+
+pub fn user() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("domain_id", string()),
+        ("enabled", boolean()),
+        ("links", self_link()),
+    ])
+}
+
+pub fn project() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("domain_id", string()),
+        ("enabled", boolean()),
+        ("links", self_link()),
+    ])
+}
+
+pub fn domain() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("enabled", boolean()),
+        ("links", self_link()),
+    ])
+}
+
+pub fn role() -> Value {
+    object(&[("id", string()), ("name", string()), ("links", self_link())])
+}
+
+pub fn region() -> Value {
+    object(&[("id", string()), ("links", self_link())])
+}
+
+pub fn service() -> Value {
+    object(&[("id", string()), ("type", string()), ("links", self_link())])
+}
+
+pub fn endpoint() -> Value {
+    object(&[
+        ("id", string()),
+        ("interface", string()),
+        ("service_id", string()),
+        ("url", string()),
+        ("links", self_link()),
+    ])
+}
+
+pub fn credential() -> Value {
+    object(&[
+        ("access", string()),
+        ("user_id", string()),
+        ("status", string()),
+        ("create_time", string()),
+        ("description", string()),
+    ])
+}
+
+pub fn token() -> Value {
+    wrapped(
+        "token",
+        object(&[
+            ("methods", json!({"type": "array", "items": string()})),
+            ("user", any_object()),
+            ("expires_at", string()),
+            ("issued_at", string()),
+            ("audit_ids", json!({"type": "array", "items": string()})),
+        ]),
+    )
+}
+
+pub fn audit_event() -> Value {
+    object(&[
+        ("id", string()),
+        ("event_type", string()),
+        ("action", string()),
+        ("outcome", string()),
+        ("occurred_at", string()),
+        ("initiator", any_object()),
+        ("target", any_object()),
+        ("request_id", string()),
+    ])
+}
+
+pub fn bce_group() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("description", string()),
+        ("createTime", string()),
+    ])
+}
+
+pub fn bce_user() -> Value {
+    object(&[
+        ("id", string()),
+        ("name", string()),
+        ("description", string()),
+        ("createTime", string()),
+        ("enabled", boolean()),
+    ])
+}
+
+pub fn bce_access_key() -> Value {
+    object(&[
+        ("id", string()),
+        ("createTime", string()),
+        ("enabled", boolean()),
+        ("description", string()),
+    ])
+}
+
+fn keystone_error() -> Value {
+    wrapped(
+        "error",
+        object(&[
+            ("code", json!({"type": "integer"})),
+            ("message", string()),
+            ("title", string()),
+        ]),
+    )
+}
+
+fn bce_error() -> Value {
+    object(&[
+        ("code", string()),
+        ("message", string()),
+        ("requestId", string()),
+    ])
+}
+
+pub fn nullable() -> Value {
+    nullable_string()
+}
+
+fn parameter(param: &Param) -> Value {
+    let schema = match param.kind {
+        ParamKind::Text => json!({"type": "string"}),
+        ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
+        ParamKind::Boolean => json!({"type": "boolean"}),
+    };
+    json!({"name": param.name, "in": "query", "required": false,
+           "description": param.description, "schema": schema})
+}
+
+/// The `{name}` parameters of a path template, each a required string.
+fn path_parameters(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let name = name.split(':').next().unwrap_or(name);
+            json!({"name": name, "in": "path", "required": true,
+                   "schema": {"type": "string", "minLength": 1}})
+        })
+        .collect()
+}
+
+fn json_content(schema: &Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+fn operation(op: &Operation) -> Value {
+    let doc = &op.doc;
+    let mut parameters = path_parameters(&op.path);
+    parameters.extend(doc.query.iter().map(parameter));
+    for (name, required) in &doc.headers {
+        parameters.push(json!({"name": name, "in": "header", "required": required,
+                               "schema": {"type": "string"}}));
+    }
+    let mut responses = Map::new();
+    let ok = match &doc.answer {
+        Some(schema) => json!({"description": "Success.", "content": json_content(schema)}),
+        None => json!({"description": "Success, no body."}),
+    };
+    responses.insert(doc.ok.to_string(), ok);
+    let error_schema = match doc.auth {
+        Auth::Baidu => bce_error(),
+        _ => keystone_error(),
+    };
+    let mut errors: Vec<u16> = match doc.auth {
+        Auth::Public => vec![400, 404],
+        _ => COMMON_ERRORS.to_vec(),
+    };
+    errors.extend(&doc.extra_errors);
+    if doc.body.is_some() {
+        errors.push(415);
+    }
+    for status in errors {
+        responses.entry(status.to_string()).or_insert_with(|| {
+            json!({"description": "Refused; the body says why.",
+                   "content": json_content(&error_schema)})
+        });
+    }
+    let mut out = json!({
+        "operationId": doc.id,
+        "summary": doc.summary,
+        "tags": [doc.tag],
+        "parameters": parameters,
+        "responses": responses,
+    });
+    if let Some(body) = &doc.body {
+        out["requestBody"] = json!({"required": true, "content": json_content(body)});
+    }
+    out["security"] = match doc.auth {
+        Auth::Public => json!([]),
+        Auth::Token => json!([{"token": []}]),
+        Auth::Baidu => json!([{"token": []}, {"bceAuth": []}]),
+    };
+    out
+}
+
+/// The whole document.
+pub fn document(operations: &[Operation]) -> Value {
+    let mut paths = Map::new();
+    for op in operations {
+        let entry = paths
+            .entry(op.path.clone())
+            .or_insert_with(|| json!({}));
+        entry[op.method] = operation(op);
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "iam-groups",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "OpenStack Keystone v3 as Huawei Cloud IAM speaks it, centred on \
+                            user groups, and Baidu AI Cloud IAM's /v1 face on the same data. \
+                            Every GET also answers HEAD.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+                "bceAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
+                            "description": "bce-auth-v1/{ak}/{timestamp}/{expiration}/{signedHeaders}/{signature}"},
+            },
+        },
+    })
+}
+
+/// `GET /openapi.json`, rendered once.
+pub async fn serve() -> HttpResponse {
+    static RENDERED: OnceLock<String> = OnceLock::new();
+    let body = RENDERED.get_or_init(|| {
+        let mut table = RouteTable::documenting();
+        crate::api::declare_routes(&mut table);
+        document(&table.operations).to_string()
+    });
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn documented() -> Value {
+        let mut table = RouteTable::documenting();
+        crate::api::declare_routes(&mut table);
+        document(&table.operations)
+    }
+
+    #[test]
+    fn every_operation_has_a_unique_id_and_documented_answers() {
+        let doc = documented();
+        let mut ids = std::collections::HashSet::new();
+        let mut count = 0;
+        for (path, methods) in doc["paths"].as_object().unwrap() {
+            for (method, op) in methods.as_object().unwrap() {
+                count += 1;
+                let id = op["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_string()), "{id} twice");
+                assert!(!op["responses"].as_object().unwrap().is_empty(), "{method} {path}");
+                let params = op["parameters"].as_array().unwrap();
+                for name in path.split('/').filter_map(|s| s.strip_prefix('{')) {
+                    let name = name.trim_end_matches('}');
+                    assert!(
+                        params.iter().any(|p| p["name"] == name && p["in"] == "path"),
+                        "{method} {path}: {name}"
+                    );
+                }
+            }
+        }
+        assert!(count > 90, "{count} operations");
+        assert!(doc["paths"]["/v3/groups/{group_id}/users/{user_id}"]["head"].is_object());
+        assert!(doc["paths"]["/v1/group/{group_name}"]["delete"].is_object());
+    }
+}
