@@ -8,6 +8,7 @@ use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
 use crate::api::common::{BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
+use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::{AuthContext, Scope};
 use crate::db;
@@ -193,18 +194,8 @@ pub async fn issue(
     let (user, methods, parent_audit_id, cap) = match method {
         Method::Password { user, password } => {
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
-            let stored = found.as_ref().and_then(|u| u.password_hash.clone());
-            let matches = state.verify_password(password, stored).await?;
-            match (found, matches) {
-                (Some(user), true) => (user, vec!["password".to_string()], None, None),
-                (Some(user), false) => {
-                    return Err(ApiError::unauthorized(format!(
-                        "wrong password for user {}",
-                        user.id
-                    )))
-                }
-                (None, _) => return Err(ApiError::unauthorized("no such user")),
-            }
+            let user = login::check_password(&state, found, password).await?;
+            (user, vec!["password".to_string()], None, None)
         }
         Method::Token { token } => {
             let original = authenticate(&state, &token).await?;

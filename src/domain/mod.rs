@@ -2,6 +2,7 @@
 
 pub mod credentials;
 pub mod filter;
+pub mod lockout;
 pub mod page;
 pub mod values;
 
