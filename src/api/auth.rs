@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
-use crate::api::common::{BaseUrl, JsonBody};
+use crate::api::common::{is_secret_field, BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
@@ -165,6 +165,11 @@ fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
 fn parse_auth_request(body: Value) -> Result<(Method, ScopeRequest), ApiError> {
     let parsed: AuthRequestBody = serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
+        if is_secret_field(&path) {
+            // serde's message quotes the value ("invalid type: integer `1234`"): not for a
+            // password. The only secret in this body is a string.
+            return ApiError::invalid_field(&path, "the value is not of type 'string'");
+        }
         ApiError::invalid_field(&path, e.into_inner())
     })?;
     let method = parse_method(parsed.auth.identity)?;
