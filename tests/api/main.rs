@@ -24,6 +24,7 @@ mod pagination;
 mod password_rules;
 mod projects;
 mod roles;
+mod secrets;
 mod signed;
 mod tokens;
 mod users;
