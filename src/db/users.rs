@@ -183,7 +183,8 @@ pub fn update_user(
 /// before the password is checked: forgets a lock that has run out, then counts this
 /// attempt unless the account is locked. True if the attempt may go on. Counting first
 /// means concurrent guesses, on this instance or another, get no more than
-/// `max_failures` checks between them; a correct password then resets the count.
+/// `max_failures` checks between them; a correct password then resets the count. The
+/// conditions are [`Lockout::is_locked`] in SQL, so that each step is one atomic UPDATE.
 pub fn claim_password_attempt(
     conn: &mut DbConn,
     user_id: &str,

@@ -242,6 +242,7 @@ impl PasswordRules {
 pub struct NewPassword(Password);
 
 impl NewPassword {
+    /// The password, for the hasher.
     pub fn into_password(self) -> Password {
         self.0
     }
