@@ -112,6 +112,8 @@ pub fn run(
                         default_project_id: Some(project.id.clone()),
                         extra: "{}".to_string(),
                         created_at: now_ms(),
+                        failed_auth_count: 0,
+                        failed_auth_at: None,
                     },
                 )?
             }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::values::PasswordRules;
+
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const ENV_PREFIX: &str = "IAM_GROUPS_";
 
@@ -23,6 +25,31 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ("IAM_GROUPS_ADMIN_PASSWORD", "bootstrap", "admin_password"),
     ("IAM_GROUPS_REGION", "bootstrap", "region"),
     ("IAM_GROUPS_AUDIT_LOG", "audit", "log_file"),
+    (
+        "IAM_GROUPS_LOCKOUT_FAILURE_ATTEMPTS",
+        "security_compliance",
+        "lockout_failure_attempts",
+    ),
+    (
+        "IAM_GROUPS_LOCKOUT_DURATION",
+        "security_compliance",
+        "lockout_duration",
+    ),
+    (
+        "IAM_GROUPS_PASSWORD_REGEX",
+        "security_compliance",
+        "password_regex",
+    ),
+    (
+        "IAM_GROUPS_PASSWORD_REGEX_DESCRIPTION",
+        "security_compliance",
+        "password_regex_description",
+    ),
+    (
+        "IAM_GROUPS_PASSWORD_MIN_LENGTH",
+        "security_compliance",
+        "password_min_length",
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +60,7 @@ pub struct Settings {
     pub credentials: CredentialSettings,
     pub identity: IdentitySettings,
     pub bootstrap: BootstrapSettings,
+    pub security_compliance: SecurityComplianceSettings,
     pub log: LogSettings,
     pub audit: AuditSettings,
 }
@@ -83,6 +111,21 @@ pub struct BootstrapSettings {
     pub admin_password: Secret,
     pub admin_project: String,
     pub region: String,
+}
+
+/// Keystone's `[security_compliance]`: account lockout and password rules.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecurityComplianceSettings {
+    /// Failed password logins in a row that lock the account; 0 turns lockout off.
+    pub lockout_failure_attempts: u32,
+    /// Seconds a locked account stays locked; 0 keeps it locked until an admin acts.
+    pub lockout_duration: u64,
+    /// A new password must match this (from its first character); empty: no pattern.
+    pub password_regex: String,
+    /// Said to the user whose new password does not match `password_regex`.
+    pub password_regex_description: String,
+    /// Fewest characters a new password may have; 0 or 1: any non-empty password.
+    pub password_min_length: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -253,6 +296,7 @@ impl Settings {
             ));
         }
         self.database.location()?;
+        PasswordRules::new(&self.security_compliance).map_err(ConfigError)?;
         Ok(())
     }
 
@@ -376,6 +420,67 @@ mod tests {
         assert_eq!(s.public_url(), Some("https://iam.example.test"));
         assert_eq!(s.database.pool_size, 3);
         assert_eq!(s.credentials.key_file, PathBuf::from("/tmp/cred.key"));
+    }
+
+    #[test]
+    fn security_compliance_is_off_by_default_and_set_by_environment() {
+        let s = Settings::from_sources(Path::new("/nonexistent"), &env(&[])).unwrap();
+        let sc = &s.security_compliance;
+        assert_eq!(
+            sc.lockout_failure_attempts, 0,
+            "lockout off, as in Keystone"
+        );
+        assert_eq!(sc.lockout_duration, 1800, "Keystone's default");
+        assert_eq!(sc.password_regex, "");
+        assert_eq!(sc.password_min_length, 0);
+        let s = Settings::from_sources(
+            &config_dir(),
+            &env(&[
+                ("IAM_GROUPS_LOCKOUT_FAILURE_ATTEMPTS", "5"),
+                ("IAM_GROUPS_LOCKOUT_DURATION", "60"),
+                ("IAM_GROUPS_PASSWORD_REGEX", r"^(?=.*\d).+$"),
+                ("IAM_GROUPS_PASSWORD_REGEX_DESCRIPTION", "a digit"),
+                ("IAM_GROUPS_SECURITY_COMPLIANCE__PASSWORD_MIN_LENGTH", "12"),
+            ]),
+        )
+        .unwrap();
+        let sc = &s.security_compliance;
+        assert_eq!(sc.lockout_failure_attempts, 5);
+        assert_eq!(sc.lockout_duration, 60);
+        assert_eq!(sc.password_regex, r"^(?=.*\d).+$");
+        assert_eq!(sc.password_regex_description, "a digit");
+        assert_eq!(sc.password_min_length, 12);
+    }
+
+    #[test]
+    fn bad_password_rules_stop_the_start() {
+        let err = Settings::from_sources(
+            &config_dir(),
+            &env(&[
+                ("IAM_GROUPS_PASSWORD_REGEX", "(unclosed"),
+                ("IAM_GROUPS_PASSWORD_REGEX_DESCRIPTION", "x"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("password_regex"), "{err}");
+        let err = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_PASSWORD_REGEX", ".{8}")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("password_regex_description"),
+            "{err}"
+        );
+        let err = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_LOCKOUT_FAILURE_ATTEMPTS", "-1")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("lockout_failure_attempts"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -147,6 +147,19 @@ impl ApiError {
         ApiError::Validation(format!("Invalid input for field '{field}': {reason}"))
     }
 
+    /// Keystone's `PasswordRequirementsValidationError`: a new password breaks a configured
+    /// rule, and `detail` says which (never the password).
+    pub fn password_requirements(detail: impl fmt::Display) -> Self {
+        ApiError::Validation(format!(
+            "The password does not match the requirements: {detail}."
+        ))
+    }
+
+    /// Keystone's `PasswordValidationError`: a new password could not be checked.
+    pub fn password_validation(detail: impl fmt::Display) -> Self {
+        ApiError::Validation(format!("Password validation error: {detail}."))
+    }
+
     /// Keystone's "Expecting to find X in Y" validation message.
     pub fn expecting(attribute: &str, target: &str) -> Self {
         ApiError::Validation(expecting_message(attribute, target))

@@ -18,6 +18,7 @@ use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
 use crate::db::{self, DbPool};
+use crate::domain::values::PasswordRules;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -90,6 +91,8 @@ impl Application {
             .map_err(|e| fail("credential key")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
+        let password_rules = PasswordRules::new(&settings.security_compliance)
+            .map_err(|e| fail("password rules")(&e))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| fail("metrics")(&e))?);
 
         let (setup_settings, setup_hasher) = (settings.clone(), hasher.clone());
@@ -127,6 +130,7 @@ impl Application {
             metrics,
             cipher: Arc::new(cipher),
             audit_log,
+            password_rules: Arc::new(password_rules),
         });
         let mut server = HttpServer::new(move || {
             App::new()

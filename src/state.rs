@@ -10,7 +10,7 @@ use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::models::{EndpointRow, ServiceRow};
 use crate::db::{self, DbConn, DbPool};
-use crate::domain::values::Password;
+use crate::domain::values::{NewPassword, PasswordRules};
 use crate::error::ApiError;
 
 /// A cached database result, of whatever type the read returned.
@@ -39,6 +39,8 @@ pub struct AppState {
     pub cipher: Arc<CredentialCipher>,
     /// The audit trail's JSON-lines file, when `audit.log_file` is set.
     pub audit_log: Option<Arc<AuditLog>>,
+    /// What a new password must satisfy (`[security_compliance]`).
+    pub password_rules: Arc<PasswordRules>,
 }
 
 impl AppState {
@@ -75,9 +77,11 @@ impl AppState {
             .await
     }
 
-    /// Hashes a new password on the hashing threads.
-    pub async fn hash_password(&self, password: Password) -> Result<String, ApiError> {
+    /// Hashes a new password on the hashing threads. Only a [`NewPassword`] is accepted, so
+    /// every password the API stores has passed the configured rules.
+    pub async fn hash_password(&self, password: NewPassword) -> Result<String, ApiError> {
         let hasher = self.hasher.clone();
+        let password = password.into_password();
         self.hash_workers
             .run(move || hasher.hash(&password))
             .await?

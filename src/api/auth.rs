@@ -6,8 +6,9 @@ use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
-use crate::api::common::{BaseUrl, JsonBody};
+use crate::api::common::{is_secret_field, BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
+use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::{AuthContext, Scope};
 use crate::db;
@@ -164,6 +165,11 @@ fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
 fn parse_auth_request(body: Value) -> Result<(Method, ScopeRequest), ApiError> {
     let parsed: AuthRequestBody = serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();
+        if is_secret_field(&path) {
+            // serde's message quotes the value ("invalid type: integer `1234`"): not for a
+            // password. The only secret in this body is a string.
+            return ApiError::invalid_field(&path, "the value is not of type 'string'");
+        }
         ApiError::invalid_field(&path, e.into_inner())
     })?;
     let method = parse_method(parsed.auth.identity)?;
@@ -193,18 +199,8 @@ pub async fn issue(
     let (user, methods, parent_audit_id, cap) = match method {
         Method::Password { user, password } => {
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
-            let stored = found.as_ref().and_then(|u| u.password_hash.clone());
-            let matches = state.verify_password(password, stored).await?;
-            match (found, matches) {
-                (Some(user), true) => (user, vec!["password".to_string()], None, None),
-                (Some(user), false) => {
-                    return Err(ApiError::unauthorized(format!(
-                        "wrong password for user {}",
-                        user.id
-                    )))
-                }
-                (None, _) => return Err(ApiError::unauthorized("no such user")),
-            }
+            let user = login::check_password(&state, found, password).await?;
+            (user, vec!["password".to_string()], None, None)
         }
         Method::Token { token } => {
             let original = authenticate(&state, &token).await?;

@@ -271,7 +271,23 @@ impl BodyObject {
     }
 }
 
+/// Fields whose value is a secret even when it has the wrong type (a password sent as a
+/// number is still the password), by the last part of their path.
+const SECRET_FIELDS: &[&str] = &["password", "original_password", "secret"];
+
+/// True if the field at `path` (`auth.identity.password.user.password`) holds a secret,
+/// whose value an error message must not repeat.
+pub fn is_secret_field(path: &str) -> bool {
+    let last = path.rsplit('.').next().unwrap_or(path);
+    SECRET_FIELDS.contains(&last)
+}
+
 fn type_error(field: &str, value: &Value, expected: &str) -> ApiError {
+    if is_secret_field(field) {
+        // Keystone echoes the value here; for a secret that would put it in the response
+        // and in the debug log.
+        return ApiError::invalid_field(field, format!("the value is not of type '{expected}'"));
+    }
     let mut shown = value.to_string();
     if shown.len() > 64 {
         shown = format!("{}...", shown.chars().take(64).collect::<String>());
@@ -514,6 +530,22 @@ pub fn parse_extra(extra: &str) -> Map<String, Value> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn secret_fields_of_the_wrong_type_are_not_echoed() {
+        let mut o = BodyObject::from_body(json!({"password": 8041739526u64, "name": 17})).unwrap();
+        let err = o.take_string("password").unwrap_err().to_string();
+        assert!(!err.contains("8041739526"), "{err}");
+        assert!(
+            err.contains("Invalid input for field 'password': the value is not of type 'string'"),
+            "{err}"
+        );
+        let err = o.take_string("name").unwrap_err().to_string();
+        assert!(err.contains("17 is not of type 'string'"), "{err}");
+        assert!(is_secret_field("auth.identity.password.user.password"));
+        assert!(is_secret_field("original_password"));
+        assert!(!is_secret_field("auth.identity.password.user"));
+    }
 
     #[test]
     fn wrapper_and_types_are_checked() {

@@ -9,12 +9,13 @@ use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
     SelfLink,
 };
+use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::models::UserRow;
 use crate::db::users::{UserChanges, UserFilter};
 use crate::db::{self, users as store};
-use crate::domain::values::{Description, Name, NameFilter, Password, ResourceId};
+use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{keystone_time_from_micros, new_id, now_ms};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -99,7 +100,7 @@ pub async fn create(
     let password = user
         .take_nullable_string("password")?
         .flatten()
-        .map(|p| Password::parse("password", &p))
+        .map(|p| state.password_rules.parse("password", &p))
         .transpose()?;
     let default_project_id = user
         .take_nullable_string("default_project_id")?
@@ -131,6 +132,8 @@ pub async fn create(
         default_project_id,
         extra: Value::Object(extra).to_string(),
         created_at: now_ms(),
+        failed_auth_count: 0,
+        failed_auth_at: None,
     };
     let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
     Ok(user_response(StatusCode::CREATED, created, &base))
@@ -215,7 +218,7 @@ pub async fn update(
     let password = user
         .take_nullable_string("password")?
         .flatten()
-        .map(|p| Password::parse("password", &p))
+        .map(|p| state.password_rules.parse("password", &p))
         .transpose()?;
     let default_project_id = match user.take_nullable_string("default_project_id")? {
         Some(Some(p)) => Some(Some(
@@ -289,18 +292,13 @@ pub async fn change_password(
     let password = user
         .take_string("password")?
         .ok_or_else(|| ApiError::invalid_field("password", "'password' is a required property"))?;
-    let password = Password::parse("password", &password)?;
+    let password = state.password_rules.parse("password", &password)?;
     let lookup_id = user_id.clone();
     let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     let current = authorize(&caller, &policy::CHANGE_PASSWORD, current, user_target)?;
-    let matches = state
-        .verify_password(original, current.password_hash.clone())
-        .await?;
-    if !matches {
-        return Err(ApiError::unauthorized(format!(
-            "wrong original password for user {user_id}"
-        )));
-    }
+    // As in Keystone, proving the original password is a login: it counts towards the
+    // lockout, and a locked account cannot change its password.
+    login::check_password(&state, Some(current), original).await?;
     let hash = state.hash_password(password).await?;
     let lifetime = token_lifetime_ms(&state);
     db::run(&state.pool, move |conn| {

@@ -425,6 +425,8 @@ mod tests {
                 default_project_id: None,
                 extra: "{}".into(),
                 created_at: 0,
+                failed_auth_count: 0,
+                failed_auth_at: None,
             },
             user_domain: domain(user_domain),
             scope,

@@ -55,6 +55,10 @@ pub struct UserRow {
     pub default_project_id: Option<String>,
     pub extra: String,
     pub created_at: i64,
+    /// Failed password logins in a row (Keystone's `failed_auth_count`).
+    pub failed_auth_count: i32,
+    /// When the last of them was counted, in ms (Keystone's `failed_auth_at`).
+    pub failed_auth_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

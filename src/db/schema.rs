@@ -47,6 +47,8 @@ diesel::table! {
         default_project_id -> Nullable<Text>,
         extra -> Text,
         created_at -> BigInt,
+        failed_auth_count -> Integer,
+        failed_auth_at -> Nullable<BigInt>,
     }
 }
 

@@ -9,6 +9,7 @@ use super::{
     is_unique_violation, paginate, resources, revocations, string_match, write_tx, DbConn,
 };
 use crate::domain::filter::StringMatch;
+use crate::domain::lockout::Lockout;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
@@ -166,8 +167,71 @@ pub fn update_user(
         if password_changed {
             revocations::revoke_user_tokens(conn, user_id, token_lifetime_ms)?;
         }
+        // Keystone clears the lockout when a user is (re-)enabled; a password set by an
+        // admin clears it too. Only these columns, so that failures counted meanwhile by
+        // another instance are not overwritten with the count read above.
+        if changes.enabled == Some(true) || password_changed {
+            reset_failed_auth(conn, user_id)?;
+            user.failed_auth_count = 0;
+            user.failed_auth_at = None;
+        }
         Ok(user)
     })
+}
+
+/// Keystone's `_is_account_locked` and `_record_failed_auth` as one atomic step, taken
+/// before the password is checked: forgets a lock that has run out, then counts this
+/// attempt unless the account is locked. True if the attempt may go on. Counting first
+/// means concurrent guesses, on this instance or another, get no more than
+/// `max_failures` checks between them; a correct password then resets the count. The
+/// conditions are [`Lockout::is_locked`] in SQL, so that each step is one atomic UPDATE.
+pub fn claim_password_attempt(
+    conn: &mut DbConn,
+    user_id: &str,
+    lockout: &Lockout,
+    now_ms: i64,
+) -> Result<bool, ApiError> {
+    write_tx(conn, |conn| {
+        if let Some(expired) = lockout.expired_at_or_before(now_ms) {
+            diesel::update(
+                users::table
+                    .find(user_id)
+                    .filter(users::failed_auth_count.ge(lockout.max_failures))
+                    .filter(users::failed_auth_at.le(expired)),
+            )
+            .set((
+                users::failed_auth_count.eq(0),
+                users::failed_auth_at.eq(None::<i64>),
+            ))
+            .execute(conn)?;
+        }
+        let counted = diesel::update(
+            users::table
+                .find(user_id)
+                .filter(users::failed_auth_count.lt(lockout.max_failures)),
+        )
+        .set((
+            users::failed_auth_count.eq(users::failed_auth_count + 1),
+            users::failed_auth_at.eq(Some(now_ms)),
+        ))
+        .execute(conn)?;
+        Ok(counted == 1)
+    })
+}
+
+/// Keystone's `_reset_failed_auth`: after a successful login, or when an admin clears it.
+pub fn reset_failed_auth(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+    diesel::update(
+        users::table
+            .find(user_id)
+            .filter(users::failed_auth_count.ne(0)),
+    )
+    .set((
+        users::failed_auth_count.eq(0),
+        users::failed_auth_at.eq(None::<i64>),
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Keystone `delete_user`: memberships and role assignments go with the user.

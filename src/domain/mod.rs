@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod credentials;
 pub mod filter;
+pub mod lockout;
 pub mod page;
 pub mod values;
 

@@ -4,6 +4,7 @@ use std::fmt;
 
 use validator::ValidateLength;
 
+use crate::config::SecurityComplianceSettings;
 use crate::error::ApiError;
 
 /// Longest name Huawei IAM accepts for a group or user.
@@ -160,6 +161,99 @@ impl fmt::Debug for Password {
     }
 }
 
+/// The configured rules for a password someone is setting (`[security_compliance]`): built
+/// once at start, so a bad pattern stops the service instead of every request.
+pub struct PasswordRules {
+    min_chars: u64,
+    pattern: Option<(fancy_regex::Regex, String)>,
+}
+
+impl fmt::Debug for PasswordRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordRules")
+            .field("min_chars", &self.min_chars)
+            .field("pattern", &self.pattern.as_ref().map(|(re, _)| re.as_str()))
+            .finish()
+    }
+}
+
+impl PasswordRules {
+    /// Compiles the rules; the error names the key at fault.
+    pub fn new(settings: &SecurityComplianceSettings) -> Result<PasswordRules, String> {
+        let pattern = match settings.password_regex.as_str() {
+            "" => None,
+            raw => {
+                // Keystone uses Python's re.match: anchored at the start, not at the end.
+                let anchored = format!(r"\A(?:{raw})");
+                let regex = fancy_regex::Regex::new(&anchored).map_err(|e| {
+                    format!("security_compliance.password_regex is not a valid pattern: {e}")
+                })?;
+                let description = settings.password_regex_description.trim();
+                if description.is_empty() {
+                    return Err(
+                        "security_compliance.password_regex_description must say what \
+                                password_regex asks for: it is what users are told"
+                            .into(),
+                    );
+                }
+                // Keystone's message adds its own full stop.
+                let description = description.trim_end_matches('.').to_string();
+                Some((regex, description))
+            }
+        };
+        Ok(PasswordRules {
+            min_chars: u64::from(settings.password_min_length),
+            pattern,
+        })
+    }
+
+    /// Checks a password being set (create user, update user, change password) against the
+    /// base limits and then the configured rules. Logins never call this: a password set
+    /// before a rule existed still signs in.
+    pub fn parse(&self, field: &str, raw: &str) -> Result<NewPassword, ApiError> {
+        let password = Password::parse(field, raw)?;
+        if self.min_chars > 1 && !raw.validate_length(Some(self.min_chars), None, None) {
+            return Err(ApiError::password_requirements(format!(
+                "a password must have at least {} characters",
+                self.min_chars
+            )));
+        }
+        if let Some((regex, description)) = &self.pattern {
+            match regex.is_match(raw) {
+                Ok(true) => {}
+                Ok(false) => return Err(ApiError::password_requirements(description)),
+                Err(e) => {
+                    // The backtracking limit, reached on this password: neither accepted nor
+                    // the user's fault. Never log the password itself.
+                    log::error!("password_regex could not be evaluated: {e}");
+                    return Err(ApiError::password_validation(
+                        "Unable to validate password due to invalid configuration",
+                    ));
+                }
+            }
+        }
+        Ok(NewPassword(password))
+    }
+}
+
+/// A password that passed [`PasswordRules::parse`]: the only kind the API hashes and stores,
+/// so no handler can store one that skipped the rules.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(Password);
+
+impl NewPassword {
+    /// The password, for the hasher.
+    pub fn into_password(self) -> Password {
+        self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword([redacted])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +305,78 @@ mod tests {
         assert!(ResourceId::parse("domain_id", "").is_err());
         assert!(ResourceId::parse("domain_id", "bad id").is_err());
         assert!(ResourceId::parse("domain_id", &"a".repeat(65)).is_err());
+    }
+
+    fn rules(regex: &str, description: &str, min: u32) -> Result<PasswordRules, String> {
+        PasswordRules::new(&SecurityComplianceSettings {
+            lockout_failure_attempts: 0,
+            lockout_duration: 0,
+            password_regex: regex.into(),
+            password_regex_description: description.into(),
+            password_min_length: min,
+        })
+    }
+
+    #[test]
+    fn password_rules_are_off_by_default() {
+        let r = rules("", "", 0).unwrap();
+        assert!(r.parse("password", "x").is_ok());
+        assert!(
+            r.parse("password", "").is_err(),
+            "the base limits still hold"
+        );
+    }
+
+    #[test]
+    fn password_regex_matches_from_the_start_like_python_re_match() {
+        let r = rules(r"[a-z]+\d", "letters then a digit", 0).unwrap();
+        assert!(r.parse("password", "abc1").is_ok());
+        assert!(
+            r.parse("password", "abc1-and-more").is_ok(),
+            "the end is free"
+        );
+        let m = message(r.parse("password", "-abc1").unwrap_err());
+        assert_eq!(
+            m,
+            "400 Bad Request: The password does not match the requirements: letters then a \
+             digit."
+        );
+    }
+
+    #[test]
+    fn keystone_lookahead_example_works() {
+        let r = rules(
+            r"^(?=.*\d)(?=.*[a-zA-Z]).{7,}$",
+            "at least 7 characters, a letter and a digit.",
+            0,
+        )
+        .unwrap();
+        assert!(r.parse("password", "abcdef1").is_ok());
+        assert!(r.parse("password", "abcdefg").is_err());
+        assert!(r.parse("password", "1234567").is_err());
+        assert!(r.parse("password", "abc1").is_err());
+        let m = message(r.parse("password", "abc").unwrap_err());
+        assert!(m.ends_with("a letter and a digit."), "one full stop: {m}");
+    }
+
+    #[test]
+    fn minimum_length_counts_characters() {
+        let r = rules("", "", 4).unwrap();
+        assert!(r.parse("password", "éééé").is_ok());
+        let m = message(r.parse("password", "abc").unwrap_err());
+        assert_eq!(
+            m,
+            "400 Bad Request: The password does not match the requirements: a password must \
+             have at least 4 characters."
+        );
+    }
+
+    #[test]
+    fn bad_rules_are_refused_with_the_key_named() {
+        let e = rules("(", "x", 0).unwrap_err();
+        assert!(e.contains("password_regex"), "{e}");
+        let e = rules("a+", " ", 0).unwrap_err();
+        assert!(e.contains("password_regex_description"), "{e}");
     }
 
     #[test]

@@ -265,6 +265,23 @@ impl TestApp {
         body["group"].clone()
     }
 
+    /// A user's row as stored, read straight from the database: for what the API never
+    /// shows (the password hash, the lockout count).
+    #[allow(dead_code)] // not every test module uses it
+    pub fn stored_user(&self, user_id: &str) -> iam_groups::db::models::UserRow {
+        let settings = iam_groups::config::DatabaseSettings {
+            url: self.database_url.clone(),
+            pool_size: 1,
+            connection_timeout: 5,
+            busy_timeout_ms: 5000,
+        };
+        tokio::task::block_in_place(|| {
+            let pool = iam_groups::db::build_pool(&settings).expect("pool");
+            let mut conn = pool.get().expect("connection");
+            iam_groups::db::users::get_user(&mut conn, user_id).expect("stored user")
+        })
+    }
+
     /// The number of groups, as the admin sees them.
     pub async fn group_count(&self) -> usize {
         let body: Value = self.get("/v3/groups").await.json().await.expect("json");

@@ -67,6 +67,8 @@ pub async fn create(
         default_project_id: None,
         extra: "{}".into(),
         created_at: now_ms(),
+        failed_auth_count: 0,
+        failed_auth_at: None,
     };
     let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
     Ok(user_response(StatusCode::CREATED, created))
