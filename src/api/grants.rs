@@ -333,7 +333,11 @@ pub fn routes(t: &mut RouteTable<'_>) {
         });
     }
     for form in forms {
-        let prefix = if form.inherited { "/v3/OS-INHERIT" } else { "/v3" };
+        let prefix = if form.inherited {
+            "/v3/OS-INHERIT"
+        } else {
+            "/v3"
+        };
         let target_path = match form.target {
             Project => "/projects/{target_id}",
             Domain => "/domains/{target_id}",
@@ -362,7 +366,12 @@ pub fn routes(t: &mut RouteTable<'_>) {
             )
             .get(
                 check,
-                doc(&form, "check", format!("Is the role granted {on} the target?")).empty(204),
+                doc(
+                    &form,
+                    "check",
+                    format!("Is the role granted {on} the target?"),
+                )
+                .empty(204),
             )
             .delete(
                 revoke,

@@ -26,10 +26,10 @@ use actix_web::{web, HttpRequest};
 use serde_json::json;
 
 use crate::api::openapi::{
-    any_object, audit_event, boolean, collection, credential, description_field, domain,
-    endpoint, group, id_field, input, name_field, nullable, paged, project, region,
-    resource_name_field, role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME,
-    NAME_CONTAINS, NAME_STARTS,
+    any_object, audit_event, boolean, collection, credential, description_field, domain, endpoint,
+    group, id_field, input, name_field, nullable, paged, project, region, resource_name_field,
+    role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS,
+    NAME_STARTS,
 };
 use crate::api::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -62,8 +62,10 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
 
 fn operator_routes(t: &mut RouteTable<'_>) {
     let ops = |id: &str, summary: &str| op(id, summary).tag("operator").public();
-    t.at("/healthz")
-        .get(operator::healthz, ops("healthz", "The process is up.").answers(200, any_object()));
+    t.at("/healthz").get(
+        operator::healthz,
+        ops("healthz", "The process is up.").answers(200, any_object()),
+    );
     t.at("/readyz").get(
         operator::readyz,
         ops("readyz", "The database answers and is migrated.")
@@ -75,8 +77,10 @@ fn operator_routes(t: &mut RouteTable<'_>) {
         ops("metrics", "Prometheus metrics (text).").empty(200),
     );
     // The trailing slash is trimmed before routing, so `/console/` arrives as `/console`.
-    t.at("/console")
-        .get(console::index, ops("console", "The web console.").empty(200));
+    t.at("/console").get(
+        console::index,
+        ops("console", "The web console.").empty(200),
+    );
     t.at("/console/{file:.+}").get(
         console::asset,
         ops("consoleAsset", "A file of the web console.").empty(200),
@@ -112,12 +116,15 @@ fn auth_routes(t: &mut RouteTable<'_>) {
     t.at("/v3/auth/tokens")
         .post(
             auth::issue,
-            op("issueToken", "Password or token authentication; the token is in X-Subject-Token.")
-                .tag("tokens")
-                .public()
-                .body(password)
-                .answers(201, token())
-                .errors(&[401, 403]),
+            op(
+                "issueToken",
+                "Password or token authentication; the token is in X-Subject-Token.",
+            )
+            .tag("tokens")
+            .public()
+            .body(password)
+            .answers(201, token())
+            .errors(&[401, 403]),
         )
         .get(
             auth::validate,
@@ -159,21 +166,24 @@ fn auth_routes(t: &mut RouteTable<'_>) {
     );
     t.at("/v3/role_assignments").get(
         role_assignments::list,
-        op("listRoleAssignments", "Role assignments, optionally effective and named.")
-            .tag("roles")
-            .query(&paged(&[
-                text("user.id", "Assignments of this user."),
-                text("group.id", "Assignments of this group."),
-                text("role.id", "Assignments of this role."),
-                text("scope.project.id", "On this project."),
-                text("scope.domain.id", "On this domain."),
-                text("scope.system", "On the system."),
-                text("scope.OS-INHERIT:inherited_to", "Only inherited ones."),
-                text("effective", "Expand groups and inheritance."),
-                text("include_names", "Add names."),
-                text("include_subtree", "And the project's subtree."),
-            ]))
-            .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
+        op(
+            "listRoleAssignments",
+            "Role assignments, optionally effective and named.",
+        )
+        .tag("roles")
+        .query(&paged(&[
+            text("user.id", "Assignments of this user."),
+            text("group.id", "Assignments of this group."),
+            text("role.id", "Assignments of this role."),
+            text("scope.project.id", "On this project."),
+            text("scope.domain.id", "On this domain."),
+            text("scope.system", "On the system."),
+            text("scope.OS-INHERIT:inherited_to", "Only inherited ones."),
+            text("effective", "Expand groups and inheritance."),
+            text("include_names", "Add names."),
+            text("include_subtree", "And the project's subtree."),
+        ]))
+        .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
     );
     t.at("/v3/audit-events").get(
         audit::list,
@@ -193,7 +203,10 @@ fn auth_routes(t: &mut RouteTable<'_>) {
     );
     let credential_body = wrapped(
         "credential",
-        input(&[("user_id", id_field())], &[("description", description_field())]),
+        input(
+            &[("user_id", id_field())],
+            &[("description", description_field())],
+        ),
     );
     t.at("/v3.0/OS-CREDENTIAL/credentials")
         .get(
@@ -201,14 +214,23 @@ fn auth_routes(t: &mut RouteTable<'_>) {
             op("listPermanentAccessKeys", "A user's access keys (Huawei).")
                 .tag("credentials")
                 .query(&[text("user_id", "Whose keys; the caller's by default.")])
-                .answers(200, wrapped("credentials", json!({"type": "array", "items": credential()}))),
+                .answers(
+                    200,
+                    wrapped(
+                        "credentials",
+                        json!({"type": "array", "items": credential()}),
+                    ),
+                ),
         )
         .post(
             credentials::create,
-            op("createPermanentAccessKey", "Make an access key; the secret is shown once.")
-                .tag("credentials")
-                .body(credential_body)
-                .answers(201, wrapped("credential", credential())),
+            op(
+                "createPermanentAccessKey",
+                "Make an access key; the secret is shown once.",
+            )
+            .tag("credentials")
+            .body(credential_body)
+            .answers(201, wrapped("credential", credential())),
         );
     t.at("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
         .get(
@@ -219,19 +241,25 @@ fn auth_routes(t: &mut RouteTable<'_>) {
         )
         .put(
             credentials::update,
-            op("updatePermanentAccessKey", "Activate or deactivate a key, or describe it.")
-                .tag("credentials")
-                .body(wrapped(
-                    "credential",
-                    input(
-                        &[],
-                        &[
-                            ("status", json!({"type": "string", "enum": ["active", "inactive"]})),
-                            ("description", description_field()),
-                        ],
-                    ),
-                ))
-                .answers(200, wrapped("credential", credential())),
+            op(
+                "updatePermanentAccessKey",
+                "Activate or deactivate a key, or describe it.",
+            )
+            .tag("credentials")
+            .body(wrapped(
+                "credential",
+                input(
+                    &[],
+                    &[
+                        (
+                            "status",
+                            json!({"type": "string", "enum": ["active", "inactive"]}),
+                        ),
+                        ("description", description_field()),
+                    ],
+                ),
+            ))
+            .answers(200, wrapped("credential", credential())),
         )
         .delete(
             credentials::delete,
@@ -247,12 +275,18 @@ fn group_routes(t: &mut RouteTable<'_>) {
         "group",
         input(
             &[("name", name_field())],
-            &[("description", description_field()), ("domain_id", id_field())],
+            &[
+                ("description", description_field()),
+                ("domain_id", id_field()),
+            ],
         ),
     );
     let update = wrapped(
         "group",
-        input(&[], &[("name", name_field()), ("description", description_field())]),
+        input(
+            &[],
+            &[("name", name_field()), ("description", description_field())],
+        ),
     );
     t.at("/v3/groups")
         .get(
@@ -275,14 +309,21 @@ fn group_routes(t: &mut RouteTable<'_>) {
         )
         .patch(
             groups::update,
-            g("KeystoneUpdateGroup", "Update a group's name, description or extras.")
-                .body(update)
-                .answers(200, wrapped("group", group()))
-                .errors(&[409]),
+            g(
+                "KeystoneUpdateGroup",
+                "Update a group's name, description or extras.",
+            )
+            .body(update)
+            .answers(200, wrapped("group", group()))
+            .errors(&[409]),
         )
         .delete(
             groups::delete,
-            g("KeystoneDeleteGroup", "Delete a group, its memberships and grants.").empty(204),
+            g(
+                "KeystoneDeleteGroup",
+                "Delete a group, its memberships and grants.",
+            )
+            .empty(204),
         );
     t.at("/v3/groups/{group_id}/users").get(
         groups::list_users,
@@ -297,7 +338,11 @@ fn group_routes(t: &mut RouteTable<'_>) {
         )
         .head(
             groups::check_user,
-            g("KeystoneCheckUserInGroup", "Is the user a member? 204 or 404.").empty(204),
+            g(
+                "KeystoneCheckUserInGroup",
+                "Is the user a member? 204 or 404.",
+            )
+            .empty(204),
         )
         .get_only(
             groups::check_user,
@@ -328,7 +373,13 @@ fn user_routes(t: &mut RouteTable<'_>) {
         .get(
             users::list,
             u("listUsers", "List users.")
-                .query(&paged(&[NAME, DOMAIN_ID, ENABLED, NAME_CONTAINS, NAME_STARTS]))
+                .query(&paged(&[
+                    NAME,
+                    DOMAIN_ID,
+                    ENABLED,
+                    NAME_CONTAINS,
+                    NAME_STARTS,
+                ]))
                 .answers(200, collection("users", user())),
         )
         .post(
@@ -339,13 +390,19 @@ fn user_routes(t: &mut RouteTable<'_>) {
                 .errors(&[409]),
         );
     t.at("/v3/users/{user_id}")
-        .get(users::show, u("showUser", "Show a user.").answers(200, wrapped("user", user())))
+        .get(
+            users::show,
+            u("showUser", "Show a user.").answers(200, wrapped("user", user())),
+        )
         .patch(
             users::update,
-            u("updateUser", "Update a user (a new password ends their tokens).")
-                .body(wrapped("user", input(&[], &fields)))
-                .answers(200, wrapped("user", user()))
-                .errors(&[409]),
+            u(
+                "updateUser",
+                "Update a user (a new password ends their tokens).",
+            )
+            .body(wrapped("user", input(&[], &fields)))
+            .answers(200, wrapped("user", user()))
+            .errors(&[409]),
         )
         .delete(
             users::delete,
@@ -357,7 +414,10 @@ fn user_routes(t: &mut RouteTable<'_>) {
             .body(wrapped(
                 "user",
                 input(
-                    &[("original_password", json!({"type": "string"})), ("password", json!({"type": "string"}))],
+                    &[
+                        ("original_password", json!({"type": "string"})),
+                        ("password", json!({"type": "string"})),
+                    ],
                     &[],
                 ),
             ))
@@ -374,10 +434,7 @@ fn user_routes(t: &mut RouteTable<'_>) {
 
 fn resource_routes(t: &mut RouteTable<'_>) {
     let d = |id: &str, summary: &str| op(id, summary).tag("domains");
-    let domain_fields = [
-        ("description", description_field()),
-        ("enabled", boolean()),
-    ];
+    let domain_fields = [("description", description_field()), ("enabled", boolean())];
     t.at("/v3/domains")
         .get(
             domains::list,
@@ -388,12 +445,18 @@ fn resource_routes(t: &mut RouteTable<'_>) {
         .post(
             domains::create,
             d("createDomain", "Create a domain.")
-                .body(wrapped("domain", input(&[("name", resource_name_field())], &domain_fields)))
+                .body(wrapped(
+                    "domain",
+                    input(&[("name", resource_name_field())], &domain_fields),
+                ))
                 .answers(201, wrapped("domain", domain()))
                 .errors(&[409]),
         );
     t.at("/v3/domains/{domain_id}")
-        .get(domains::show, d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain())))
+        .get(
+            domains::show,
+            d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain())),
+        )
         .patch(
             domains::update,
             d("updateDomain", "Update a domain.")
@@ -403,7 +466,11 @@ fn resource_routes(t: &mut RouteTable<'_>) {
         )
         .delete(
             domains::delete,
-            d("deleteDomain", "Delete a disabled domain and what it holds.").empty(204),
+            d(
+                "deleteDomain",
+                "Delete a disabled domain and what it holds.",
+            )
+            .empty(204),
         );
     let p = |id: &str, summary: &str| op(id, summary).tag("projects");
     let project_fields = [
@@ -431,12 +498,18 @@ fn resource_routes(t: &mut RouteTable<'_>) {
         .post(
             projects::create,
             p("createProject", "Create a project.")
-                .body(wrapped("project", input(&[("name", resource_name_field())], &project_fields)))
+                .body(wrapped(
+                    "project",
+                    input(&[("name", resource_name_field())], &project_fields),
+                ))
                 .answers(201, wrapped("project", project()))
                 .errors(&[409]),
         );
     t.at("/v3/projects/{project_id}")
-        .get(projects::show, p("showProject", "Show a project.").answers(200, wrapped("project", project())))
+        .get(
+            projects::show,
+            p("showProject", "Show a project.").answers(200, wrapped("project", project())),
+        )
         .patch(
             projects::update,
             p("updateProject", "Update a project.")
@@ -444,12 +517,18 @@ fn resource_routes(t: &mut RouteTable<'_>) {
                 .answers(200, wrapped("project", project()))
                 .errors(&[409]),
         )
-        .delete(projects::delete, p("deleteProject", "Delete a project.").empty(204));
+        .delete(
+            projects::delete,
+            p("deleteProject", "Delete a project.").empty(204),
+        );
 }
 
 fn role_routes(t: &mut RouteTable<'_>) {
     let r = |id: &str, summary: &str| op(id, summary).tag("roles");
-    let role_fields = [("description", description_field()), ("domain_id", nullable())];
+    let role_fields = [
+        ("description", description_field()),
+        ("domain_id", nullable()),
+    ];
     t.at("/v3/roles")
         .get(
             roles::list,
@@ -460,39 +539,67 @@ fn role_routes(t: &mut RouteTable<'_>) {
         .post(
             roles::create,
             r("createRole", "Create a role.")
-                .body(wrapped("role", input(&[("name", resource_name_field())], &role_fields)))
+                .body(wrapped(
+                    "role",
+                    input(&[("name", resource_name_field())], &role_fields),
+                ))
                 .answers(201, wrapped("role", role()))
                 .errors(&[409]),
         );
     t.at("/v3/roles/{role_id}")
-        .get(roles::show, r("showRole", "Show a role.").answers(200, wrapped("role", role())))
+        .get(
+            roles::show,
+            r("showRole", "Show a role.").answers(200, wrapped("role", role())),
+        )
         .patch(
             roles::update,
             r("updateRole", "Update a role.")
-                .body(wrapped("role", input(&[], &[("name", resource_name_field()), ("description", description_field())])))
+                .body(wrapped(
+                    "role",
+                    input(
+                        &[],
+                        &[
+                            ("name", resource_name_field()),
+                            ("description", description_field()),
+                        ],
+                    ),
+                ))
                 .answers(200, wrapped("role", role()))
                 .errors(&[409]),
         )
-        .delete(roles::delete, r("deleteRole", "Delete a role and its grants.").empty(204));
+        .delete(
+            roles::delete,
+            r("deleteRole", "Delete a role and its grants.").empty(204),
+        );
     t.at("/v3/roles/{prior_role_id}/implies").get(
         roles::list_implied,
-        r("listImpliedRoles", "The roles a role implies.").answers(200, wrapped("role_inference", any_object())),
+        r("listImpliedRoles", "The roles a role implies.")
+            .answers(200, wrapped("role_inference", any_object())),
     );
     // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
     t.at("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
         .put(
             roles::create_implied,
-            r("createImpliedRole", "Make one role imply another.").answers(201, wrapped("role_inference", any_object())),
+            r("createImpliedRole", "Make one role imply another.")
+                .answers(201, wrapped("role_inference", any_object())),
         )
         .get_only(
             roles::show_implied,
-            r("showImpliedRole", "Show an implication.").answers(200, wrapped("role_inference", any_object())),
+            r("showImpliedRole", "Show an implication.")
+                .answers(200, wrapped("role_inference", any_object())),
         )
-        .head(roles::check_implied, r("checkImpliedRole", "Does one role imply the other?").empty(204))
-        .delete(roles::delete_implied, r("deleteImpliedRole", "Remove an implication.").empty(204));
+        .head(
+            roles::check_implied,
+            r("checkImpliedRole", "Does one role imply the other?").empty(204),
+        )
+        .delete(
+            roles::delete_implied,
+            r("deleteImpliedRole", "Remove an implication.").empty(204),
+        );
     t.at("/v3/role_inferences").get(
         roles::list_inferences,
-        r("listRoleInferences", "Every implication.").answers(200, wrapped("role_inferences", json!({"type": "array"}))),
+        r("listRoleInferences", "Every implication.")
+            .answers(200, wrapped("role_inferences", json!({"type": "array"}))),
     );
 }
 
@@ -507,7 +614,10 @@ fn catalog_routes(t: &mut RouteTable<'_>) {
         .get(
             catalog::list_regions,
             c("listRegions", "List regions.")
-                .query(&paged(&[text("parent_region_id", "Children of this region.")]))
+                .query(&paged(&[text(
+                    "parent_region_id",
+                    "Children of this region.",
+                )]))
                 .answers(200, collection("regions", region())),
         )
         .post(
@@ -518,7 +628,10 @@ fn catalog_routes(t: &mut RouteTable<'_>) {
                 .errors(&[409]),
         );
     t.at("/v3/regions/{region_id}")
-        .get(catalog::show_region, c("showRegion", "Show a region.").answers(200, wrapped("region", region())))
+        .get(
+            catalog::show_region,
+            c("showRegion", "Show a region.").answers(200, wrapped("region", region())),
+        )
         .put(
             catalog::create_region,
             c("putRegion", "Create a region with this id.")
@@ -532,7 +645,12 @@ fn catalog_routes(t: &mut RouteTable<'_>) {
                 .body(wrapped("region", input(&[], &region_fields)))
                 .answers(200, wrapped("region", region())),
         )
-        .delete(catalog::delete_region, c("deleteRegion", "Delete a region.").empty(204).errors(&[409]));
+        .delete(
+            catalog::delete_region,
+            c("deleteRegion", "Delete a region.")
+                .empty(204)
+                .errors(&[409]),
+        );
     let service_fields = [
         ("name", nullable()),
         ("description", description_field()),
@@ -548,25 +666,40 @@ fn catalog_routes(t: &mut RouteTable<'_>) {
         .post(
             catalog::create_service,
             c("createService", "Create a service.")
-                .body(wrapped("service", input(&[("type", json!({"type": "string", "minLength": 1, "maxLength": 255}))], &service_fields)))
+                .body(wrapped(
+                    "service",
+                    input(
+                        &[(
+                            "type",
+                            json!({"type": "string", "minLength": 1, "maxLength": 255}),
+                        )],
+                        &service_fields,
+                    ),
+                ))
                 .answers(201, wrapped("service", service())),
         );
     t.at("/v3/services/{service_id}")
-        .get(catalog::show_service, c("showService", "Show a service.").answers(200, wrapped("service", service())))
+        .get(
+            catalog::show_service,
+            c("showService", "Show a service.").answers(200, wrapped("service", service())),
+        )
         .patch(
             catalog::update_service,
             c("updateService", "Update a service.")
                 .body(wrapped("service", input(&[], &service_fields)))
                 .answers(200, wrapped("service", service())),
         )
-        .delete(catalog::delete_service, c("deleteService", "Delete a service and its endpoints.").empty(204));
-    let endpoint_fields = [
-        ("region_id", nullable()),
-        ("enabled", boolean()),
-    ];
+        .delete(
+            catalog::delete_service,
+            c("deleteService", "Delete a service and its endpoints.").empty(204),
+        );
+    let endpoint_fields = [("region_id", nullable()), ("enabled", boolean())];
     let endpoint_required = [
         ("service_id", id_field()),
-        ("interface", json!({"type": "string", "enum": ["public", "internal", "admin"]})),
+        (
+            "interface",
+            json!({"type": "string", "enum": ["public", "internal", "admin"]}),
+        ),
         ("url", json!({"type": "string", "minLength": 1})),
     ];
     t.at("/v3/endpoints")
@@ -583,16 +716,25 @@ fn catalog_routes(t: &mut RouteTable<'_>) {
         .post(
             catalog::create_endpoint,
             c("createEndpoint", "Create an endpoint.")
-                .body(wrapped("endpoint", input(&endpoint_required, &endpoint_fields)))
+                .body(wrapped(
+                    "endpoint",
+                    input(&endpoint_required, &endpoint_fields),
+                ))
                 .answers(201, wrapped("endpoint", endpoint())),
         );
     t.at("/v3/endpoints/{endpoint_id}")
-        .get(catalog::show_endpoint, c("showEndpoint", "Show an endpoint.").answers(200, wrapped("endpoint", endpoint())))
+        .get(
+            catalog::show_endpoint,
+            c("showEndpoint", "Show an endpoint.").answers(200, wrapped("endpoint", endpoint())),
+        )
         .patch(
             catalog::update_endpoint,
             c("updateEndpoint", "Update an endpoint.")
                 .body(wrapped("endpoint", input(&[], &endpoint_fields)))
                 .answers(200, wrapped("endpoint", endpoint())),
         )
-        .delete(catalog::delete_endpoint, c("deleteEndpoint", "Delete an endpoint.").empty(204));
+        .delete(
+            catalog::delete_endpoint,
+            c("deleteEndpoint", "Delete an endpoint.").empty(204),
+        );
 }

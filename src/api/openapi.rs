@@ -362,9 +362,7 @@ fn operation(op: &Operation) -> Value {
 pub fn document(operations: &[Operation]) -> Value {
     let mut paths = Map::new();
     for op in operations {
-        let entry = paths
-            .entry(op.path.clone())
-            .or_insert_with(|| json!({}));
+        let entry = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
         entry[op.method] = operation(op);
     }
     json!({
@@ -420,12 +418,17 @@ mod tests {
                 count += 1;
                 let id = op["operationId"].as_str().unwrap();
                 assert!(ids.insert(id.to_string()), "{id} twice");
-                assert!(!op["responses"].as_object().unwrap().is_empty(), "{method} {path}");
+                assert!(
+                    !op["responses"].as_object().unwrap().is_empty(),
+                    "{method} {path}"
+                );
                 let params = op["parameters"].as_array().unwrap();
                 for name in path.split('/').filter_map(|s| s.strip_prefix('{')) {
                     let name = name.trim_end_matches('}');
                     assert!(
-                        params.iter().any(|p| p["name"] == name && p["in"] == "path"),
+                        params
+                            .iter()
+                            .any(|p| p["name"] == name && p["in"] == "path"),
                         "{method} {path}: {name}"
                     );
                 }

@@ -152,9 +152,10 @@ impl<'c> RouteTable<'c> {
     /// cannot be declared and forgotten. Other methods on the path answer Keystone's 405.
     pub fn at(&mut self, path: impl Into<String>) -> At<'_, 'c> {
         let path = path.into();
-        let resource = self.cfg.is_some().then(|| {
-            web::resource(path.as_str()).default_service(web::to(method_not_allowed))
-        });
+        let resource = self
+            .cfg
+            .is_some()
+            .then(|| web::resource(path.as_str()).default_service(web::to(method_not_allowed)));
         At {
             table: self,
             path: documented_path(&path),
@@ -168,7 +169,14 @@ impl<'c> RouteTable<'c> {
 fn documented_path(path: &str) -> String {
     path.split('/')
         .map(|segment| match segment.strip_prefix('{') {
-            Some(inner) => format!("{{{}}}", inner.split(':').next().unwrap_or(inner).trim_end_matches('}')),
+            Some(inner) => format!(
+                "{{{}}}",
+                inner
+                    .split(':')
+                    .next()
+                    .unwrap_or(inner)
+                    .trim_end_matches('}')
+            ),
             None => segment.to_string(),
         })
         .collect::<Vec<_>>()
@@ -186,7 +194,13 @@ pub struct At<'t, 'c> {
 }
 
 impl At<'_, '_> {
-    fn route<F, Args>(mut self, method: &'static str, route: actix_web::Route, handler: F, doc: Doc) -> Self
+    fn route<F, Args>(
+        mut self,
+        method: &'static str,
+        route: actix_web::Route,
+        handler: F,
+        doc: Doc,
+    ) -> Self
     where
         F: Handler<Args>,
         Args: FromRequest + 'static,
@@ -271,16 +285,16 @@ impl At<'_, '_> {
 
     /// Data the handlers of this path read (`web::Data<T>`).
     pub fn data<T: 'static>(mut self, value: T) -> Self {
-        self.data
-            .push(Box::new(move |r: actix_web::Resource| r.app_data(web::Data::new(value))));
+        self.data.push(Box::new(move |r: actix_web::Resource| {
+            r.app_data(web::Data::new(value))
+        }));
         self
     }
 }
 
 impl Drop for At<'_, '_> {
     fn drop(&mut self) {
-        if let (Some(cfg), Some(mut resource)) = (self.table.cfg.as_mut(), self.resource.take())
-        {
+        if let (Some(cfg), Some(mut resource)) = (self.table.cfg.as_mut(), self.resource.take()) {
             for add in self.data.drain(..) {
                 resource = add(resource);
             }

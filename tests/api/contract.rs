@@ -83,7 +83,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let stderr = String::from_utf8_lossy(&output.stderr);
     let cases = stdout
         .lines()
-        .find(|l| l.contains(" generated"))
+        .find(|l| l.contains(" generated, ") && l.contains(" passed"))
         .unwrap_or("no case count")
         .trim()
         .to_string();

@@ -231,7 +231,8 @@ pub fn routes(t: &mut RouteTable<'_>) {
     t.at("/v1/group")
         .get(
             groups::list,
-            b("bceListGroups", "The account's groups.").answers(200, bce_list_of("groups", bce_group())),
+            b("bceListGroups", "The account's groups.")
+                .answers(200, bce_list_of("groups", bce_group())),
         )
         .post(
             groups::create,
@@ -241,7 +242,10 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 .errors(&[409]),
         );
     t.at("/v1/group/{group_name}")
-        .get(groups::show, b("bceGetGroup", "Show a group.").answers(200, bce_group()))
+        .get(
+            groups::show,
+            b("bceGetGroup", "Show a group.").answers(200, bce_group()),
+        )
         .put(
             groups::update,
             b("bceUpdateGroup", "Rename or describe a group.")
@@ -251,22 +255,32 @@ pub fn routes(t: &mut RouteTable<'_>) {
         )
         .delete(
             groups::delete,
-            b("bceDeleteGroup", "Delete a group without members or grants.")
-                .empty(204)
-                .errors(&[409]),
+            b(
+                "bceDeleteGroup",
+                "Delete a group without members or grants.",
+            )
+            .empty(204)
+            .errors(&[409]),
         );
     t.at("/v1/group/{group_name}/user").get(
         groups::users,
         b("bceListGroupUsers", "A group's members.").answers(200, bce_list_of("users", bce_user())),
     );
     t.at("/v1/group/{group_name}/user/{user_name}")
-        .put(groups::add_user, b("bceAddUserToGroup", "Add a member.").empty(204))
+        .put(
+            groups::add_user,
+            b("bceAddUserToGroup", "Add a member.").empty(204),
+        )
         .delete(
             groups::remove_user,
             b("bceRemoveUserFromGroup", "Remove a member.").empty(204),
         );
     t.at("/v1/user")
-        .get(users::list, b("bceListUsers", "The account's users.").answers(200, bce_list_of("users", bce_user())))
+        .get(
+            users::list,
+            b("bceListUsers", "The account's users.")
+                .answers(200, bce_list_of("users", bce_user())),
+        )
         .post(
             users::create,
             b("bceCreateUser", "Create a user.")
@@ -275,7 +289,10 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 .errors(&[409]),
         );
     t.at("/v1/user/{user_name}")
-        .get(users::show, b("bceGetUser", "Show a user.").answers(200, bce_user()))
+        .get(
+            users::show,
+            b("bceGetUser", "Show a user.").answers(200, bce_user()),
+        )
         .put(
             users::update,
             b("bceUpdateUser", "Rename or describe a user.")
@@ -283,25 +300,37 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 .answers(200, bce_user())
                 .errors(&[409]),
         )
-        .delete(users::delete, b("bceDeleteUser", "Delete a user.").empty(204));
+        .delete(
+            users::delete,
+            b("bceDeleteUser", "Delete a user.").empty(204),
+        );
     t.at("/v1/user/{user_name}/group").get(
         groups::of_user,
-        b("bceListUserGroups", "The groups a user belongs to.").answers(200, bce_list_of("groups", bce_group())),
+        b("bceListUserGroups", "The groups a user belongs to.")
+            .answers(200, bce_list_of("groups", bce_group())),
     );
     t.at("/v1/user/{user_name}/accesskey")
         .get(
             access_keys::list,
-            b("bceListAccessKeys", "A user's access keys.").answers(200, bce_list_of("accessKeys", bce_access_key())),
+            b("bceListAccessKeys", "A user's access keys.")
+                .answers(200, bce_list_of("accessKeys", bce_access_key())),
         )
         .post(
             access_keys::create,
-            b("bceCreateAccessKey", "Make an access key; the secret is shown once.").answers(201, bce_access_key()),
+            b(
+                "bceCreateAccessKey",
+                "Make an access key; the secret is shown once.",
+            )
+            .answers(201, bce_access_key()),
         );
     t.at("/v1/user/{user_name}/accesskey/{access_key}")
         .put(
             access_keys::set_enabled,
             b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
-                .query(&[text("disable", "Disable the key."), text("enable", "Enable the key.")])
+                .query(&[
+                    text("disable", "Disable the key."),
+                    text("enable", "Enable the key."),
+                ])
                 .answers(200, bce_access_key()),
         )
         .delete(
