@@ -6,6 +6,7 @@ mod helpers;
 mod postgres;
 
 mod audit;
+mod authz_matrix;
 mod baidu;
 mod baidu_sdk;
 mod catalog;

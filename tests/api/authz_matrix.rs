@@ -1,0 +1,1309 @@
+//! The authorization matrix: every route times every kind of caller, each cell an exact
+//! status. The expectations are data: each route names the default rule it follows (read
+//! off `src/auth/policy.rs`, Keystone's defaults), each persona passes the rules its roles
+//! and scope satisfy, and a token that should be dead is a 401 wherever a token is needed.
+//! The whole table is printed with its totals.
+//!
+//! Targets live in domain A. Routes that change state get fresh targets in every cell, so
+//! each cell tests one thing. The Baidu face resolves names in the caller's account (the
+//! token's domain, else its user's), so its targets are made in A, or in the Default
+//! domain for the cloud admin, whose token is scoped to a project there. The whole matrix
+//! runs on both backends (about 40 s each, side by side).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{backend, spawn_app, TestApp, ADMIN_PASSWORD};
+
+/// The password of every user the matrix makes with one.
+const PASSWORD: &str = "matrix-user-password";
+/// The password `<new_user_pw>` users start with, for the change-password route.
+const OLD_PASSWORD: &str = "matrix-old-password";
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Caller {
+    NoToken,
+    Garbage,
+    Expired,
+    Revoked,
+    OtherKey,
+    AlgNone,
+    AlgSwapped,
+    DeletedUser,
+    DisabledUser,
+    PasswordChanged,
+    Member,
+    ManagerOfB,
+    ManagerOfA,
+    Reader,
+    CloudAdmin,
+}
+
+use Caller::*;
+
+const CALLERS: [Caller; 15] = [
+    NoToken,
+    Garbage,
+    Expired,
+    Revoked,
+    OtherKey,
+    AlgNone,
+    AlgSwapped,
+    DeletedUser,
+    DisabledUser,
+    PasswordChanged,
+    Member,
+    ManagerOfB,
+    ManagerOfA,
+    Reader,
+    CloudAdmin,
+];
+
+impl Caller {
+    fn column(self) -> &'static str {
+        match self {
+            NoToken => "none",
+            Garbage => "garbage",
+            Expired => "expired",
+            Revoked => "revoked",
+            OtherKey => "otherkey",
+            AlgNone => "alg:none",
+            AlgSwapped => "HS512",
+            DeletedUser => "deleted",
+            DisabledUser => "disabled",
+            PasswordChanged => "pw-chg",
+            Member => "member",
+            ManagerOfB => "mgr-B",
+            ManagerOfA => "mgr-A",
+            Reader => "reader",
+            CloudAdmin => "admin",
+        }
+    }
+
+    /// True for the callers whose token is valid: the personas.
+    fn is_persona(self) -> bool {
+        matches!(self, Member | ManagerOfB | ManagerOfA | Reader | CloudAdmin)
+    }
+}
+
+/// The rule a route follows, as far as it tells the personas apart. The personas:
+/// - member: `member` on project PA in A, a token scoped to PA (effective member, reader);
+/// - mgr-B: `manager` on domain B, a token scoped to B (effective manager, member, reader);
+/// - mgr-A: the same on domain A, where the targets live;
+/// - reader: `reader` on the system, a system-scoped token; their user lives in A;
+/// - admin: the bootstrap admin, `admin` on the admin project (effective all four roles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// No token needed: discovery, the operator's endpoints, password login.
+    Public,
+    /// Any valid token: an empty check string, or the caller's own things (`user_id:%(...)`).
+    Anyone,
+    /// `rule:admin_required`.
+    Admin,
+    /// `rule:admin_required or (role:reader and system_scope:all)`.
+    SystemReader,
+    /// ... `or (role:reader and domain_id:A)` (a manager of A holds reader by inference).
+    ReaderOfA,
+    /// `(rule:admin_required) or (role:manager and domain_id:A)`.
+    ManagerOfA,
+    /// `... or (role:reader and domain_id:%(target.domain_id)s)` where the list is narrowed
+    /// to the caller's own domain (no filter given, or the Baidu account).
+    ReaderOfOwnDomain,
+    /// `... or (role:manager and domain_id:...)` creating in the caller's own Baidu account.
+    ManagerOfOwnDomain,
+    /// get_domain of A and get_project of PA: the readers of A, and also a token scoped to a
+    /// project of A (`token.project.domain.id:A`) or to PA itself (`project_id:PA`).
+    ReaderOfAOrProjectInA,
+    /// get_role of a domain-managed role and list_roles: `role:manager` in any domain
+    /// (`rule:domain_managed_target_role`, `not domain_id:None`), or a system reader.
+    AnyManagerOrSystemReader,
+}
+
+impl Rule {
+    /// Does `caller` (a persona) pass this rule for the route's target?
+    fn passes(self, caller: Caller) -> bool {
+        match self {
+            Rule::Public | Rule::Anyone => true,
+            Rule::Admin => caller == CloudAdmin,
+            Rule::SystemReader => matches!(caller, Reader | CloudAdmin),
+            Rule::ReaderOfA => matches!(caller, ManagerOfA | Reader | CloudAdmin),
+            Rule::ManagerOfA => matches!(caller, ManagerOfA | CloudAdmin),
+            Rule::ReaderOfOwnDomain | Rule::AnyManagerOrSystemReader => {
+                matches!(caller, ManagerOfA | ManagerOfB | Reader | CloudAdmin)
+            }
+            Rule::ManagerOfOwnDomain => matches!(caller, ManagerOfA | ManagerOfB | CloudAdmin),
+            Rule::ReaderOfAOrProjectInA => caller != ManagerOfB,
+        }
+    }
+}
+
+/// One route: its request (templates with `<placeholders>`), its rule, and the status an
+/// allowed caller gets.
+#[derive(Debug, Clone)]
+struct Row {
+    method: Method,
+    path: String,
+    body: Option<&'static str>,
+    /// The `X-Subject-Token` of the token routes.
+    subject: Option<&'static str>,
+    rule: Rule,
+    ok: u16,
+    /// The admin PUTs the same path first (a grant, a membership, an implied role), so the
+    /// cell's check or delete finds it.
+    put_first: bool,
+    /// Tells apart rows of one route, in the printed table.
+    note: &'static str,
+}
+
+impl Row {
+    /// The status `caller` must get.
+    fn expected(&self, caller: Caller) -> u16 {
+        if self.rule == Rule::Public {
+            self.ok
+        } else if !caller.is_persona() {
+            401
+        } else if self.rule.passes(caller) {
+            self.ok
+        } else {
+            403
+        }
+    }
+
+    fn label(&self) -> String {
+        match self.note {
+            "" => format!("{} {}", self.method, self.path),
+            note => format!("{} {} ({note})", self.method, self.path),
+        }
+    }
+}
+
+fn row(method: Method, path: &str, rule: Rule, ok: u16) -> Row {
+    Row {
+        method,
+        path: path.to_string(),
+        body: None,
+        subject: None,
+        rule,
+        ok,
+        put_first: false,
+        note: "",
+    }
+}
+
+impl Row {
+    fn body(mut self, body: &'static str) -> Row {
+        self.body = Some(body);
+        self
+    }
+    fn subject(mut self, subject: &'static str) -> Row {
+        self.subject = Some(subject);
+        self
+    }
+    fn put_first(mut self) -> Row {
+        self.put_first = true;
+        self
+    }
+    fn note(mut self, note: &'static str) -> Row {
+        self.note = note;
+        self
+    }
+}
+
+/// A read route: its GET and its HEAD, which answers the same status without a body.
+fn read(path: &str, rule: Rule, ok: u16) -> [Row; 2] {
+    [
+        row(Method::GET, path, rule, ok),
+        row(Method::HEAD, path, rule, ok),
+    ]
+}
+
+/// Every route of the service: src/api/mod.rs, grants::routes(), the catalog, the
+/// credentials, the audit events and the Baidu face.
+fn routes() -> Vec<Row> {
+    use Method as M;
+    use Rule::*;
+    let mut rows: Vec<Row> = Vec::new();
+    // Discovery and the operator's endpoints need no token, and ignore a bad one.
+    for (path, ok) in [
+        ("/", 300),
+        ("/v3", 200),
+        ("/healthz", 200),
+        ("/readyz", 200),
+        ("/metrics", 200),
+        ("/console", 200),
+        ("/console/app.js", 200),
+    ] {
+        rows.extend(read(path, Public, ok));
+    }
+    // Tokens.
+    rows.push(
+        row(M::POST, "/v3/auth/tokens", Public, 201)
+            .body(r#"{"auth": {"identity": {"methods": ["password"], "password": {"user": {"id": "<subject_user>", "password": "matrix-user-password"}}}}}"#)
+            .note("password"),
+    );
+    rows.push(
+        row(M::POST, "/v3/auth/tokens", Anyone, 201)
+            .body(r#"{"auth": {"identity": {"methods": ["token"], "token": {"id": "<own_token>"}}, "scope": "unscoped"}}"#)
+            .note("token, rescope"),
+    );
+    for r in read("/v3/auth/tokens", Anyone, 200) {
+        rows.push(r.subject("<own_token>").note("own token"));
+    }
+    // identity:validate_token: admin, system reader, service, or the token's own user.
+    for r in read("/v3/auth/tokens", SystemReader, 200) {
+        rows.push(r.subject("<subject_token>").note("another's"));
+    }
+    // identity:revoke_token: admin or the token's own user.
+    rows.push(
+        row(M::DELETE, "/v3/auth/tokens", Admin, 204)
+            .subject("<new_subject>")
+            .note("another's"),
+    );
+    rows.extend(read("/v3/auth/catalog", Anyone, 200));
+    rows.extend(read("/v3/auth/system", Anyone, 200));
+    rows.extend(read("/v3/auth/domains", Anyone, 200));
+    rows.extend(read("/v3/auth/projects", Anyone, 200));
+    rows.extend(read("/v3/role_assignments", ReaderOfOwnDomain, 200));
+    rows.extend(read(
+        "/v3/role_assignments?scope.domain.id=<A>",
+        ReaderOfA,
+        200,
+    ));
+    rows.extend(read("/v3/audit-events", Admin, 200));
+    // Huawei's access keys: identity:get_credential / create_credential (owner or admin).
+    rows.extend(read("/v3.0/OS-CREDENTIAL/credentials", Anyone, 200));
+    rows.extend(read(
+        "/v3.0/OS-CREDENTIAL/credentials?user_id=<uA>",
+        SystemReader,
+        200,
+    ));
+    rows.push(
+        row(M::POST, "/v3.0/OS-CREDENTIAL/credentials", Admin, 201)
+            .body(r#"{"credential": {"user_id": "<new_user>"}}"#)
+            .note("another's"),
+    );
+    rows.push(
+        row(M::POST, "/v3.0/OS-CREDENTIAL/credentials", Anyone, 201)
+            .body(r#"{"credential": {"user_id": "<me>"}}"#)
+            .note("own"),
+    );
+    rows.extend(read(
+        "/v3.0/OS-CREDENTIAL/credentials/<credA>",
+        SystemReader,
+        200,
+    ));
+    rows.push(
+        row(
+            M::PUT,
+            "/v3.0/OS-CREDENTIAL/credentials/<new_cred>",
+            Admin,
+            200,
+        )
+        .body(r#"{"credential": {"status": "inactive"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3.0/OS-CREDENTIAL/credentials/<new_cred>",
+        Admin,
+        204,
+    ));
+    // Groups and memberships.
+    rows.extend(read("/v3/groups", ReaderOfOwnDomain, 200));
+    rows.extend(read("/v3/groups?domain_id=<A>", ReaderOfA, 200));
+    rows.push(
+        row(M::POST, "/v3/groups", ManagerOfA, 201)
+            .body(r#"{"group": {"name": "<name>", "domain_id": "<A>"}}"#),
+    );
+    rows.extend(read("/v3/groups/<gA>", ReaderOfA, 200));
+    rows.push(
+        row(M::PATCH, "/v3/groups/<new_group>", ManagerOfA, 200)
+            .body(r#"{"group": {"description": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/groups/<new_group>", ManagerOfA, 204));
+    rows.extend(read("/v3/groups/<gA>/users", ReaderOfA, 200));
+    rows.push(row(
+        M::PUT,
+        "/v3/groups/<new_group>/users/<new_user>",
+        ManagerOfA,
+        204,
+    ));
+    rows.extend(read("/v3/groups/<gA>/users/<uA>", ReaderOfA, 204));
+    rows.push(
+        row(
+            M::DELETE,
+            "/v3/groups/<new_group>/users/<new_user>",
+            ManagerOfA,
+            204,
+        )
+        .put_first(),
+    );
+    // Users.
+    rows.extend(read("/v3/users", ReaderOfOwnDomain, 200));
+    rows.extend(read("/v3/users?domain_id=<A>", ReaderOfA, 200));
+    rows.push(
+        row(M::POST, "/v3/users", ManagerOfA, 201)
+            .body(r#"{"user": {"name": "<name>", "domain_id": "<A>"}}"#),
+    );
+    rows.extend(read("/v3/users/<uA>", ReaderOfA, 200));
+    rows.extend(read("/v3/users/<me>", Anyone, 200));
+    rows.push(
+        row(M::PATCH, "/v3/users/<new_user>", ManagerOfA, 200)
+            .body(r#"{"user": {"description": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/users/<new_user>", ManagerOfA, 204));
+    rows.extend(read("/v3/users/<uA>/groups", ReaderOfA, 200));
+    rows.extend(read("/v3/users/<me>/groups", Anyone, 200));
+    rows.extend(read("/v3/users/<uA>/projects", ReaderOfA, 200));
+    rows.extend(read("/v3/users/<me>/projects", Anyone, 200));
+    // identity:change_password is admin_or_owner; only the admin may change another's.
+    rows.push(
+        row(M::POST, "/v3/users/<new_user_pw>/password", Admin, 204)
+            .body(r#"{"user": {"original_password": "matrix-old-password", "password": "matrix-new-password"}}"#),
+    );
+    // Domains.
+    rows.extend(read("/v3/domains", ReaderOfOwnDomain, 200));
+    rows.push(row(M::POST, "/v3/domains", Admin, 201).body(r#"{"domain": {"name": "<name>"}}"#));
+    rows.extend(read("/v3/domains/<A>", ReaderOfAOrProjectInA, 200));
+    rows.push(
+        row(M::PATCH, "/v3/domains/<new_domain>", Admin, 200)
+            .body(r#"{"domain": {"description": "patched"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3/domains/<new_disabled_domain>",
+        Admin,
+        204,
+    ));
+    // Projects.
+    rows.extend(read("/v3/projects", ReaderOfOwnDomain, 200));
+    rows.extend(read("/v3/projects?domain_id=<A>", ReaderOfA, 200));
+    rows.push(
+        row(M::POST, "/v3/projects", ManagerOfA, 201)
+            .body(r#"{"project": {"name": "<name>", "domain_id": "<A>"}}"#),
+    );
+    rows.extend(read("/v3/projects/<PA>", ReaderOfAOrProjectInA, 200));
+    rows.push(
+        row(M::PATCH, "/v3/projects/<new_project>", ManagerOfA, 200)
+            .body(r#"{"project": {"description": "patched"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3/projects/<new_project>",
+        ManagerOfA,
+        204,
+    ));
+    // Roles and implied roles.
+    rows.extend(read("/v3/roles", AnyManagerOrSystemReader, 200));
+    rows.push(row(M::POST, "/v3/roles", Admin, 201).body(r#"{"role": {"name": "<name>"}}"#));
+    rows.extend(read(
+        "/v3/roles/<role:reader>",
+        AnyManagerOrSystemReader,
+        200,
+    ));
+    rows.extend(read("/v3/roles/<role:admin>", SystemReader, 200));
+    rows.push(
+        row(M::PATCH, "/v3/roles/<new_role>", Admin, 200)
+            .body(r#"{"role": {"description": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/roles/<new_role>", Admin, 204));
+    rows.extend(read("/v3/roles/<role:admin>/implies", SystemReader, 200));
+    rows.push(row(
+        M::PUT,
+        "/v3/roles/<new_role>/implies/<new_role2>",
+        Admin,
+        201,
+    ));
+    rows.push(row(
+        M::GET,
+        "/v3/roles/<role:admin>/implies/<role:manager>",
+        SystemReader,
+        200,
+    ));
+    // check_implied_role answers 204 without a body.
+    rows.push(row(
+        M::HEAD,
+        "/v3/roles/<role:admin>/implies/<role:manager>",
+        SystemReader,
+        204,
+    ));
+    rows.push(
+        row(
+            M::DELETE,
+            "/v3/roles/<new_role>/implies/<new_role2>",
+            Admin,
+            204,
+        )
+        .put_first(),
+    );
+    rows.extend(read("/v3/role_inferences", SystemReader, 200));
+    // Grants on PA and on A, direct and inherited, to users and groups of A:
+    // check/list_grants are readers of A, create/revoke_grant managers of A (the role,
+    // member, is one a domain manager may hand out).
+    for target in ["projects/<PA>", "domains/<A>"] {
+        for actor in ["users/<new_user>", "groups/<new_group>"] {
+            for (prefix, suffix) in [("/v3", ""), ("/v3/OS-INHERIT", "/inherited_to_projects")] {
+                let base = format!("{prefix}/{target}/{actor}/roles");
+                let one = format!("{base}/<role:member>{suffix}");
+                rows.push(row(M::PUT, &one, ManagerOfA, 204));
+                for r in read(&one, ReaderOfA, 204) {
+                    rows.push(r.put_first());
+                }
+                rows.push(row(M::DELETE, &one, ManagerOfA, 204).put_first());
+                rows.extend(read(&format!("{base}{suffix}"), ReaderOfA, 200));
+            }
+        }
+    }
+    // System grants: admins write, system readers read.
+    for actor in ["users/<new_user>", "groups/<new_group>"] {
+        let base = format!("/v3/system/{actor}/roles");
+        let one = format!("{base}/<role:reader>");
+        rows.push(row(M::PUT, &one, Admin, 204));
+        for r in read(&one, SystemReader, 204) {
+            rows.push(r.put_first());
+        }
+        rows.push(row(M::DELETE, &one, Admin, 204).put_first());
+        rows.extend(read(&base, SystemReader, 200));
+    }
+    // Escalations a domain manager must not get: a role that is not domain-managed, a
+    // grant on a project of another domain, a member from another domain.
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/projects/<PA>/users/<new_user>/roles/<role:admin>",
+            Admin,
+            204,
+        )
+        .note("not domain-managed"),
+    );
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/projects/<PB>/users/<new_user>/roles/<role:member>",
+            Admin,
+            204,
+        )
+        .note("user of A on B"),
+    );
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/groups/<new_group>/users/<new_user_b>",
+            Admin,
+            204,
+        )
+        .note("user of B into A"),
+    );
+    // Missing targets: a 404 only for callers the rule allows without reading the target
+    // (admins, system readers; anyone for an empty rule), a 403 for everyone else, so
+    // that existence does not leak.
+    for path in [
+        "/v3/groups/<missing>",
+        "/v3/groups/<missing>/users",
+        "/v3/groups/<missing>/users/<uA>",
+        "/v3/groups/<gA>/users/<missing>",
+        "/v3/users/<missing>",
+        "/v3/users/<missing>/groups",
+        "/v3/users/<missing>/projects",
+        "/v3/projects/<missing>",
+        "/v3/domains/<missing>",
+        "/v3/roles/<missing>",
+        "/v3/roles/<missing>/implies",
+        "/v3/roles/<missing>/implies/<role:manager>",
+        "/v3.0/OS-CREDENTIAL/credentials/<missing>",
+        "/v3.0/OS-CREDENTIAL/credentials?user_id=<missing>",
+        "/v3/projects/<missing>/users/<uA>/roles",
+        "/v3/projects/<PA>/users/<missing>/roles/<role:member>",
+        "/v3/domains/<A>/groups/<missing>/roles",
+        "/v3/system/users/<missing>/roles",
+        "/v3/system/users/<uA>/roles/<missing>",
+        "/v3/services/<missing>",
+        "/v3/endpoints/<missing>",
+        "/v1/group/<missing_name>",
+        "/v1/group/<missing_name>/user",
+        "/v1/user/<missing_name>",
+        "/v1/user/<missing_name>/group",
+        "/v1/user/<missing_name>/accesskey",
+    ] {
+        rows.push(row(M::GET, path, SystemReader, 404).note("missing"));
+    }
+    rows.push(row(M::GET, "/v3/regions/<missing>", Anyone, 404).note("missing"));
+    for r in read("/v3/auth/tokens", Anyone, 404) {
+        rows.push(r.subject("<missing>").note("missing subject"));
+    }
+    for (method, path, body) in [
+        (
+            M::PATCH,
+            "/v3/groups/<missing>",
+            Some(r#"{"group": {"description": "x"}}"#),
+        ),
+        (M::DELETE, "/v3/groups/<missing>", None),
+        (M::PUT, "/v3/groups/<missing>/users/<uA>", None),
+        (M::DELETE, "/v3/groups/<gA>/users/<missing>", None),
+        (
+            M::PATCH,
+            "/v3/users/<missing>",
+            Some(r#"{"user": {"description": "x"}}"#),
+        ),
+        (M::DELETE, "/v3/users/<missing>", None),
+        (M::DELETE, "/v3/projects/<missing>", None),
+        (M::DELETE, "/v3/domains/<missing>", None),
+        (M::DELETE, "/v3/roles/<missing>", None),
+        (
+            M::PUT,
+            "/v3/projects/<PA>/users/<missing>/roles/<role:member>",
+            None,
+        ),
+        (
+            M::DELETE,
+            "/v3/domains/<A>/users/<uA>/roles/<missing>",
+            None,
+        ),
+        (M::DELETE, "/v3.0/OS-CREDENTIAL/credentials/<missing>", None),
+        (M::DELETE, "/v3/regions/<missing>", None),
+        (M::DELETE, "/v3/services/<missing>", None),
+        (M::DELETE, "/v3/endpoints/<missing>", None),
+        (
+            M::PUT,
+            "/v1/group/<missing_name>",
+            Some(r#"{"description": "x"}"#),
+        ),
+        (M::DELETE, "/v1/group/<missing_name>", None),
+        (M::DELETE, "/v1/user/<missing_name>", None),
+        (M::POST, "/v1/user/<missing_name>/accesskey", None),
+    ] {
+        let mut r = row(method, path, Admin, 404).note("missing");
+        r.body = body;
+        rows.push(r);
+    }
+    // The catalog: regions are readable by anyone (Keystone's empty rule), services and
+    // endpoints by system readers; admins write.
+    rows.extend(read("/v3/regions", Anyone, 200));
+    rows.push(row(M::POST, "/v3/regions", Admin, 201).body(r#"{"region": {"id": "<name>"}}"#));
+    rows.extend(read("/v3/regions/<R>", Anyone, 200));
+    rows.push(row(M::PUT, "/v3/regions/<name>", Admin, 201).body(r#"{"region": {}}"#));
+    rows.push(
+        row(M::PATCH, "/v3/regions/<new_region>", Admin, 200)
+            .body(r#"{"region": {"description": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/regions/<new_region>", Admin, 204));
+    rows.extend(read("/v3/services", SystemReader, 200));
+    rows.push(row(M::POST, "/v3/services", Admin, 201).body(r#"{"service": {"type": "<name>"}}"#));
+    rows.extend(read("/v3/services/<S>", SystemReader, 200));
+    rows.push(
+        row(M::PATCH, "/v3/services/<new_service>", Admin, 200)
+            .body(r#"{"service": {"description": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/services/<new_service>", Admin, 204));
+    rows.extend(read("/v3/endpoints", SystemReader, 200));
+    rows.push(
+        row(M::POST, "/v3/endpoints", Admin, 201)
+            .body(r#"{"endpoint": {"service_id": "<S>", "interface": "public", "url": "http://matrix.test/<name>"}}"#),
+    );
+    rows.extend(read("/v3/endpoints/<E>", SystemReader, 200));
+    rows.push(
+        row(M::PATCH, "/v3/endpoints/<new_endpoint>", Admin, 200)
+            .body(r#"{"endpoint": {"url": "http://matrix.test/patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/endpoints/<new_endpoint>", Admin, 204));
+    // The Baidu face, with X-Auth-Token. Named targets are in the caller's account.
+    rows.extend(read("/v1/group", ReaderOfOwnDomain, 200));
+    rows.push(row(M::POST, "/v1/group", ManagerOfOwnDomain, 201).body(r#"{"name": "<name>"}"#));
+    rows.extend(read("/v1/group/<b_group>", ReaderOfA, 200));
+    rows.push(
+        row(M::PUT, "/v1/group/<b_group>", ManagerOfA, 200).body(r#"{"description": "patched"}"#),
+    );
+    rows.push(row(M::DELETE, "/v1/group/<b_group>", ManagerOfA, 204));
+    rows.extend(read("/v1/group/<b_group>/user", ReaderOfA, 200));
+    rows.push(row(M::PUT, "/v1/group/<b_pair>", ManagerOfA, 204));
+    rows.push(row(M::DELETE, "/v1/group/<b_member_pair>", ManagerOfA, 204));
+    rows.extend(read("/v1/user", ReaderOfOwnDomain, 200));
+    rows.push(row(M::POST, "/v1/user", ManagerOfOwnDomain, 201).body(r#"{"name": "<name>"}"#));
+    rows.extend(read("/v1/user/<b_user>", ReaderOfA, 200));
+    rows.extend(read("/v1/user/<my_name>", Anyone, 200));
+    rows.push(
+        row(M::PUT, "/v1/user/<b_user>", ManagerOfA, 200).body(r#"{"description": "patched"}"#),
+    );
+    rows.push(row(M::DELETE, "/v1/user/<b_user>", ManagerOfA, 204));
+    rows.extend(read("/v1/user/<b_user>/group", ReaderOfA, 200));
+    rows.extend(read("/v1/user/<b_user>/accesskey", SystemReader, 200));
+    rows.extend(read("/v1/user/<my_name>/accesskey", Anyone, 200));
+    rows.push(row(M::POST, "/v1/user/<b_user>/accesskey", Admin, 201));
+    rows.push(row(M::PUT, "/v1/user/<b_key>?disable", Admin, 200));
+    rows.push(row(M::DELETE, "/v1/user/<b_key>", Admin, 204));
+    rows
+}
+
+/// What the matrix sets up once: domains, personas and their tokens, shared targets.
+struct World {
+    app: TestApp,
+    tokens: HashMap<Caller, String>,
+    /// The user behind each caller's token, id and name (the subject user for the
+    /// callers without one).
+    users: HashMap<Caller, (String, String)>,
+    vars: HashMap<String, String>,
+    a: String,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Sends a request as the admin and insists on `status`; returns the body.
+async fn admin(app: &TestApp, method: Method, path: &str, body: Value, status: u16) -> Value {
+    let body = (!body.is_null()).then_some(body);
+    let resp = app.call(method, path, &app.admin_token, body).await;
+    let got = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    assert_eq!(got, status, "set-up {path}: {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn id_of(body: &Value, kind: &str) -> String {
+    body[kind]["id"].as_str().expect("id").to_string()
+}
+
+async fn new_user(app: &TestApp, domain: &str, password: Option<&str>) -> (String, String) {
+    let name = unique("user");
+    let mut user = json!({"name": name, "domain_id": domain});
+    if let Some(p) = password {
+        user["password"] = json!(p);
+    }
+    let body = admin(app, Method::POST, "/v3/users", json!({ "user": user }), 201).await;
+    (id_of(&body, "user"), name)
+}
+
+async fn new_group(app: &TestApp, domain: &str) -> (String, String) {
+    let name = unique("group");
+    let body = admin(
+        app,
+        Method::POST,
+        "/v3/groups",
+        json!({"group": {"name": name, "domain_id": domain}}),
+        201,
+    )
+    .await;
+    (id_of(&body, "group"), name)
+}
+
+async fn new_key(app: &TestApp, user_id: &str) -> String {
+    let body = admin(
+        app,
+        Method::POST,
+        "/v3.0/OS-CREDENTIAL/credentials",
+        json!({"credential": {"user_id": user_id}}),
+        201,
+    )
+    .await;
+    body["credential"]["access"]
+        .as_str()
+        .expect("access")
+        .to_string()
+}
+
+/// A password token for a user id with a scope; panics unless 201.
+async fn login(app: &TestApp, user_id: &str, password: &str, scope: Value) -> String {
+    let mut body = json!({"auth": {"identity": {"methods": ["password"],
+        "password": {"user": {"id": user_id, "password": password}}}}});
+    if !scope.is_null() {
+        body["auth"]["scope"] = scope;
+    }
+    let resp = app
+        .call(Method::POST, "/v3/auth/tokens", "", Some(body))
+        .await;
+    assert_eq!(resp.status(), 201, "login of {user_id}");
+    resp.headers()["x-subject-token"]
+        .to_str()
+        .expect("token")
+        .to_string()
+}
+
+fn jwt_part(token: &str, i: usize) -> Value {
+    let part = token.split('.').nth(i).expect("a JWT part");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("json")
+}
+
+/// The secret the service signs tokens with, from its key file.
+fn token_key(app: &TestApp) -> Vec<u8> {
+    let text = std::fs::read_to_string(app.dir.path().join("token.key")).expect("token key");
+    STANDARD.decode(text.trim()).expect("base64 key")
+}
+
+/// Text that must never appear in a response: passwords, hashes, the key files.
+fn secrets(app: &TestApp) -> Vec<String> {
+    let mut found = vec![
+        ADMIN_PASSWORD.to_string(),
+        PASSWORD.to_string(),
+        OLD_PASSWORD.to_string(),
+        "$argon2".to_string(),
+    ];
+    for file in ["token.key", "credential.key"] {
+        let text = std::fs::read_to_string(app.dir.path().join(file)).expect("key file");
+        let raw = STANDARD.decode(text.trim()).expect("base64 key");
+        found.push(text.trim().to_string());
+        found.push(URL_SAFE_NO_PAD.encode(&raw));
+        found.push(hex::encode(&raw));
+    }
+    found
+}
+
+impl World {
+    async fn build() -> World {
+        let app = spawn_app().await;
+        let post = Method::POST;
+        let a = id_of(
+            &admin(
+                &app,
+                post.clone(),
+                "/v3/domains",
+                json!({"domain": {"name": unique("domain-a")}}),
+                201,
+            )
+            .await,
+            "domain",
+        );
+        let b = id_of(
+            &admin(
+                &app,
+                post.clone(),
+                "/v3/domains",
+                json!({"domain": {"name": unique("domain-b")}}),
+                201,
+            )
+            .await,
+            "domain",
+        );
+        let pa = id_of(
+            &admin(
+                &app,
+                post.clone(),
+                "/v3/projects",
+                json!({"project": {"name": "pa", "domain_id": a}}),
+                201,
+            )
+            .await,
+            "project",
+        );
+        let pb = id_of(
+            &admin(
+                &app,
+                post.clone(),
+                "/v3/projects",
+                json!({"project": {"name": "pb", "domain_id": b}}),
+                201,
+            )
+            .await,
+            "project",
+        );
+        let mut vars: HashMap<String, String> = HashMap::new();
+        let roles = admin(&app, Method::GET, "/v3/roles", Value::Null, 200).await;
+        for r in roles["roles"].as_array().expect("roles") {
+            vars.insert(
+                format!("role:{}", r["name"].as_str().expect("name")),
+                r["id"].as_str().expect("id").to_string(),
+            );
+        }
+        let role = |name: &str| vars[&format!("role:{name}")].clone();
+        let grant = |target: String, user: &str, role: String| {
+            let path = format!("/v3/{target}/users/{user}/roles/{role}");
+            let app = &app;
+            async move { admin(app, Method::PUT, &path, Value::Null, 204).await }
+        };
+        let mut tokens = HashMap::new();
+        let mut users = HashMap::new();
+        let project_pa = json!({"project": {"id": pa}});
+
+        let member = new_user(&app, &a, Some(PASSWORD)).await;
+        grant(format!("projects/{pa}"), &member.0, role("member")).await;
+        tokens.insert(
+            Member,
+            login(&app, &member.0, PASSWORD, project_pa.clone()).await,
+        );
+        users.insert(Member, member);
+
+        for (caller, domain) in [(ManagerOfA, &a), (ManagerOfB, &b)] {
+            let manager = new_user(&app, domain, Some(PASSWORD)).await;
+            grant(format!("domains/{domain}"), &manager.0, role("manager")).await;
+            let scope = json!({"domain": {"id": domain}});
+            tokens.insert(caller, login(&app, &manager.0, PASSWORD, scope).await);
+            users.insert(caller, manager);
+        }
+
+        let reader = new_user(&app, &a, Some(PASSWORD)).await;
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/system/users/{}/roles/{}", reader.0, role("reader")),
+            Value::Null,
+            204,
+        )
+        .await;
+        let system = json!({"system": {"all": true}});
+        tokens.insert(Reader, login(&app, &reader.0, PASSWORD, system).await);
+        users.insert(Reader, reader);
+
+        tokens.insert(CloudAdmin, app.admin_token.clone());
+        users.insert(CloudAdmin, (app.admin_id.clone(), "admin".to_string()));
+
+        // Tokens that must be dead. Each would carry admin powers if it were accepted, so
+        // a wrongly accepted one shows as a success, not as a 403.
+        let revoked = login(&app, &app.admin_id, ADMIN_PASSWORD, Value::Null).await;
+        let resp = app
+            .client
+            .delete(app.url("/v3/auth/tokens"))
+            .header("X-Auth-Token", &app.admin_token)
+            .header("X-Subject-Token", &revoked)
+            .send()
+            .await
+            .expect("revoke");
+        assert_eq!(resp.status(), 204, "revoke");
+        tokens.insert(Revoked, revoked);
+        users.insert(Revoked, users[&CloudAdmin].clone());
+
+        let mut doomed = Vec::new();
+        for caller in [DeletedUser, DisabledUser, PasswordChanged] {
+            let user = new_user(&app, &a, Some(PASSWORD)).await;
+            grant(format!("projects/{pa}"), &user.0, role("admin")).await;
+            tokens.insert(
+                caller,
+                login(&app, &user.0, PASSWORD, project_pa.clone()).await,
+            );
+            doomed.push((caller, user.0.clone()));
+            users.insert(caller, user);
+        }
+        for (caller, user_id) in doomed {
+            match caller {
+                DeletedUser => {
+                    admin(
+                        &app,
+                        Method::DELETE,
+                        &format!("/v3/users/{user_id}"),
+                        Value::Null,
+                        204,
+                    )
+                    .await;
+                }
+                DisabledUser => {
+                    admin(
+                        &app,
+                        Method::PATCH,
+                        &format!("/v3/users/{user_id}"),
+                        json!({"user": {"enabled": false}}),
+                        200,
+                    )
+                    .await;
+                }
+                _ => {
+                    // The user changes their own password with the token about to go stale.
+                    let resp = app
+                        .call(
+                            Method::POST,
+                            &format!("/v3/users/{user_id}/password"),
+                            &tokens[&caller],
+                            Some(json!({"user": {"original_password": PASSWORD,
+                                "password": "matrix-changed-password"}})),
+                        )
+                        .await;
+                    assert_eq!(resp.status(), 204, "password change");
+                }
+            }
+        }
+
+        // Forged from the admin's own claims: only the one flaw differs.
+        let claims = jwt_part(&app.admin_token, 1);
+        let key = token_key(&app);
+        let mut expired = claims.clone();
+        let now_us = chrono::Utc::now().timestamp_micros();
+        expired["iat"] = json!(now_us / 1_000_000 - 7200);
+        expired["exp"] = json!(now_us / 1_000_000 - 3600);
+        expired["openstack_issued_at_us"] = json!(now_us - 7_200_000_000);
+        expired["openstack_expires_at_us"] = json!(now_us - 3_600_000_000);
+        let sign = |alg: Algorithm, claims: &Value, key: &[u8]| {
+            jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(key))
+                .expect("sign")
+        };
+        tokens.insert(Expired, sign(Algorithm::HS256, &expired, &key));
+        tokens.insert(OtherKey, sign(Algorithm::HS256, &claims, &[0x5a; 64]));
+        tokens.insert(AlgSwapped, sign(Algorithm::HS512, &claims, &key));
+        let none_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let payload = app.admin_token.split('.').nth(1).expect("payload");
+        tokens.insert(AlgNone, format!("{none_header}.{payload}."));
+        for caller in [Expired, OtherKey, AlgSwapped, AlgNone] {
+            users.insert(caller, users[&CloudAdmin].clone());
+        }
+        // Controls for the forgeries: the same claims re-signed as the service signs are
+        // accepted, so each forged column fails for its one flaw alone; and an RS256
+        // header over an HS256 signature made with the real key is refused too.
+        let resigned = sign(Algorithm::HS256, &claims, &key);
+        let resp = app.call(Method::GET, "/v3/groups", &resigned, None).await;
+        assert_eq!(resp.status(), 200, "a faithful re-signing is accepted");
+        let rs_header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let signing_input = format!("{rs_header}.{payload}");
+        let signature = jsonwebtoken::crypto::sign(
+            signing_input.as_bytes(),
+            &EncodingKey::from_secret(&key),
+            Algorithm::HS256,
+        )
+        .expect("sign");
+        let rs256 = format!("{signing_input}.{signature}");
+        let resp = app.call(Method::GET, "/v3/groups", &rs256, None).await;
+        assert_eq!(resp.status(), 401, "RS256 header, HS256 signature");
+        tokens.insert(Garbage, "garbage".to_string());
+        tokens.insert(NoToken, String::new());
+
+        // Shared targets in A.
+        let (g_a, _) = new_group(&app, &a).await;
+        let (u_a, u_a_name) = new_user(&app, &a, None).await;
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/groups/{g_a}/users/{u_a}"),
+            Value::Null,
+            204,
+        )
+        .await;
+        let cred_a = new_key(&app, &u_a).await;
+        let subject = new_user(&app, &a, Some(PASSWORD)).await;
+        grant(format!("projects/{pa}"), &subject.0, role("member")).await;
+        let subject_token = login(&app, &subject.0, PASSWORD, project_pa).await;
+        for caller in [NoToken, Garbage] {
+            users.insert(caller, (u_a.clone(), u_a_name.clone()));
+        }
+        let region = unique("region");
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/regions/{region}"),
+            json!({"region": {}}),
+            201,
+        )
+        .await;
+        let service = id_of(
+            &admin(
+                &app,
+                post.clone(),
+                "/v3/services",
+                json!({"service": {"type": "matrix"}}),
+                201,
+            )
+            .await,
+            "service",
+        );
+        let endpoint = id_of(
+            &admin(
+                &app,
+                post,
+                "/v3/endpoints",
+                json!({"endpoint": {"service_id": service, "interface": "public",
+                    "url": "http://matrix.test/shared"}}),
+                201,
+            )
+            .await,
+            "endpoint",
+        );
+        for (k, v) in [
+            ("A", a.clone()),
+            ("PA", pa),
+            ("B", b),
+            ("PB", pb),
+            ("gA", g_a),
+            ("uA", u_a),
+            ("credA", cred_a),
+            ("R", region),
+            ("S", service),
+            ("E", endpoint),
+            ("subject_user", subject.0),
+            ("subject_token", subject_token),
+        ] {
+            vars.insert(k.to_string(), v);
+        }
+        World {
+            app,
+            tokens,
+            users,
+            vars,
+            a,
+        }
+    }
+
+    /// The domain the Baidu face looks names up in for this caller.
+    fn bce_account(&self, caller: Caller) -> &str {
+        if caller == CloudAdmin {
+            "default"
+        } else {
+            &self.a
+        }
+    }
+
+    /// The value of one placeholder for one cell: shared, about the caller, or made fresh.
+    async fn resolve(&self, name: &str, caller: Caller) -> String {
+        let app = &self.app;
+        let a = self.a.as_str();
+        if let Some(v) = self.vars.get(name) {
+            return v.clone();
+        }
+        let post = Method::POST;
+        match name {
+            "me" => self.users[&caller].0.clone(),
+            "my_name" => self.users[&caller].1.clone(),
+            "own_token" => self.tokens[&caller].clone(),
+            "name" => unique("made"),
+            "missing" => "0badc0de0badc0de0badc0de0badc0de".to_string(),
+            "missing_name" => "no-such-name".to_string(),
+            "new_user" => new_user(app, a, None).await.0,
+            "new_user_b" => new_user(app, &self.vars["B"], None).await.0,
+            "new_user_pw" => new_user(app, a, Some(OLD_PASSWORD)).await.0,
+            "new_group" => new_group(app, a).await.0,
+            "new_role" | "new_role2" => id_of(
+                &admin(
+                    app,
+                    post,
+                    "/v3/roles",
+                    json!({"role": {"name": unique("role")}}),
+                    201,
+                )
+                .await,
+                "role",
+            ),
+            "new_project" => id_of(
+                &admin(
+                    app,
+                    post,
+                    "/v3/projects",
+                    json!({"project": {"name": unique("project"), "domain_id": a}}),
+                    201,
+                )
+                .await,
+                "project",
+            ),
+            "new_domain" | "new_disabled_domain" => {
+                let enabled = name == "new_domain";
+                let domain = json!({"domain": {"name": unique("domain"), "enabled": enabled}});
+                id_of(
+                    &admin(app, post, "/v3/domains", domain, 201).await,
+                    "domain",
+                )
+            }
+            "new_region" => {
+                let id = unique("region");
+                let path = format!("/v3/regions/{id}");
+                admin(app, Method::PUT, &path, json!({"region": {}}), 201).await;
+                id
+            }
+            "new_service" => id_of(
+                &admin(
+                    app,
+                    post,
+                    "/v3/services",
+                    json!({"service": {"type": "fresh"}}),
+                    201,
+                )
+                .await,
+                "service",
+            ),
+            "new_endpoint" => {
+                let endpoint = json!({"endpoint": {"service_id": self.vars["S"],
+                    "interface": "internal", "url": "http://matrix.test/fresh"}});
+                id_of(
+                    &admin(app, post, "/v3/endpoints", endpoint, 201).await,
+                    "endpoint",
+                )
+            }
+            "new_cred" => {
+                let (user, _) = new_user(app, a, None).await;
+                new_key(app, &user).await
+            }
+            "new_subject" => {
+                let scope = json!({"project": {"id": self.vars["PA"]}});
+                login(app, &self.vars["subject_user"], PASSWORD, scope).await
+            }
+            "b_group" => new_group(app, self.bce_account(caller)).await.1,
+            "b_user" => new_user(app, self.bce_account(caller), None).await.1,
+            "b_pair" | "b_member_pair" => {
+                let account = self.bce_account(caller);
+                let (gid, group) = new_group(app, account).await;
+                let (uid, user) = new_user(app, account, None).await;
+                if name == "b_member_pair" {
+                    let path = format!("/v3/groups/{gid}/users/{uid}");
+                    admin(app, Method::PUT, &path, Value::Null, 204).await;
+                }
+                format!("{group}/user/{user}")
+            }
+            "b_key" => {
+                let (uid, user) = new_user(app, self.bce_account(caller), None).await;
+                let key = new_key(app, &uid).await;
+                format!("{user}/accesskey/{key}")
+            }
+            other => panic!("unknown placeholder <{other}>"),
+        }
+    }
+
+    /// Fills a template's placeholders, one value per name for the whole cell.
+    async fn fill(
+        &self,
+        template: &str,
+        caller: Caller,
+        values: &mut HashMap<String, String>,
+    ) -> String {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(start) = rest.find('<') {
+            let end = rest[start..].find('>').expect("closed placeholder") + start;
+            let name = &rest[start + 1..end];
+            if !values.contains_key(name) {
+                let value = self.resolve(name, caller).await;
+                values.insert(name.to_string(), value);
+            }
+            out.push_str(&rest[..start]);
+            out.push_str(&values[name]);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Runs one cell: its status and its body.
+    async fn cell(&self, row: &Row, caller: Caller) -> (u16, String) {
+        let mut values = HashMap::new();
+        let path = self.fill(&row.path, caller, &mut values).await;
+        let body = match row.body {
+            Some(t) => Some(self.fill(t, caller, &mut values).await),
+            None => None,
+        };
+        let subject = match row.subject {
+            Some(t) => Some(self.fill(t, caller, &mut values).await),
+            None => None,
+        };
+        let app = &self.app;
+        if row.put_first {
+            let resp = app.call(Method::PUT, &path, &app.admin_token, None).await;
+            assert!(resp.status().is_success(), "set-up PUT {path}");
+        }
+        let mut req = app.client.request(row.method.clone(), app.url(&path));
+        let token = &self.tokens[&caller];
+        if !token.is_empty() {
+            req = req.header("X-Auth-Token", token);
+        }
+        if let Some(subject) = subject {
+            req = req.header("X-Subject-Token", subject);
+        }
+        if let Some(body) = body {
+            req = req.header("Content-Type", "application/json").body(body);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.expect("body"))
+    }
+}
+
+/// Prints the table: one line per route, one column per caller; a cell that differs from
+/// its expectation shows `expected!got`.
+fn render(rows: &[Row], got: &[Vec<u16>]) -> String {
+    let label_width = rows.iter().map(|r| r.label().len()).max().unwrap_or(0);
+    let widths: Vec<usize> = CALLERS.iter().map(|c| c.column().len().max(7)).collect();
+    let mut out = format!("{:label_width$}", "route");
+    for (c, w) in CALLERS.iter().zip(&widths) {
+        out.push_str(&format!(" {:>w$}", c.column()));
+    }
+    out.push('\n');
+    for (row, statuses) in rows.iter().zip(got) {
+        out.push_str(&format!("{:label_width$}", row.label()));
+        for ((caller, w), status) in CALLERS.iter().zip(&widths).zip(statuses) {
+            let expected = row.expected(*caller);
+            let cell = if expected == *status {
+                status.to_string()
+            } else {
+                format!("{expected}!{status}")
+            };
+            out.push_str(&format!(" {cell:>w$}"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+async fn authorization_matrix() {
+    let started = Instant::now();
+    let world = World::build().await;
+    let secrets = secrets(&world.app);
+
+    // A token carries who and where, never a secret.
+    let allowed_claims = [
+        "sub",
+        "iat",
+        "exp",
+        "openstack_methods",
+        "openstack_audit_ids",
+        "openstack_project_id",
+        "openstack_domain_id",
+        "openstack_system",
+        "openstack_issued_at_us",
+        "openstack_expires_at_us",
+    ];
+    for caller in CALLERS.iter().filter(|c| c.is_persona()) {
+        let token = &world.tokens[caller];
+        assert_eq!(jwt_part(token, 0), json!({"typ": "JWT", "alg": "HS256"}));
+        let claims = jwt_part(token, 1);
+        for key in claims.as_object().expect("claims").keys() {
+            assert!(allowed_claims.contains(&key.as_str()), "claim {key}");
+        }
+        let text = claims.to_string();
+        for secret in &secrets {
+            assert!(!text.contains(secret.as_str()), "a secret in a token");
+        }
+    }
+
+    let rows = routes();
+    let mut got: Vec<Vec<u16>> = Vec::new();
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let mut statuses = Vec::new();
+        for caller in CALLERS {
+            let (status, body) = world.cell(row, caller).await;
+            for secret in &secrets {
+                assert!(
+                    !body.contains(secret.as_str()),
+                    "{} as {}: the response shows a secret: {body}",
+                    row.label(),
+                    caller.column()
+                );
+            }
+            if status != row.expected(caller) {
+                wrong.push(format!(
+                    "{} as {}: expected {}, got {status}: {body}",
+                    row.label(),
+                    caller.column(),
+                    row.expected(caller)
+                ));
+            }
+            statuses.push(status);
+        }
+        got.push(statuses);
+    }
+    let cells = rows.len() * CALLERS.len();
+    let table = render(&rows, &got);
+    let verdict = if wrong.is_empty() {
+        "all as expected".to_string()
+    } else {
+        format!("{} NOT as expected", wrong.len())
+    };
+    eprintln!(
+        "\nAuthorization matrix ({:?}):\n{table}{} routes x {} callers = {cells} cells, {verdict} ({:.1} s)\n",
+        backend(),
+        rows.len(),
+        CALLERS.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+both_backends!(authorization_matrix);
