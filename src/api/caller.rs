@@ -12,9 +12,11 @@ use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::api::middleware::SignedRequest;
 use crate::auth::context::{DomainRef, ScopeRequest};
+use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
-use crate::db;
+use crate::db::models::{CredentialRow, DomainRow, UserRow};
+use crate::db::{self, DbConn};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -93,13 +95,96 @@ impl FromRequest for AuthContext {
     }
 }
 
-/// An AK/SK-signed request, copied out of the `HttpRequest` so it can be checked off the
-/// actix worker.
-pub struct SignedCall {
-    authorization: String,
+/// What a signature covers, copied out of the `HttpRequest` so it can be checked off the
+/// actix worker: the method, the path, query and body as sent, and every header.
+pub struct CopiedRequest {
     method: String,
     kept: SignedRequest,
     headers: Vec<(String, Vec<u8>)>,
+}
+
+impl CopiedRequest {
+    /// Needs [`crate::api::middleware::keep_signed_request`] to have kept the request.
+    pub fn of(req: &HttpRequest) -> Result<CopiedRequest, ApiError> {
+        let kept = req
+            .extensions()
+            .get::<SignedRequest>()
+            .cloned()
+            .ok_or_else(|| {
+                ApiError::Internal("signed request seen without keep_signed_request".into())
+            })?;
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
+            .collect();
+        Ok(CopiedRequest {
+            method: req.method().as_str().to_string(),
+            kept,
+            headers,
+        })
+    }
+
+    /// The body as sent; a 413 if it was over the limit.
+    pub fn body(&self) -> Result<actix_web::web::Bytes, ApiError> {
+        self.kept.body.clone().ok_or(ApiError::PayloadTooLarge)
+    }
+
+    /// The request as the signature checks read it, with `body`.
+    pub fn parts<'a>(&'a self, body: &'a [u8]) -> RequestParts<'a> {
+        RequestParts {
+            method: &self.method,
+            path: &self.kept.path,
+            query: &self.kept.query,
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_slice()))
+                .collect(),
+            body,
+        }
+    }
+}
+
+/// The stored access key `access` and its plain secret, if the key may sign: `refuse` words
+/// an unknown or inactive key in the face's own terms.
+pub fn active_key(
+    conn: &mut DbConn,
+    cipher: &CredentialCipher,
+    access: &str,
+    refuse: impl Fn(String) -> ApiError,
+) -> Result<(CredentialRow, Vec<u8>), ApiError> {
+    let key = match db::credentials::get_credential(conn, access) {
+        Ok(key) => key,
+        Err(ApiError::NotFound { .. }) => {
+            return Err(refuse(format!("unknown access key {access}")))
+        }
+        Err(e) => return Err(e),
+    };
+    if key.status != "active" {
+        return Err(refuse(format!("access key {access} is {}", key.status)));
+    }
+    let secret = cipher.open(&key.access, &key.user_id, &key.sealed_secret)?;
+    Ok((key, secret))
+}
+
+/// The owner of a key that signed correctly: still there, enabled, in an enabled domain.
+pub fn key_owner(conn: &mut DbConn, key: &CredentialRow) -> Result<(UserRow, DomainRow), ApiError> {
+    let user = match db::users::get_user(conn, &key.user_id) {
+        Ok(user) => user,
+        Err(ApiError::NotFound { .. }) => {
+            return Err(ApiError::unauthorized("owner of access key is gone"))
+        }
+        Err(e) => return Err(e),
+    };
+    let domain = context::check_user_usable(conn, &user)?;
+    Ok((user, domain))
+}
+
+/// An AK/SK-signed request (Huawei's `SDK-HMAC-*`).
+pub struct SignedCall {
+    authorization: String,
+    request: CopiedRequest,
 }
 
 impl SignedCall {
@@ -110,26 +195,15 @@ impl SignedCall {
         if !signature::is_signature(authorization) {
             return None;
         }
-        let Some(kept) = req.extensions().get::<SignedRequest>().cloned() else {
-            return Some(Err(ApiError::Internal(
-                "signed request seen without keep_signed_request".into(),
-            )));
-        };
-        let headers = req
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
-            .collect();
-        Some(Ok(SignedCall {
+        Some(CopiedRequest::of(req).map(|request| SignedCall {
             authorization: authorization.to_string(),
-            method: req.method().as_str().to_string(),
-            kept,
-            headers,
+            request,
         }))
     }
 
     fn header(&self, name: &str) -> Result<Option<String>, ApiError> {
         match self
+            .request
             .headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -162,48 +236,14 @@ pub async fn authenticate_signed(
     call: SignedCall,
 ) -> Result<AuthContext, ApiError> {
     let auth = signature::parse_authorization(&call.authorization)?;
-    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let body = call.request.body()?;
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
     db::run(&state.pool, move |conn| {
-        let key = match db::credentials::get_credential(conn, &auth.access) {
-            Ok(key) => key,
-            Err(ApiError::NotFound { .. }) => {
-                return Err(ApiError::unauthorized(format!(
-                    "unknown access key {}",
-                    auth.access
-                )))
-            }
-            Err(e) => return Err(e),
-        };
-        if key.status != "active" {
-            return Err(ApiError::unauthorized(format!(
-                "access key {} is {}",
-                key.access, key.status
-            )));
-        }
-        let secret = cipher.open(&key.access, &key.user_id, &key.sealed_secret)?;
-        let parts = RequestParts {
-            method: &call.method,
-            path: &call.kept.path,
-            query: &call.kept.query,
-            headers: call
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_slice()))
-                .collect(),
-            body: &body,
-        };
+        let (key, secret) = active_key(conn, &cipher, &auth.access, ApiError::unauthorized)?;
         let now = chrono::Utc::now();
-        signature::verify(&auth, &parts, &secret, now)?;
-        let user = match db::users::get_user(conn, &key.user_id) {
-            Ok(user) => user,
-            Err(ApiError::NotFound { .. }) => {
-                return Err(ApiError::unauthorized("owner of access key is gone"))
-            }
-            Err(e) => return Err(e),
-        };
-        let user_domain = context::check_user_usable(conn, &user)?;
+        signature::verify(&auth, &call.request.parts(&body), &secret, now)?;
+        let (user, user_domain) = key_owner(conn, &key)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
         // signature's own: it is only valid that long around X-Sdk-Date.

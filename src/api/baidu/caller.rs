@@ -10,11 +10,11 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::api::caller::{authenticate, token_header, ActingUser, AUTH_TOKEN_HEADER};
-use crate::api::middleware::SignedRequest;
+use crate::api::caller::{
+    active_key, authenticate, key_owner, token_header, ActingUser, CopiedRequest, AUTH_TOKEN_HEADER,
+};
 use crate::auth::bce_signature::{self, BceAuthorization};
 use crate::auth::context::{self, DomainRef, ScopeRequest};
-use crate::auth::signature::RequestParts;
 use crate::auth::AuthContext;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, BceCode};
@@ -84,35 +84,17 @@ impl Credentials {
     }
 }
 
-/// A signed request, copied out of the `HttpRequest` so it can be checked off the actix
-/// worker.
+/// A `bce-auth-v1` signed request.
 struct SignedCall {
     auth: BceAuthorization,
-    method: String,
-    kept: SignedRequest,
-    headers: Vec<(String, Vec<u8>)>,
+    request: CopiedRequest,
 }
 
 impl SignedCall {
     fn of(req: &HttpRequest, authorization: &str) -> Result<SignedCall, ApiError> {
-        let auth = bce_signature::parse_authorization(authorization)?;
-        let kept = req
-            .extensions()
-            .get::<SignedRequest>()
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::Internal("signed request seen without keep_signed_request".into())
-            })?;
-        let headers = req
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
-            .collect();
         Ok(SignedCall {
-            auth,
-            method: req.method().as_str().to_string(),
-            kept,
-            headers,
+            auth: bce_signature::parse_authorization(authorization)?,
+            request: CopiedRequest::of(req)?,
         })
     }
 }
@@ -121,49 +103,16 @@ impl SignedCall {
 /// An unknown or disabled key is `InvalidAccessKeyId`; a bad signature, a stale timestamp
 /// or a body that does not match its Content-MD5 have Baidu's codes too.
 async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCaller, ApiError> {
-    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let body = call.request.body()?;
     let cipher = state.cipher.clone();
     db::run(&state.pool, move |conn| {
-        let access = &call.auth.access;
-        let key = match db::credentials::get_credential(conn, access) {
-            Ok(key) => key,
-            Err(ApiError::NotFound { .. }) => {
-                return Err(ApiError::bce(
-                    BceCode::InvalidAccessKeyId,
-                    format!("unknown access key {access}"),
-                ))
-            }
-            Err(e) => return Err(e),
-        };
-        if key.status != "active" {
-            return Err(ApiError::bce(
-                BceCode::InvalidAccessKeyId,
-                format!("access key {access} is {}", key.status),
-            ));
-        }
-        let secret = cipher.open(&key.access, &key.user_id, &key.sealed_secret)?;
-        let parts = RequestParts {
-            method: &call.method,
-            path: &call.kept.path,
-            query: &call.kept.query,
-            headers: call
-                .headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_slice()))
-                .collect(),
-            body: &body,
-        };
+        let refuse = |detail| ApiError::bce(BceCode::InvalidAccessKeyId, detail);
+        let (key, secret) = active_key(conn, &cipher, &call.auth.access, refuse)?;
+        let parts = call.request.parts(&body);
         let now = chrono::Utc::now();
         bce_signature::verify(&call.auth, &parts, &secret, now)?;
         bce_signature::check_content_md5(&parts)?;
-        let user = match db::users::get_user(conn, &key.user_id) {
-            Ok(user) => user,
-            Err(ApiError::NotFound { .. }) => {
-                return Err(ApiError::unauthorized("owner of access key is gone"))
-            }
-            Err(e) => return Err(e),
-        };
-        let user_domain = context::check_user_usable(conn, &user)?;
+        let (user, user_domain) = key_owner(conn, &key)?;
         let (scope, roles) = account_scope(conn, &user)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
         // signature's own.
