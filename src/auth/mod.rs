@@ -9,6 +9,8 @@ pub mod login;
 pub mod password;
 pub mod policy;
 pub mod signature;
+#[cfg(test)]
+pub mod test_vectors;
 pub mod token;
 
 pub use context::{AuthContext, Scope};
