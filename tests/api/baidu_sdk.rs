@@ -4,13 +4,10 @@
 //! access-key calls, and the errors it must report, signed with bce-auth-v1, and checks that
 //! the Keystone face sees the same groups and memberships.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{json, spawn_app, venv_python};
+use crate::helpers::{json, run_sdk_script, spawn_app, venv_python};
 
 async fn the_baidu_sdk_manages_groups_users_and_access_keys() {
     let Some(python) = venv_python("the Baidu AI Cloud SDK test") else {
@@ -46,31 +43,7 @@ async fn the_baidu_sdk_manages_groups_users_and_access_keys() {
         "member": "sdk-member",
         "member_id": member,
     });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/baidu_sdk.py");
-    let output = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(python)
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.to_string().as_bytes())
-            .expect("write input");
-        child.wait_with_output().expect("python finishes")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the SDK script failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let stdout = run_sdk_script(python, "baidu_sdk.py", &input).await;
     // Each check the script made, shown with --nocapture.
     println!("{stdout}");
     assert!(stdout.contains("checks passed"), "{stdout}");

@@ -435,3 +435,39 @@ impl TestApp {
         req.send().await.expect("request")
     }
 }
+
+/// Runs a Python script of `tests/clients/` with `input` as JSON on its standard input, off
+/// the async threads; panics with its whole output unless it exits 0, else returns stdout.
+pub async fn run_sdk_script(python: PathBuf, script: &str, input: &Value) -> String {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients")
+        .join(script);
+    let input = input.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(python)
+            .arg(path)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write input");
+        child.wait_with_output().expect("python finishes")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{script} failed\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}

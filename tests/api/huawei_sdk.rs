@@ -3,13 +3,10 @@
 //! IamClient with SHA256 and SM3 signatures, a token, and domain discovery, plus the
 //! access-key calls and the 401s it must report.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{json, spawn_app, venv_python};
+use crate::helpers::{json, run_sdk_script, spawn_app, venv_python};
 
 async fn the_huawei_sdk_manages_groups_with_access_keys_and_tokens() {
     let Some(python) = venv_python("the Huawei Cloud SDK test") else {
@@ -48,31 +45,7 @@ async fn the_huawei_sdk_manages_groups_with_access_keys_and_tokens() {
         "ak2": second.access, "sk2": second.secret,
         "token": token,
     });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/huawei_sdk.py");
-    let output = tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(python)
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("python runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input.to_string().as_bytes())
-            .expect("write input");
-        child.wait_with_output().expect("python finishes")
-    })
-    .await
-    .expect("join");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "the SDK script failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    let stdout = run_sdk_script(python, "huawei_sdk.py", &input).await;
     assert!(stdout.contains("checks passed"), "{stdout}");
 
     // What the SDK did is visible through the API: the second key is inactive, and every
