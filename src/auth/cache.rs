@@ -51,6 +51,10 @@ struct Entries<T> {
 /// failed (then each waiter loads for itself).
 type Flight<T> = watch::Receiver<Option<Option<T>>>;
 
+/// The loads in progress by key, each with its generation and an id (so that a finished
+/// load removes only itself).
+type Flights<T> = Mutex<HashMap<String, (u64, u64, Flight<T>)>>;
+
 /// A small map whose entries expire with time and with the generation, bounded in entries
 /// and, for values that weigh something (rendered pages), in bytes.
 pub struct FreshCache<T> {
@@ -59,7 +63,7 @@ pub struct FreshCache<T> {
     budget: usize,
     weigh: fn(&T) -> usize,
     entries: Mutex<Entries<T>>,
-    flights: Mutex<HashMap<String, (u64, u64, Flight<T>)>>,
+    flights: Flights<T>,
     next_flight: AtomicU64,
 }
 
@@ -209,7 +213,7 @@ impl<T: Clone + Send + Sync> FreshCache<T> {
 
 /// Removes a finished (or abandoned) load from the flights, unless a newer one took its key.
 struct Landing<'a, T> {
-    flights: &'a Mutex<HashMap<String, (u64, u64, Flight<T>)>>,
+    flights: &'a Flights<T>,
     key: &'a str,
     id: u64,
 }
@@ -263,6 +267,49 @@ mod tests {
         }
         let entries = small.entries.lock().unwrap();
         assert!(entries.map.len() <= 2);
+    }
+
+    #[actix_web::test]
+    async fn misses_share_one_load_but_never_one_of_an_older_generation() {
+        let cache: FreshCache<u32> = FreshCache::new(Duration::from_secs(60), 10);
+        let loads = AtomicU64::new(0);
+        let load = |value: u32, ok: bool| {
+            let loads = &loads;
+            move || async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if ok {
+                    Ok(value)
+                } else {
+                    Err(value)
+                }
+            }
+        };
+        let together = futures_util::future::join_all(
+            (0..8).map(|_| cache.get_or_load("k", 0, load(1, true))),
+        )
+        .await;
+        assert!(together.iter().all(|r| *r == Ok(1)));
+        assert_eq!(loads.load(Ordering::SeqCst), 1, "eight misses, one load");
+        assert_eq!(
+            cache.get_or_load("k", 0, load(2, true)).await,
+            Ok(1),
+            "stored"
+        );
+        assert_eq!(
+            cache.get_or_load("k", 1, load(3, true)).await,
+            Ok(3),
+            "a change loads again"
+        );
+        // Failed loads are neither shared nor stored: every waiter gets its own answer.
+        loads.store(0, Ordering::SeqCst);
+        let failed = futures_util::future::join_all(
+            (0..4).map(|_| cache.get_or_load("e", 1, load(9, false))),
+        )
+        .await;
+        assert!(failed.iter().all(|r| *r == Err(9)));
+        assert_eq!(loads.load(Ordering::SeqCst), 4);
+        assert_eq!(cache.get("e", 1), None);
     }
 
     #[test]
