@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
+use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
 use crate::api::audit::{self, AuditLog};
@@ -126,6 +127,15 @@ impl Application {
             token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
             catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
             read_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
+            // 32 MiB of rendered pages: a hundred and fifty full pages of 1,000, or thousands
+            // of small lists, without letting a client walking a million groups grow the
+            // heap past the RSS budget.
+            page_cache: Arc::new(FreshCache::weighed(
+                ttl,
+                settings.token.cache_size,
+                32 << 20,
+                Bytes::len,
+            )),
             hash_workers: Arc::new(hash_workers),
             metrics,
             cipher: Arc::new(cipher),

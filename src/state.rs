@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use actix_web::web::Bytes;
+
 use crate::api::audit::AuditLog;
 use crate::auth::cache::{FreshCache, Generation, TokenCache};
 use crate::auth::credential_cipher::CredentialCipher;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub catalog_cache: Arc<FreshCache<CatalogRows>>,
     /// Database reads on the hot paths (lists, membership checks), invalidated like tokens.
     pub read_cache: Arc<FreshCache<CachedRead>>,
+    /// Rendered list pages (JSON bytes), invalidated like tokens and bounded in bytes.
+    pub page_cache: Arc<FreshCache<Bytes>>,
     /// The threads that hash passwords (one per core).
     pub hash_workers: Arc<HashWorkers>,
     pub metrics: Arc<Metrics>,
@@ -53,15 +57,41 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
         let generation = self.generation.current();
-        if let Some(hit) = self.read_cache.get(&key, generation) {
-            if let Some(value) = hit.downcast_ref::<T>() {
-                return Ok(value.clone());
-            }
-        }
-        let value = db::run(&self.pool, load).await?;
-        self.read_cache
-            .put(key, Arc::new(value.clone()), generation);
-        Ok(value)
+        let hit = self
+            .read_cache
+            .get_or_load(&key, generation, || async {
+                let value = db::run(&self.pool, load).await?;
+                Ok::<CachedRead, ApiError>(Arc::new(value))
+            })
+            .await?;
+        hit.downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| ApiError::Internal(format!("read cache entry {key} holds another type")))
+    }
+
+    /// A list page rendered to JSON bytes, answered from `page_cache` under the same rules
+    /// as [`AppState::cached_read`]. Serializing a page (up to 1,000 entries, ~200 KB) cost
+    /// more than everything else in a list request; a page asked for again is sent as it
+    /// was. `key` must name everything the bytes depend on: the filters as applied (which
+    /// include the caller's domain), the page, the base URL and the request's path and
+    /// query (the links).
+    pub async fn cached_page<T, F, R>(
+        &self,
+        key: String,
+        load: F,
+        render: R,
+    ) -> Result<Bytes, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        R: FnOnce(T) -> Result<Bytes, ApiError>,
+    {
+        let generation = self.generation.current();
+        self.page_cache
+            .get_or_load(&key, generation, || async {
+                render(db::run(&self.pool, load).await?)
+            })
+            .await
     }
 
     /// Checks a password against a stored hash on the hashing threads (a missing hash costs

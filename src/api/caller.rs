@@ -51,11 +51,12 @@ async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, A
         }
     }
     let claims = state.keys.verify(token, now_us)?;
-    let ctx = db::run(&state.pool, move |conn| context::load(conn, claims)).await?;
     state
         .token_cache
-        .put(token.to_string(), ctx.clone(), generation);
-    Ok(ctx)
+        .get_or_load(token, generation, || {
+            db::run(&state.pool, move |conn| context::load(conn, claims))
+        })
+        .await
 }
 
 /// The value of a token header, if present and readable.

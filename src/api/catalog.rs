@@ -60,14 +60,12 @@ pub fn render_catalog(entries: &[(ServiceRow, Vec<EndpointRow>)], base: &BaseUrl
 /// The catalog rows, from the cache while no change was made and they are young enough.
 pub async fn catalog_rows(state: &AppState) -> Result<CatalogRows, ApiError> {
     let generation = state.generation.current();
-    if let Some(rows) = state.catalog_cache.get("catalog", generation) {
-        return Ok(rows);
-    }
-    let rows: CatalogRows = Arc::new(db::run(&state.pool, store::catalog).await?);
     state
         .catalog_cache
-        .put("catalog".to_string(), rows.clone(), generation);
-    Ok(rows)
+        .get_or_load("catalog", generation, || async {
+            Ok(Arc::new(db::run(&state.pool, store::catalog).await?))
+        })
+        .await
 }
 
 fn links(base: &BaseUrl, req: &HttpRequest) -> Value {

@@ -6,7 +6,8 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::web::Bytes;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -512,6 +513,68 @@ pub fn collection<T: Serialize>(
             next,
         },
         truncated: page.truncated,
+    }
+}
+
+/// The cache key of a rendered list page: `read` (the filters as applied and the page),
+/// then the base URL and the request's path and query, which the links are made of.
+pub fn page_key(read: &str, base: &BaseUrl, req: &HttpRequest) -> String {
+    format!(
+        "{read}|{}{}?{}",
+        base.as_str(),
+        req.path(),
+        req.query_string()
+    )
+}
+
+/// A page of rows rendered as Keystone's collection, each row through `view`.
+pub fn render_page<'a, R, V: Serialize>(
+    key: &'static str,
+    rows: &'a Page<R>,
+    view: impl Fn(&'a R, &'a BaseUrl) -> V,
+    request: &PageRequest,
+    base: &'a BaseUrl,
+    req: &HttpRequest,
+    query: &ListQuery,
+) -> Result<Bytes, ApiError> {
+    let page = Page {
+        items: rows.items.iter().map(|row| view(row, base)).collect(),
+        truncated: rows.truncated,
+        next_marker: rows.next_marker.clone(),
+        previous_marker: rows.previous_marker.clone(),
+    };
+    let body = serde_json::to_vec(&collection(key, page, request, base, req, query))
+        .map_err(|e| ApiError::Internal(format!("rendering {key}: {e}")))?;
+    Ok(Bytes::from(body))
+}
+
+/// A 200 with a JSON body already rendered.
+pub fn json_body(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(body)
+}
+
+/// `{"self": base + path + id}`, written into the output without building the URL first.
+pub struct LinkTo<'a> {
+    pub base: &'a BaseUrl,
+    pub path: &'static str,
+    pub id: &'a str,
+}
+
+impl Serialize for LinkTo<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Url<'a>(&'a LinkTo<'a>);
+        impl Serialize for Url<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let l = self.0;
+                serializer.collect_str(&format_args!("{}{}{}", l.base.as_str(), l.path, l.id))
+            }
+        }
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry("self", &Url(self))?;
+        map.end()
     }
 }
 

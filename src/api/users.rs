@@ -37,7 +37,7 @@ pub struct UserView {
     links: SelfLink,
 }
 
-pub fn user_json(user: UserRow, base: &BaseUrl) -> UserView {
+pub fn user_json(user: &UserRow, base: &BaseUrl) -> UserView {
     UserView {
         extra: parse_extra(&user.extra),
         links: SelfLink {
@@ -46,13 +46,13 @@ pub fn user_json(user: UserRow, base: &BaseUrl) -> UserView {
         password_expires_at: user
             .password_expires_at
             .map(|ms| keystone_time_from_micros(ms * 1000)),
-        id: user.id,
-        name: user.name,
-        domain_id: user.domain_id,
+        id: user.id.clone(),
+        name: user.name.clone(),
+        domain_id: user.domain_id.clone(),
         enabled: user.enabled,
-        description: user.description,
+        description: user.description.clone(),
         options: Map::new(),
-        default_project_id: user.default_project_id,
+        default_project_id: user.default_project_id.clone(),
     }
 }
 
@@ -66,7 +66,7 @@ pub fn user_target(user: &UserRow) -> Target<'_> {
 }
 
 fn user_response(status: StatusCode, user: UserRow, base: &BaseUrl) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "user": user_json(user, base) }))
+    HttpResponse::build(status).json(json!({ "user": user_json(&user, base) }))
 }
 
 fn token_lifetime_ms(state: &AppState) -> i64 {
@@ -171,7 +171,7 @@ pub async fn list(
         store::list_users(conn, &filter, &page)
     })
     .await?;
-    let users = users.map(|u| user_json(u, &base));
+    let users = users.map(|u| user_json(&u, &base));
     Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
 }
 

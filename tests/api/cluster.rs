@@ -70,6 +70,121 @@ async fn cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere() {
     }
 }
 
+/// What the cached reads answer on one instance: the group list's names, the group's
+/// members, the user's groups, and the membership check's status.
+async fn cached_reads(
+    app: &TestApp,
+    gid: &str,
+    uid: &str,
+) -> (Vec<String>, Vec<String>, Vec<String>, u16) {
+    let names = |body: serde_json::Value, key: &str, field: &str| -> Vec<String> {
+        let mut out: Vec<String> = body[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v[field].as_str().unwrap().to_string())
+            .collect();
+        out.sort();
+        out
+    };
+    let groups = names(json(app.get("/v3/groups").await).await, "groups", "name");
+    let members = names(
+        json(app.get(&format!("/v3/groups/{gid}/users?limit=10")).await).await,
+        "users",
+        "id",
+    );
+    let of_user = names(
+        json(app.get(&format!("/v3/users/{uid}/groups")).await).await,
+        "groups",
+        "id",
+    );
+    let check = app
+        .head(&format!("/v3/groups/{gid}/users/{uid}"))
+        .await
+        .status()
+        .as_u16();
+    (groups, members, of_user, check)
+}
+
+/// With the read cache on, a change to groups or memberships is seen by the next request
+/// on the instance that made it and within the cache lifetime on the others, for every
+/// cached read: the group list, a group's members, a user's groups, the membership check.
+async fn cached_reads_see_changes_at_once_here_and_within_the_ttl_elsewhere() {
+    let apps = instances_with_cache(2, "700").await;
+    let (a, b) = (&apps[0], &apps[1]);
+    let gid = a.create_group("cached").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uid = a.create_user("carla", "carla-pw-1").await;
+    // Both instances now hold the reads in their caches.
+    let before = cached_reads(a, &gid, &uid).await;
+    assert_eq!(before, cached_reads(b, &gid, &uid).await);
+    assert!(before.1.is_empty() && before.2.is_empty());
+    assert_eq!(before.3, 404);
+
+    let started = std::time::Instant::now();
+    assert_eq!(
+        a.put(&format!("/v3/groups/{gid}/users/{uid}"))
+            .await
+            .status(),
+        204
+    );
+    a.create_group("cached-2").await;
+    let after = cached_reads(a, &gid, &uid).await;
+    assert_eq!(after.1, vec![uid.clone()], "members, at once here");
+    assert_eq!(
+        after.2,
+        vec![gid.clone()],
+        "the user's groups, at once here"
+    );
+    assert_eq!(after.3, 204, "the membership check, at once here");
+    assert!(
+        after.0.contains(&"cached-2".to_string()),
+        "the group list, at once here"
+    );
+    loop {
+        if cached_reads(b, &gid, &uid).await == after {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "the other instance still answers from before the change after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // And back: a removal and a deletion, through the other instance this time.
+    let started = std::time::Instant::now();
+    assert_eq!(
+        b.delete(&format!("/v3/groups/{gid}/users/{uid}"))
+            .await
+            .status(),
+        204
+    );
+    let second = json(a.get("/v3/groups?name=cached-2").await).await;
+    let second = second["groups"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        b.delete(&format!("/v3/groups/{second}")).await.status(),
+        204
+    );
+    let emptied = cached_reads(b, &gid, &uid).await;
+    assert_eq!((emptied.1.len(), emptied.2.len(), emptied.3), (0, 0, 404));
+    assert!(!emptied.0.contains(&"cached-2".to_string()));
+    loop {
+        if cached_reads(a, &gid, &uid).await == emptied {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "the first instance still answers from before the removal after {:?}",
+            started.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 async fn tokens_revocations_and_disabled_users_hold_across_instances() {
     let apps = instances(3).await;
     let (a, b, c) = (&apps[0], &apps[1], &apps[2]);
@@ -239,6 +354,7 @@ async fn futures_join(tasks: Vec<tokio::task::JoinHandle<u16>>) -> Vec<u16> {
 both_backends!(
     tokens_revocations_and_disabled_users_hold_across_instances,
     cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere,
+    cached_reads_see_changes_at_once_here_and_within_the_ttl_elsewhere,
     fifty_concurrent_creates_of_one_name_across_instances_yield_one_group,
     concurrent_membership_changes_across_instances_stay_consistent,
 );
