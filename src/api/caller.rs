@@ -162,7 +162,11 @@ pub async fn authenticate_signed(
     call: SignedCall,
 ) -> Result<AuthContext, ApiError> {
     let auth = signature::parse_authorization(&call.authorization)?;
-    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let body = call
+        .kept
+        .body
+        .clone()
+        .map_err(|refused| refused.to_error())?;
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
     db::run(&state.pool, move |conn| {

@@ -121,7 +121,11 @@ impl SignedCall {
 /// An unknown or disabled key is `InvalidAccessKeyId`; a bad signature, a stale timestamp
 /// or a body that does not match its Content-MD5 have Baidu's codes too.
 async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCaller, ApiError> {
-    let body = call.kept.body.clone().ok_or(ApiError::PayloadTooLarge)?;
+    let body = call
+        .kept
+        .body
+        .clone()
+        .map_err(|refused| refused.to_error())?;
     let cipher = state.cipher.clone();
     db::run(&state.pool, move |conn| {
         let access = &call.auth.access;
