@@ -20,6 +20,7 @@ mod errors;
 mod failure;
 mod grants;
 mod groups;
+mod hostile;
 mod huawei_sdk;
 mod memberships;
 mod operator;
