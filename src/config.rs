@@ -71,6 +71,9 @@ pub struct ServerSettings {
     pub public_url: String,
     pub workers: usize,
     pub max_request_body_size: usize,
+    pub client_request_timeout_ms: u64,
+    pub client_disconnect_timeout_ms: u64,
+    pub body_read_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -373,6 +376,9 @@ mod tests {
         let s = Settings::from_sources(Path::new("/nonexistent"), &env(&[])).unwrap();
         assert_eq!(s.server.bind, "127.0.0.1:5000");
         assert_eq!(s.server.max_request_body_size, 114688);
+        assert_eq!(s.server.client_request_timeout_ms, 5000);
+        assert_eq!(s.server.client_disconnect_timeout_ms, 1000);
+        assert_eq!(s.server.body_read_timeout_ms, 30000);
         assert_eq!(s.token.expiration, 3600);
         assert_eq!(s.credentials.key_file, PathBuf::from("data/credential.key"));
         assert_eq!(s.identity.default_domain_id, "default");

@@ -89,6 +89,8 @@ pub enum ApiError {
     Conflict { kind: &'static str, detail: String },
     /// 413: body over `max_request_body_size`.
     PayloadTooLarge,
+    /// 408: the body did not arrive within `body_read_timeout_ms`.
+    RequestTimeout,
     /// 503: the database could not be reached in time.
     Unavailable(String),
     /// 500: a bug or an unexpected database failure; logged, never shown.
@@ -176,6 +178,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "Method Not Allowed",
             ApiError::Conflict { .. } => "Conflict",
             ApiError::PayloadTooLarge => "Request Entity Too Large",
+            ApiError::RequestTimeout => "Request Timeout",
             ApiError::Unavailable(_) => "Service Unavailable",
             ApiError::Internal(_) => "Internal Server Error",
             ApiError::Bce { code, .. } => code.status().canonical_reason().unwrap_or("Error"),
@@ -197,6 +200,7 @@ impl ApiError {
                 format!("Conflict occurred attempting to store {kind} - {detail}.")
             }
             ApiError::PayloadTooLarge => "Request is too large.".into(),
+            ApiError::RequestTimeout => "The request body was not received in time.".into(),
             ApiError::Unavailable(_) => {
                 "The service is temporarily unavailable; please retry shortly.".into()
             }
@@ -241,6 +245,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Bce { code, .. } => code.status(),
@@ -284,6 +289,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => "MethodNotAllowed",
             ApiError::Conflict { .. } => "EntityAlreadyExists",
             ApiError::PayloadTooLarge => "EntityTooLarge",
+            ApiError::RequestTimeout => "RequestTimeout",
             ApiError::Unavailable(_) => "ServiceUnavailable",
             ApiError::Internal(_) => "InternalError",
             ApiError::Bce { code, .. } => code.as_str(),

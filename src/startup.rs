@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
@@ -155,6 +156,14 @@ impl Application {
                 .configure(routes)
                 .default_service(web::to(not_found))
         })
+        // A slow client holds only its own connection (a task, not a worker); these bound
+        // how long. The body's own limit is in `JsonBody`, as actix-web has none.
+        .client_request_timeout(Duration::from_millis(
+            settings.server.client_request_timeout_ms,
+        ))
+        .client_disconnect_timeout(Duration::from_millis(
+            settings.server.client_disconnect_timeout_ms,
+        ))
         .listen(listener)
         .map_err(|e| fail("listen")(&e))?;
         if settings.server.workers > 0 {

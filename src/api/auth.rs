@@ -162,6 +162,12 @@ fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
     ))
 }
 
+/// Checks a `POST /v3/auth/tokens` body as the handler reads it, without acting on it:
+/// the entry point of the fuzz target (the parsed parts stay private).
+pub fn check_auth_request(body: Value) -> Result<(), ApiError> {
+    parse_auth_request(body).map(|_| ())
+}
+
 fn parse_auth_request(body: Value) -> Result<(Method, ScopeRequest), ApiError> {
     let parsed: AuthRequestBody = serde_path_to_error::deserialize(body).map_err(|e| {
         let path = e.path().to_string();

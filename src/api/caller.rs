@@ -126,9 +126,9 @@ impl CopiedRequest {
         })
     }
 
-    /// The body as sent; a 413 if it was over the limit.
+    /// The body as sent, or why it was not read whole (too large, too slow).
     pub fn body(&self) -> Result<actix_web::web::Bytes, ApiError> {
-        self.kept.body.clone().ok_or(ApiError::PayloadTooLarge)
+        self.kept.body.clone().map_err(|refused| refused.to_error())
     }
 
     /// The request as the signature checks read it, with `body`.

@@ -228,7 +228,9 @@ fn service_json(service: &ServiceRow, base: &BaseUrl) -> Value {
 }
 
 fn service_type(raw: &str) -> Result<String, ApiError> {
-    if raw.is_empty() || raw.chars().count() > 255 {
+    // A NUL is refused as in every other stored string: PostgreSQL cannot store one (it
+    // answered a misleading 404) while SQLite stored it.
+    if raw.is_empty() || raw.chars().count() > 255 || raw.contains('\0') {
         return Err(ApiError::invalid_field(
             "type",
             format!("'{raw}' must have 1 to 255 characters"),
@@ -564,4 +566,17 @@ pub async fn delete_endpoint(
     enforce(&caller, &policy::WRITE_CATALOG)?;
     db::run(&state.pool, move |conn| store::delete_endpoint(conn, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_types_refuse_nul_on_every_backend() {
+        assert!(service_type("identity").is_ok());
+        assert!(service_type("").is_err());
+        assert!(service_type("a\0b").is_err());
+        assert!(service_type(&"t".repeat(256)).is_err());
+    }
 }

@@ -90,54 +90,178 @@ fn is_json_content_type(req: &HttpRequest) -> bool {
     }
 }
 
+/// How much body a request may send, and for how long: `max_request_body_size` and
+/// `body_read_timeout_ms` (0: no time limit).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl BodyLimits {
+    /// The configured limits, or the defaults when the request has no application state.
+    pub fn of(req: &HttpRequest) -> BodyLimits {
+        match req.app_data::<web::Data<AppState>>() {
+            Some(state) => BodyLimits::from_settings(&state.settings),
+            None => BodyLimits {
+                max_bytes: 114_688,
+                timeout: Some(std::time::Duration::from_secs(30)),
+            },
+        }
+    }
+
+    pub fn from_settings(settings: &Settings) -> BodyLimits {
+        let ms = settings.server.body_read_timeout_ms;
+        BodyLimits {
+            max_bytes: settings.server.max_request_body_size,
+            timeout: (ms > 0).then(|| std::time::Duration::from_millis(ms)),
+        }
+    }
+}
+
+/// Reads a whole body within `limits`: 413 past the size, 408 past the time (actix-web
+/// bounds only the headers, so a body trickled a byte at a time would otherwise hold its
+/// connection for ever), 400 when the connection breaks. Stops reading at the first refusal.
+pub async fn read_body(
+    mut payload: Payload,
+    declared_length: Option<usize>,
+    limits: BodyLimits,
+) -> Result<web::Bytes, ApiError> {
+    if declared_length.is_some_and(|n| n > limits.max_bytes) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let read = async move {
+        let mut bytes = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| {
+                ApiError::Validation(format!("The request body could not be read: {e}"))
+            })?;
+            if bytes.len() + chunk.len() > limits.max_bytes {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes.freeze())
+    };
+    match limits.timeout {
+        None => read.await,
+        Some(limit) => tokio::time::timeout(limit, read)
+            .await
+            .unwrap_or(Err(ApiError::RequestTimeout)),
+    }
+}
+
+/// The declared `Content-Length`, if it is a number.
+pub fn declared_length(req: &HttpRequest) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// Parses a request body as the handlers see it: `Null` for an empty or blank body, the
+/// JSON value otherwise, Keystone's 400 for anything that is not JSON (invalid UTF-8,
+/// nesting past serde_json's limit of 128, numbers out of range). Duplicate keys: the last
+/// wins, as in Keystone's Python `json`. A number whose value a double or a 64-bit integer
+/// cannot hold (more digits than a double keeps, past 2^64, below the smallest double) is
+/// a 400 too, rather than stored rounded. The entry point of the fuzz target.
+pub fn parse_json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    let value = serde_json::from_slice::<Value>(bytes).map_err(|e| {
+        log::debug!("malformed JSON body: {e}");
+        ApiError::MalformedJson
+    })?;
+    if let Some(token) = first_inexact_number(bytes) {
+        let shown: String = token.chars().take(64).collect();
+        return Err(ApiError::invalid_field(
+            "request body",
+            format!("the number {shown} cannot be stored exactly"),
+        ));
+    }
+    Ok(value)
+}
+
+/// The first number of a well-formed JSON text whose value changes on the way through
+/// serde_json's `Value` (which keeps a double or a 64-bit integer), if any.
+fn first_inexact_number(json: &[u8]) -> Option<&str> {
+    let mut i = 0;
+    while i < json.len() {
+        match json[i] {
+            b'"' => {
+                // Skip the string; the text is known to be valid JSON.
+                i += 1;
+                while i < json.len() && json[i] != b'"' {
+                    i += if json[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < json.len()
+                    && matches!(json[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let token = std::str::from_utf8(&json[start..i]).ok()?;
+                let kept = serde_json::from_str::<Value>(token).ok()?.to_string();
+                if decimal_value(token) != decimal_value(&kept) {
+                    return Some(token);
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// A JSON number as sign, significant digits and exponent, so that `1E2`, `100` and
+/// `100.0` compare equal and `0.1000000000000000055` does not equal `0.1`.
+fn decimal_value(token: &str) -> (bool, String, i64) {
+    let negative = token.starts_with('-');
+    let unsigned = token.trim_start_matches('-');
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (
+            &unsigned[..at],
+            unsigned[at + 1..].parse::<i64>().unwrap_or(i64::MAX),
+        ),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = format!("{whole}{fraction}")
+        .trim_start_matches('0')
+        .to_string();
+    let mut exponent = exponent.saturating_sub(fraction.len() as i64);
+    while digits.ends_with('0') {
+        digits.pop();
+        exponent = exponent.saturating_add(1);
+    }
+    if digits.is_empty() {
+        // Zero, whatever its exponent.
+        return (negative, String::new(), 0);
+    }
+    (negative, digits, exponent)
+}
+
 impl FromRequest for JsonBody {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<JsonBody, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.server.max_request_body_size)
-            .unwrap_or(114_688);
-        let declared_length = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let limits = BodyLimits::of(req);
+        let declared = declared_length(req);
         let json_type = is_json_content_type(req);
-        let mut payload = payload.take();
+        let payload = payload.take();
         Box::pin(async move {
-            if declared_length.is_some_and(|n| n > limit) {
-                return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
-            }
-            let mut bytes = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = match chunk {
-                    Ok(c) => c,
-                    Err(e) => {
-                        return Ok(JsonBody(Err(ApiError::Validation(format!(
-                            "The request body could not be read: {e}"
-                        )))))
-                    }
-                };
-                if bytes.len() + chunk.len() > limit {
-                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            if !json_type {
-                return Ok(JsonBody(Err(ApiError::expecting(
+            let parsed = match read_body(payload, declared, limits).await {
+                Err(e) => Err(e),
+                Ok(_) if !json_type => Err(ApiError::expecting(
                     "application/json",
                     "Content-Type header",
-                ))));
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(JsonBody(Ok(Value::Null)));
-            }
-            let parsed = serde_json::from_slice::<Value>(&bytes).map_err(|e| {
-                log::debug!("malformed JSON body: {e}");
-                ApiError::MalformedJson
-            });
+                )),
+                Ok(bytes) => parse_json_body(&bytes),
+            };
             Ok(JsonBody(parsed))
         })
     }
@@ -629,6 +753,47 @@ mod tests {
         let extra = o.into_extra();
         assert_eq!(extra.get("x"), Some(&json!(true)));
         assert!(!extra.contains_key("id"));
+    }
+
+    #[test]
+    fn numbers_are_kept_exactly_or_refused() {
+        for exact in [
+            "0",
+            "-0",
+            "1.5",
+            "1.50",
+            "1E2",
+            "0.1",
+            "-9223372036854775808",
+            "18446744073709551615",
+            "5e-324",
+            "1.7976931348623157e308",
+            "[1, 2.25, {\"a\": -3}]",
+            "\"1e400\"",
+        ] {
+            assert!(parse_json_body(exact.as_bytes()).is_ok(), "{exact}");
+        }
+        for inexact in [
+            "123456789012345678901234567890",
+            "18446744073709551616",
+            "1.0000000000000000000001",
+            "4.9e-324",
+            "1e-400",
+            "{\"x\": [\"\\\"\", 9007199254740993.0]}",
+        ] {
+            let e = parse_json_body(inexact.as_bytes()).unwrap_err().to_string();
+            assert!(e.contains("cannot be stored exactly"), "{inexact}: {e}");
+        }
+        // Found by the fuzzer: the same number in two spellings must read as one double, or
+        // what is stored (the second spelling) reads back as something else.
+        let first = parse_json_body(b"[-50e-62, 1.7976931348623157e308]").unwrap();
+        let again = parse_json_body(first.to_string().as_bytes()).unwrap();
+        assert_eq!(first, again);
+        // Out of a double's range: not JSON serde_json can read at all.
+        assert!(matches!(
+            parse_json_body(b"1e400"),
+            Err(ApiError::MalformedJson)
+        ));
     }
 
     #[test]

@@ -11,14 +11,14 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, VARY, WWW_AUTHENTICATE};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{web, Error, HttpMessage};
-use futures_util::StreamExt;
 
 use crate::api::caller::ActingUser;
-use crate::api::common::BaseUrl;
+use crate::api::common::{declared_length, read_body, BaseUrl, BodyLimits};
 use crate::auth::bce_signature::is_bce_auth;
 use crate::auth::signature::is_signature;
+use crate::error::ApiError;
 use crate::state::AppState;
 
 pub const REQUEST_ID_HEADER: &str = "x-openstack-request-id";
@@ -120,16 +120,35 @@ pub async fn response_headers(
 }
 
 /// What an AK/SK signature covers that the handler's extractors would otherwise consume or
-/// rewrite: the path and query as sent, and the whole body (`None`: over the size limit).
+/// rewrite: the path and query as sent, and the whole body, or why it was not read.
 #[derive(Debug, Clone)]
 pub struct SignedRequest {
     pub path: String,
     pub query: String,
-    pub body: Option<Bytes>,
+    pub body: Result<Bytes, BodyRefused>,
 }
 
-/// For a request with an `Authorization: SDK-HMAC-...` or `bce-auth-v1/...` header, reads the body (up to
-/// `max_request_body_size`), keeps a copy with the original path in the request's
+/// Why the body of a signed request was not read. The refusal is answered by the caller
+/// extractor, inside the face's own error handling, not here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyRefused {
+    /// Over `max_request_body_size`.
+    TooLarge,
+    /// Not all in within `body_read_timeout_ms`.
+    TimedOut,
+}
+
+impl BodyRefused {
+    pub fn to_error(self) -> ApiError {
+        match self {
+            BodyRefused::TooLarge => ApiError::PayloadTooLarge,
+            BodyRefused::TimedOut => ApiError::RequestTimeout,
+        }
+    }
+}
+
+/// For a request with an `Authorization: SDK-HMAC-...` or `bce-auth-v1/...` header, reads the body (within
+/// [`BodyLimits`]), keeps a copy with the original path in the request's
 /// extensions for [`crate::api::caller`], and hands the same bytes on to the handler.
 /// Other requests pass untouched, their bodies streamed as before.
 pub async fn keep_signed_request(
@@ -142,33 +161,22 @@ pub async fn keep_signed_request(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| is_signature(v) || is_bce_auth(v));
     if signed {
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.server.max_request_body_size)
-            .unwrap_or(114_688);
-        let mut payload = req.take_payload();
-        let mut bytes = BytesMut::new();
-        let mut within_limit = true;
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk?;
-            if bytes.len() + chunk.len() > limit {
-                within_limit = false;
-                break;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        let body = bytes.freeze();
+        let limits = BodyLimits::of(req.request());
+        let declared = declared_length(req.request());
+        let body = match read_body(req.take_payload(), declared, limits).await {
+            Ok(body) => Ok(body),
+            Err(ApiError::PayloadTooLarge) => Err(BodyRefused::TooLarge),
+            Err(ApiError::RequestTimeout) => Err(BodyRefused::TimedOut),
+            // The connection broke: no one is left to answer.
+            Err(e) => return Err(e.into()),
+        };
         let kept = SignedRequest {
             path: req.uri().path().to_string(),
             query: req.uri().query().unwrap_or("").to_string(),
-            body: within_limit.then(|| body.clone()),
+            body: body.clone(),
         };
         req.extensions_mut().insert(kept);
-        req.set_payload(Payload::from(if within_limit {
-            body
-        } else {
-            Bytes::new()
-        }));
+        req.set_payload(Payload::from(body.unwrap_or_default()));
     }
     next.call(req).await
 }

@@ -22,6 +22,7 @@ mod errors;
 mod failure;
 mod grants;
 mod groups;
+mod hostile;
 mod huawei_sdk;
 mod lockout;
 mod memberships;

@@ -166,6 +166,7 @@ fn framework_error(status: actix_web::http::StatusCode, e: &Error) -> ApiError {
         S::NOT_FOUND => ApiError::NotFoundMessage("The resource could not be found.".into()),
         S::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
         S::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        S::REQUEST_TIMEOUT => ApiError::RequestTimeout,
         s if s.is_server_error() => ApiError::Internal(e.to_string()),
         _ => ApiError::Validation(e.to_string()),
     }
