@@ -160,18 +160,15 @@ pub async fn record(
         return Ok(res.map_into_boxed_body());
     };
     let request = res.request().clone();
-    let (res, body) = if kind.creates || kind.action == "authenticate" {
-        read_body(res).await?
+    // A create's new id, and a login's user, are only in the answer; everything else is
+    // named by the path.
+    let (res, target_id) = if kind.creates || kind.action == "authenticate" {
+        let (res, body) = read_body(res).await?;
+        (res, body.as_ref().and_then(created_id))
     } else {
-        (res.map_into_boxed_body(), None)
-    };
-    let target_id = match (&body, kind.creates || kind.action == "authenticate") {
-        (Some(body), true) => created_id(body),
-        _ => request
-            .match_info()
-            .iter()
-            .last()
-            .map(|(_, value)| value.to_string()),
+        let last_param = request.match_info().iter().last();
+        let target_id = last_param.map(|(_, value)| value.to_string());
+        (res.map_into_boxed_body(), target_id)
     };
     let initiator = request
         .extensions()

@@ -148,6 +148,13 @@ async fn a_nul_in_an_id_or_marker_is_404_not_500() {
         let body: serde_json::Value = resp.json().await.unwrap();
         assert_eq!(body["error"]["code"], 404, "{path}: {body}");
     }
+    // The Baidu face names groups and users in the path: the same 404, in its shape.
+    for path in ["/v1/group/%00", "/v1/user/a%00b/group"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], "NoSuchEntity", "{path}: {body}");
+    }
     // Nothing was disturbed by the probes.
     let resp = app.get(&format!("/v3/groups/{gid}")).await;
     assert_eq!(resp.status(), 200);

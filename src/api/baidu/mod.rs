@@ -126,34 +126,13 @@ pub fn first_page(limit: i64) -> PageRequest {
     }
 }
 
-/// True if a name from a path could be stored at all: no stored name has a NUL (which
-/// PostgreSQL cannot even compare) or is longer than a name may be.
-fn storable(name: &str) -> bool {
-    !name.contains('\0') && name.chars().count() <= MAX_PATH_NAME_CHARS
-}
-
-/// Longer than any name [`crate::domain::values::Name`] accepts.
-const MAX_PATH_NAME_CHARS: usize = 255;
-
 /// A group by name in an account.
 pub fn group_named(conn: &mut DbConn, account: &str, name: &str) -> Result<GroupRow, ApiError> {
-    if !storable(name) {
-        return Err(ApiError::not_found(
-            "group",
-            name.escape_default().to_string(),
-        ));
-    }
     group_store::get_group_by_name(conn, name, account)
 }
 
 /// A user by name in an account.
 pub fn user_named(conn: &mut DbConn, account: &str, name: &str) -> Result<UserRow, ApiError> {
-    if !storable(name) {
-        return Err(ApiError::not_found(
-            "user",
-            name.escape_default().to_string(),
-        ));
-    }
     user_store::find_user_by_name(conn, name, account)?
         .ok_or_else(|| ApiError::not_found("user", name))
 }
