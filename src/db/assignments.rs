@@ -366,6 +366,69 @@ pub fn effective_roles(
         .load(conn)?)
 }
 
+/// Everything an actor holds, anywhere: the names of the roles its grants give it, with
+/// every role those imply, and whether any grant is on the system. The manager's ceiling
+/// (`policy::within_ceiling`) is judged on this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub role_names: BTreeSet<String>,
+    pub system: bool,
+}
+
+/// What a user holds: its own grants and its groups' grants, on every project, domain and
+/// the system, inherited or not (an inherited grant reaches every project below its target,
+/// so where it lands does not matter here), with inference applied.
+pub fn holdings_of_user(conn: &mut DbConn, user_id: &str) -> Result<Holdings, ApiError> {
+    let group_ids = membership::table
+        .filter(membership::user_id.eq(user_id))
+        .select(membership::group_id);
+    let rows: Vec<(String, String)> = assignments::table
+        .filter(
+            assignments::actor_id
+                .eq(user_id)
+                .and(assignments::kind.like("User%"))
+                .or(assignments::actor_id
+                    .eq_any(group_ids)
+                    .and(assignments::kind.like("Group%"))),
+        )
+        .select((assignments::kind, assignments::role_id))
+        .distinct()
+        .load(conn)?;
+    holdings_of(conn, rows)
+}
+
+/// What a group holds: its grants, anywhere, with inference applied.
+pub fn holdings_of_group(conn: &mut DbConn, group_id: &str) -> Result<Holdings, ApiError> {
+    let rows: Vec<(String, String)> = assignments::table
+        .filter(assignments::actor_id.eq(group_id))
+        .filter(assignments::kind.like("Group%"))
+        .select((assignments::kind, assignments::role_id))
+        .distinct()
+        .load(conn)?;
+    holdings_of(conn, rows)
+}
+
+fn holdings_of(conn: &mut DbConn, rows: Vec<(String, String)>) -> Result<Holdings, ApiError> {
+    if rows.is_empty() {
+        return Ok(Holdings::default());
+    }
+    let system = rows.iter().any(|(kind, _)| {
+        AssignmentKind::parse(kind).is_some_and(|k| k.target() == TargetType::System)
+    });
+    let granted: Vec<String> = rows.into_iter().map(|(_, role)| role).collect();
+    let rules = inference_rules(conn)?;
+    let all: Vec<String> = expand_implied(&rules, &granted).into_iter().collect();
+    // Domain-specific roles count by name too, as the grant rule judges them: one named
+    // like a domain-managed role is within the ceiling, any other name is beyond it.
+    let role_names = roles::table
+        .filter(roles::id.eq_any(all))
+        .select(roles::name)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    Ok(Holdings { role_names, system })
+}
+
 /// Keystone `create_implied_role`; idempotent.
 pub fn create_implied_role(conn: &mut DbConn, prior: &str, implied: &str) -> Result<(), ApiError> {
     let row = ImpliedRoleRow {

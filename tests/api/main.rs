@@ -10,6 +10,7 @@ mod authz_matrix;
 mod baidu;
 mod baidu_sdk;
 mod catalog;
+mod ceiling;
 mod cli;
 mod clients;
 mod cluster;
