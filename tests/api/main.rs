@@ -31,6 +31,7 @@ mod operator;
 mod pagination;
 mod password_rules;
 mod projects;
+mod role_assignments;
 mod roles;
 mod secrets;
 mod signed;
