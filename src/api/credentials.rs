@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::api::ceiling;
 use crate::api::common::authorize;
 use crate::api::common::{BodyObject, JsonBody, ListQuery};
 use crate::auth::policy::{self, Policy, Target};
@@ -55,7 +56,12 @@ async fn load_target(
         store::get_credential(conn, &access)
     })
     .await;
-    authorize(caller, rule, loaded, |row| owner(&row.user_id))
+    let row = authorize(caller, rule, loaded, |row| owner(&row.user_id))?;
+    // Reads are not limited; a change to another user's key is, as on `/v1`.
+    if !std::ptr::eq(rule, &policy::READ_CREDENTIAL) {
+        ceiling::check_user(state, caller, rule, &row.user_id).await?;
+    }
+    Ok(row)
 }
 
 /// `POST /v3.0/OS-CREDENTIAL/credentials` (Huawei `CreatePermanentAccessKey`).
@@ -74,6 +80,7 @@ pub async fn create(
         _ => String::new(),
     };
     policy::enforce(&caller, &policy::WRITE_CREDENTIAL, &owner(&user_id))?;
+    ceiling::check_user(&state, &caller, &policy::WRITE_CREDENTIAL, &user_id).await?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {

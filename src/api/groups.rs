@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::api::ceiling::{self, Membership};
 use crate::api::common::{
     authorize, json_body, list_domain, needs_target, page_key, parse_extra, render_page, BaseUrl,
     BodyObject, JsonBody, LinkTo, ListQuery,
@@ -237,6 +238,7 @@ pub async fn update(
     let lookup_id = group_id.clone();
     let current = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
     let current = authorize(&caller, &policy::UPDATE_GROUP, current, group_target)?;
+    ceiling::check_group(&state, &caller, &policy::UPDATE_GROUP, &current.id).await?;
     let changes = GroupChanges {
         name,
         description,
@@ -268,7 +270,10 @@ pub async fn delete(
     let group_id = path.into_inner();
     let lookup_id = group_id.clone();
     let group = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
-    authorize(&caller, &policy::DELETE_GROUP, group, group_target)?;
+    let group = authorize(&caller, &policy::DELETE_GROUP, group, group_target)?;
+    // Deleting a privileged group takes its roles from the admins in it: refused like
+    // deleting an admin user.
+    ceiling::check_group(&state, &caller, &policy::DELETE_GROUP, &group.id).await?;
     db::run(&state.pool, move |conn| {
         store::delete_group(conn, &group_id)
     })
@@ -313,13 +318,17 @@ async fn membership_call(
     path: web::Path<(String, String)>,
     rule: &Policy,
     act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
-    is_read: bool,
+    change: Option<Membership>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();
     if needs_target(caller, rule) {
         let pair = group_and_user(state, &group_id, &user_id).await;
         authorize(caller, rule, pair, membership_target)?;
+        if let Some(change) = change {
+            ceiling::check_membership(state, caller, rule, change, &group_id, &user_id).await?;
+        }
     }
+    let is_read = change.is_none();
     // The act itself answers 404 for a missing group or user.
     if is_read {
         let key = format!("groups:member:{group_id}:{user_id}");
@@ -339,7 +348,8 @@ pub async fn add_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::ADD_USER_TO_GROUP;
-    membership_call(&state, &caller, path, rule, store::add_user_to_group, false).await
+    let add = Some(Membership::Add);
+    membership_call(&state, &caller, path, rule, store::add_user_to_group, add).await
 }
 
 /// `HEAD` (and `GET`) `/v3/groups/{group_id}/users/{user_id}` (KeystoneCheckUserInGroup).
@@ -355,7 +365,7 @@ pub async fn check_user(
         path,
         rule,
         store::check_user_in_group,
-        true,
+        None,
     )
     .await
 }
@@ -373,7 +383,7 @@ pub async fn remove_user(
         path,
         rule,
         store::remove_user_from_group,
-        false,
+        Some(Membership::Remove),
     )
     .await
 }

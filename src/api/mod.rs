@@ -6,6 +6,7 @@ pub mod auth_scopes;
 pub mod baidu;
 pub mod caller;
 pub mod catalog;
+pub mod ceiling;
 pub mod common;
 pub mod console;
 pub mod credentials;

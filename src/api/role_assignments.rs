@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::api::common::{BaseUrl, ListQuery};
+use crate::api::common::{collection, BaseUrl, ListQuery};
 use crate::api::grants::grant_path;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
@@ -247,26 +247,25 @@ pub async fn list(
             ..Target::default()
         },
     )?;
+    let page = query.page(&state.settings)?;
+    let request = page.clone();
     let (entries, names) = db::run(&state.pool, move |conn| {
-        let entries = assignments::list_role_assignments(conn, &filter)?;
+        let entries = assignments::list_role_assignments_page(conn, &filter, &page)?;
         let names = if include_names {
-            Some(Names::load(conn, &entries)?)
+            Some(Names::load(conn, &entries.items)?)
         } else {
             None
         };
         Ok((entries, names))
     })
     .await?;
-    let items: Vec<Value> = entries
-        .iter()
-        .map(|e| entry_json(e, &base, names.as_ref()))
-        .collect();
-    let self_link = match req.query_string() {
-        "" => base.join(req.path()),
-        q => format!("{}?{q}", base.join(req.path())),
-    };
-    Ok(HttpResponse::Ok().json(json!({
-        "role_assignments": items,
-        "links": {"self": self_link, "previous": null, "next": null},
-    })))
+    let items = entries.map(|e| entry_json(&e, &base, names.as_ref()));
+    Ok(HttpResponse::Ok().json(collection(
+        "role_assignments",
+        items,
+        &request,
+        &base,
+        &req,
+        &query,
+    )))
 }

@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::api::ceiling;
 use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
     SelfLink,
@@ -233,6 +234,9 @@ pub async fn update(
     let lookup_id = user_id.clone();
     let current = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     let current = authorize(&caller, &policy::UPDATE_USER, current, user_target)?;
+    // Any change counts, not only a password: disabling or renaming an admin is a
+    // takeover of a kind too.
+    ceiling::check_user(&state, &caller, &policy::UPDATE_USER, &current.id).await?;
     let password_hash = match password {
         Some(p) => Some(state.hash_password(p).await?),
         None => None,
@@ -268,7 +272,8 @@ pub async fn delete(
     let user_id = path.into_inner();
     let lookup_id = user_id.clone();
     let user = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
-    authorize(&caller, &policy::DELETE_USER, user, user_target)?;
+    let user = authorize(&caller, &policy::DELETE_USER, user, user_target)?;
+    ceiling::check_user(&state, &caller, &policy::DELETE_USER, &user.id).await?;
     db::run(&state.pool, move |conn| store::delete_user(conn, &user_id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

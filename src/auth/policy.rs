@@ -7,6 +7,7 @@
 //! through the inference rules admin -> manager -> member -> reader.
 
 use crate::auth::AuthContext;
+use crate::db::assignments::Holdings;
 use crate::error::ApiError;
 
 /// An attribute of the target that a condition reads.
@@ -391,6 +392,60 @@ pub fn enforce(caller: &AuthContext, policy: &Policy, target: &Target<'_>) -> Re
     } else {
         Err(ApiError::forbidden_action(policy.name))
     }
+}
+
+/// What a ceiling refusal is about: the user acted on, or the group a user would join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    User,
+    Group,
+}
+
+/// The manager's ceiling, beyond Keystone: a caller without `admin` may act on a user or
+/// group only if everything it holds (`Holdings`: direct, group and inherited grants, with
+/// inference) is a role the caller could grant itself (`rule:domain_managed_target_role`
+/// for a manager, nothing for anyone else) and none of it is on the system. Keystone's
+/// rules stop a manager from *granting* `admin` but not from taking over a user who holds
+/// it, or from joining a group that holds it. Admins are not limited.
+pub fn within_ceiling(caller: &AuthContext, holds: &Holdings) -> bool {
+    if caller.is_admin() {
+        return true;
+    }
+    if holds.system {
+        return false;
+    }
+    let grantable: &[&str] = if caller.has_role("manager") {
+        DOMAIN_MANAGED_ROLES
+    } else {
+        &[]
+    };
+    holds
+        .role_names
+        .iter()
+        .all(|name| grantable.contains(&name.as_str()))
+}
+
+/// Allows the action under `policy` or returns the 403 that says why. The message names
+/// neither the roles nor where they are held, only that there are some beyond the
+/// caller's reach.
+pub fn enforce_ceiling(
+    caller: &AuthContext,
+    policy: &Policy,
+    held: Held,
+    holds: &Holdings,
+) -> Result<(), ApiError> {
+    if within_ceiling(caller, holds) {
+        return Ok(());
+    }
+    let who = match held {
+        Held::User => "user",
+        Held::Group => "group",
+    };
+    Err(ApiError::Forbidden(format!(
+        "You are not authorized to perform the requested action: {}. The {who} holds roles \
+         beyond those you may grant.",
+        policy.name
+    )))
 }
 
 #[cfg(test)]
@@ -938,6 +993,72 @@ mod tests {
             );
         }
         assert_eq!(checked, rows.len() * 8);
+    }
+
+    #[test]
+    fn the_ceiling_against_every_persona() {
+        let holds = |names: &[&str], system: bool| Holdings {
+            role_names: names.iter().map(|n| n.to_string()).collect(),
+            system,
+        };
+        let nothing = holds(&[], false);
+        let member = holds(&["member", "reader"], false);
+        let manager = holds(&["manager", "member", "reader"], false);
+        let admin = holds(&["admin", "manager", "member", "reader"], false);
+        let custom = holds(&["custom"], false);
+        let system_reader = holds(&["reader"], true);
+        let cases: Vec<(&Holdings, &[&str])> = vec![
+            (
+                &nothing,
+                &[
+                    "cloud admin",
+                    "system admin",
+                    "system reader",
+                    "manager of A",
+                    "reader of A",
+                    "manager of B",
+                    "member of project pa in A",
+                    "unscoped alice",
+                ],
+            ),
+            (
+                &member,
+                &[
+                    "cloud admin",
+                    "system admin",
+                    "manager of A",
+                    "manager of B",
+                ],
+            ),
+            (
+                &manager,
+                &[
+                    "cloud admin",
+                    "system admin",
+                    "manager of A",
+                    "manager of B",
+                ],
+            ),
+            (&admin, &["cloud admin", "system admin"]),
+            (&custom, &["cloud admin", "system admin"]),
+            (&system_reader, &["cloud admin", "system admin"]),
+        ];
+        for (held, allowed) in cases {
+            for (name, persona) in personas() {
+                assert_eq!(
+                    within_ceiling(&persona, held),
+                    allowed.contains(&name),
+                    "{held:?} for {name}"
+                );
+            }
+        }
+        let mgr = caller("mgr", "A", MANAGER_ROLES, Scope::Domain(domain("A")));
+        let err = enforce_ceiling(&mgr, &UPDATE_USER, Held::User, &admin).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "403 Forbidden: You are not authorized to perform the requested action: \
+             identity:update_user. The user holds roles beyond those you may grant."
+        );
     }
 
     #[test]

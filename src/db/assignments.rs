@@ -9,6 +9,7 @@ use super::schema::{
     assignments, domains, implied_roles, projects, roles, user_group_membership as membership,
 };
 use super::{insert_unless_present, DbConn};
+use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
 
 /// The target id of system assignments, as Keystone stores it.
@@ -196,6 +197,9 @@ pub struct AssignmentFilter {
     pub target_ids: Option<Vec<String>>,
     pub role_ids: Option<Vec<String>>,
     pub inherited: Option<bool>,
+    /// Grants that reach these projects: (the projects, the targets whose inherited grants
+    /// may reach them). Direct grants on the first, inherited grants on the second.
+    pub reaching_projects: Option<(Vec<String>, Vec<String>)>,
 }
 
 /// Stored grants matching a filter, in a stable order.
@@ -219,12 +223,23 @@ pub fn list_grants(conn: &mut DbConn, filter: &AssignmentFilter) -> Result<Vec<G
     if let Some(inherited) = filter.inherited {
         query = query.filter(assignments::inherited.eq(inherited));
     }
+    if let Some((direct, from)) = &filter.reaching_projects {
+        query = query.filter(
+            assignments::target_id
+                .eq_any(direct.clone())
+                .and(assignments::inherited.eq(false))
+                .or(assignments::target_id
+                    .eq_any(from.clone())
+                    .and(assignments::inherited.eq(true))),
+        );
+    }
     let rows = query
         .order((
             assignments::kind.asc(),
             assignments::actor_id.asc(),
             assignments::target_id.asc(),
             assignments::role_id.asc(),
+            assignments::inherited.asc(),
         ))
         .load(conn)?;
     Ok(rows.into_iter().filter_map(Grant::from_row).collect())
@@ -366,6 +381,69 @@ pub fn effective_roles(
         .load(conn)?)
 }
 
+/// Everything an actor holds, anywhere: the names of the roles its grants give it, with
+/// every role those imply, and whether any grant is on the system. The manager's ceiling
+/// (`policy::within_ceiling`) is judged on this.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holdings {
+    pub role_names: BTreeSet<String>,
+    pub system: bool,
+}
+
+/// What a user holds: its own grants and its groups' grants, on every project, domain and
+/// the system, inherited or not (an inherited grant reaches every project below its target,
+/// so where it lands does not matter here), with inference applied.
+pub fn holdings_of_user(conn: &mut DbConn, user_id: &str) -> Result<Holdings, ApiError> {
+    let group_ids = membership::table
+        .filter(membership::user_id.eq(user_id))
+        .select(membership::group_id);
+    let rows: Vec<(String, String)> = assignments::table
+        .filter(
+            assignments::actor_id
+                .eq(user_id)
+                .and(assignments::kind.like("User%"))
+                .or(assignments::actor_id
+                    .eq_any(group_ids)
+                    .and(assignments::kind.like("Group%"))),
+        )
+        .select((assignments::kind, assignments::role_id))
+        .distinct()
+        .load(conn)?;
+    holdings_of(conn, rows)
+}
+
+/// What a group holds: its grants, anywhere, with inference applied.
+pub fn holdings_of_group(conn: &mut DbConn, group_id: &str) -> Result<Holdings, ApiError> {
+    let rows: Vec<(String, String)> = assignments::table
+        .filter(assignments::actor_id.eq(group_id))
+        .filter(assignments::kind.like("Group%"))
+        .select((assignments::kind, assignments::role_id))
+        .distinct()
+        .load(conn)?;
+    holdings_of(conn, rows)
+}
+
+fn holdings_of(conn: &mut DbConn, rows: Vec<(String, String)>) -> Result<Holdings, ApiError> {
+    if rows.is_empty() {
+        return Ok(Holdings::default());
+    }
+    let system = rows.iter().any(|(kind, _)| {
+        AssignmentKind::parse(kind).is_some_and(|k| k.target() == TargetType::System)
+    });
+    let granted: Vec<String> = rows.into_iter().map(|(_, role)| role).collect();
+    let rules = inference_rules(conn)?;
+    let all: Vec<String> = expand_implied(&rules, &granted).into_iter().collect();
+    // Domain-specific roles count by name too, as the grant rule judges them: one named
+    // like a domain-managed role is within the ceiling, any other name is beyond it.
+    let role_names = roles::table
+        .filter(roles::id.eq_any(all))
+        .select(roles::name)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    Ok(Holdings { role_names, system })
+}
+
 /// Keystone `create_implied_role`; idempotent.
 pub fn create_implied_role(conn: &mut DbConn, prior: &str, implied: &str) -> Result<(), ApiError> {
     let row = ImpliedRoleRow {
@@ -488,11 +566,50 @@ pub fn list_role_assignments(
 
     // Which stored grants can contribute.
     let mut filter = AssignmentFilter::default();
+    let rules = inference_rules(conn)?;
     if query.effective {
         if let Some(user_id) = &query.user_id {
             let mut actors = vec![user_id.clone()];
             actors.extend(super::groups::group_ids_for_user(conn, user_id)?);
             filter.actor_ids = Some(actors);
+        }
+        // Only the grants that can yield an entry in the asked scope are read, so a domain
+        // reader's list (always narrowed to their domain) never expands the rest of the
+        // cloud. The entries are still filtered below, which keeps this an optimisation.
+        if let Some(domain_id) = &query.domain_id {
+            // Inherited grants land on projects only, so none reach a domain entry.
+            filter.kinds = Some(vec![
+                AssignmentKind::UserDomain,
+                AssignmentKind::GroupDomain,
+            ]);
+            filter.target_ids = Some(vec![domain_id.clone()]);
+            filter.inherited = Some(false);
+        } else if query.system {
+            filter.kinds = Some(vec![
+                AssignmentKind::UserSystem,
+                AssignmentKind::GroupSystem,
+            ]);
+            filter.target_ids = Some(vec![SYSTEM_TARGET.to_string()]);
+        } else if let (Some(project_id), Some(ids)) = (&query.project_id, &project_ids) {
+            let mut from = ids.clone();
+            match super::resources::get_project(conn, project_id) {
+                Ok(project) => {
+                    from.extend(project_ancestors(conn, &project)?);
+                    from.push(project.domain_id);
+                }
+                Err(ApiError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+            filter.kinds = Some(vec![
+                AssignmentKind::UserProject,
+                AssignmentKind::GroupProject,
+                AssignmentKind::UserDomain,
+                AssignmentKind::GroupDomain,
+            ]);
+            filter.reaching_projects = Some((ids.clone(), from));
+        }
+        if let Some(role_id) = &query.role_id {
+            filter.role_ids = Some(roles_implying(&rules, role_id));
         }
     } else {
         let mut kinds: Vec<AssignmentKind> = Vec::new();
@@ -550,7 +667,6 @@ pub fn list_role_assignments(
             .collect());
     }
 
-    let rules = inference_rules(conn)?;
     let mut entries = Vec::new();
     for grant in grants {
         let users: Vec<(String, Option<String>)> = match grant.kind.actor() {
@@ -571,6 +687,12 @@ pub fn list_role_assignments(
                 }
                 TargetType::System => Vec::new(),
             };
+            let mut below: Vec<String> = match &project_ids {
+                // Only the asked projects survive the filter below: expand to those alone.
+                Some(ids) => below.into_iter().filter(|p| ids.contains(p)).collect(),
+                None => below,
+            };
+            below.sort();
             below
                 .into_iter()
                 .map(|p| (TargetType::Project, p))
@@ -616,6 +738,88 @@ pub fn list_role_assignments(
             && (!query.system || e.target == TargetType::System)
     });
     Ok(entries)
+}
+
+/// The ids of the roles whose grant gives `role_id` by inference, `role_id` included.
+fn roles_implying(rules: &BTreeMap<String, Vec<String>>, role_id: &str) -> Vec<String> {
+    let mut found = vec![role_id.to_string()];
+    for prior in rules.keys() {
+        if prior != role_id && expand_implied(rules, std::slice::from_ref(prior)).contains(role_id)
+        {
+            found.push(prior.clone());
+        }
+    }
+    found
+}
+
+impl AssignmentEntry {
+    /// The entry's place in the list and its paging marker: the grant it comes from and
+    /// what that grant gave, hex-encoded so that it orders as the fields do and reads
+    /// safely in a URL. Role assignments have no id of their own.
+    pub fn marker(&self) -> String {
+        let s = &self.source;
+        let inherited = if s.inherited { "1" } else { "0" };
+        hex::encode(
+            [
+                s.kind.as_str(),
+                &s.actor_id,
+                &s.target_id,
+                &s.role_id,
+                inherited,
+                &self.actor_id,
+                &self.target_id,
+                &self.role_id,
+            ]
+            .join("\u{1f}"),
+        )
+    }
+}
+
+/// Keystone `list_role_assignments`, one page of it: entries ordered by [`AssignmentEntry::marker`],
+/// `limit` and `marker` as every other list takes them. Keystone does not page this list;
+/// here it honours `identity.list_limit` like the rest, and says `truncated`.
+pub fn list_role_assignments_page(
+    conn: &mut DbConn,
+    query: &RoleAssignmentQuery,
+    request: &PageRequest,
+) -> Result<Page<AssignmentEntry>, ApiError> {
+    let entries = list_role_assignments(conn, query)?;
+    let mut keyed: Vec<(String, AssignmentEntry)> =
+        entries.into_iter().map(|e| (e.marker(), e)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(marker) = &request.marker {
+        if keyed
+            .binary_search_by(|(k, _)| k.as_str().cmp(marker))
+            .is_err()
+        {
+            return Err(ApiError::NotFoundMessage(format!(
+                "Could not find role assignment: {marker}."
+            )));
+        }
+    }
+    let page = super::paginate(
+        request,
+        |(key, _): &(String, AssignmentEntry)| key.as_str(),
+        |window| {
+            Ok(match window {
+                super::Window::After { marker, limit } => keyed
+                    .iter()
+                    .filter(|(k, _)| marker.is_none_or(|m| k.as_str() > m))
+                    .take(limit.map_or(usize::MAX, |l| l.max(0) as usize))
+                    .cloned()
+                    .collect(),
+                super::Window::Before { marker, skip } => keyed
+                    .iter()
+                    .rev()
+                    .filter(|(k, _)| k.as_str() <= marker)
+                    .skip(skip.max(0) as usize)
+                    .take(1)
+                    .cloned()
+                    .collect(),
+            })
+        },
+    )?;
+    Ok(page.map(|(_, entry)| entry))
 }
 
 /// The ids of targets of `kinds` on which a user holds a role, directly or through a group.

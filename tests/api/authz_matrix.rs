@@ -501,6 +501,140 @@ fn routes() -> Vec<Row> {
         )
         .note("user of B into A"),
     );
+    // The manager's ceiling (beyond Keystone): targets in A that hold more than a manager
+    // may grant, directly, through a group, by inheritance or on the system, are the
+    // admin's alone; so is a group holding admin, for anyone joining it (the caller too).
+    // The bootstrap admin lives in Default, out of every domain manager's reach here;
+    // tests/api/ceiling.rs has the manager of Default.
+    for (user, note) in [
+        ("<new_admin_user>", "holds admin"),
+        ("<new_system_user>", "holds a system role"),
+        ("<new_group_admin_user>", "admin through a group"),
+        ("<new_inherited_admin_user>", "admin inherited"),
+    ] {
+        rows.push(
+            row(M::PATCH, &format!("/v3/users/{user}"), Admin, 200)
+                .body(r#"{"user": {"description": "patched"}}"#)
+                .note(note),
+        );
+        rows.push(row(M::DELETE, &format!("/v3/users/{user}"), Admin, 204).note(note));
+        rows.push(
+            row(
+                M::PUT,
+                &format!("/v3/groups/<new_group>/users/{user}"),
+                Admin,
+                204,
+            )
+            .note(note),
+        );
+    }
+    rows.push(
+        row(M::PATCH, "/v3/users/<new_admin_user>", Admin, 200)
+            .body(r#"{"user": {"password": "matrix-taken-over"}}"#)
+            .note("holds admin, password"),
+    );
+    rows.push(
+        row(M::PATCH, "/v3/users/<new_admin_user>", Admin, 200)
+            .body(r#"{"user": {"enabled": false}}"#)
+            .note("holds admin, disable"),
+    );
+    rows.push(
+        row(
+            M::DELETE,
+            "/v3/groups/<new_group>/users/<new_admin_user>",
+            Admin,
+            204,
+        )
+        .put_first()
+        .note("holds admin"),
+    );
+    rows.push(row(M::DELETE, "/v3/groups/<admin_group_pair>", Admin, 204).note("admin through it"));
+    rows.push(
+        row(M::POST, "/v3.0/OS-CREDENTIAL/credentials", Admin, 201)
+            .body(r#"{"credential": {"user_id": "<new_admin_user>"}}"#)
+            .note("holds admin"),
+    );
+    rows.push(
+        row(M::PATCH, "/v3/users/<admin_id>", Admin, 200)
+            .body(r#"{"user": {"description": "Bootstrap administrator"}}"#)
+            .note("bootstrap admin"),
+    );
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/groups/<new_group>/users/<admin_id>",
+            Admin,
+            204,
+        )
+        .note("bootstrap admin"),
+    );
+    rows.push(
+        row(M::PATCH, "/v3/groups/<new_admin_group>", Admin, 200)
+            .body(r#"{"group": {"description": "patched"}}"#)
+            .note("holds admin"),
+    );
+    rows.push(row(M::DELETE, "/v3/groups/<new_admin_group>", Admin, 204).note("holds admin"));
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/groups/<new_admin_group>/users/<new_user>",
+            Admin,
+            204,
+        )
+        .note("group holds admin"),
+    );
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/groups/<new_admin_group>/users/<me>",
+            Admin,
+            204,
+        )
+        .note("group holds admin, self"),
+    );
+    // Within the ceiling, nothing changes: a user and a group holding `member` are still
+    // the manager's.
+    rows.push(
+        row(M::PATCH, "/v3/users/<new_member_user>", ManagerOfA, 200)
+            .body(r#"{"user": {"password": "matrix-reset-password"}}"#)
+            .note("holds member"),
+    );
+    rows.push(row(M::DELETE, "/v3/users/<new_member_user>", ManagerOfA, 204).note("holds member"));
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/groups/<new_member_group>/users/<new_member_user>",
+            ManagerOfA,
+            204,
+        )
+        .note("both hold member"),
+    );
+    // The same on the Baidu face, in the caller's account.
+    rows.push(
+        row(M::PUT, "/v1/user/<b_admin_user>", Admin, 200)
+            .body(r#"{"description": "patched"}"#)
+            .note("holds admin"),
+    );
+    rows.push(row(M::DELETE, "/v1/user/<b_admin_user>", Admin, 204).note("holds admin"));
+    rows.push(row(M::POST, "/v1/user/<b_admin_user>/accesskey", Admin, 201).note("holds admin"));
+    rows.push(row(M::PUT, "/v1/user/<b_admin_key>?disable", Admin, 200).note("holds admin"));
+    rows.push(row(M::DELETE, "/v1/user/<b_admin_key>", Admin, 204).note("holds admin"));
+    rows.push(
+        row(M::PUT, "/v1/group/<b_admin_group>", Admin, 200)
+            .body(r#"{"description": "patched"}"#)
+            .note("holds admin"),
+    );
+    // Baidu refuses to delete a group that still has grants, even for the admin.
+    rows.push(row(M::DELETE, "/v1/group/<b_admin_group>", Admin, 409).note("holds admin"));
+    rows.push(row(M::PUT, "/v1/group/<b_admin_pair>", Admin, 204).note("group holds admin"));
+    rows.push(
+        row(M::DELETE, "/v1/group/<b_admin_member_pair>", Admin, 204).note("admin through it"),
+    );
+    rows.push(
+        row(M::PUT, "/v1/user/<b_member_user>", ManagerOfA, 200)
+            .body(r#"{"description": "patched"}"#)
+            .note("holds member"),
+    );
     // Missing targets: a 404 only for callers the rule allows without reading the target
     // (admins, system readers; anyone for an empty rule), a 403 for everyone else, so
     // that existence does not leak.
@@ -1044,6 +1178,12 @@ impl World {
         }
     }
 
+    /// The admin grants the global role `role` at `/v3/{on}/roles/{role}`.
+    async fn grant(&self, on: &str, role: &str) {
+        let path = format!("/v3/{on}/roles/{}", self.vars[&format!("role:{role}")]);
+        admin(&self.app, Method::PUT, &path, Value::Null, 204).await;
+    }
+
     /// The value of one placeholder for one cell: shared, about the caller, or made fresh.
     async fn resolve(&self, name: &str, caller: Caller) -> String {
         let app = &self.app;
@@ -1125,6 +1265,101 @@ impl World {
             "new_subject" => {
                 let scope = json!({"project": {"id": self.vars["PA"]}});
                 login(app, &self.vars["subject_user"], PASSWORD, scope).await
+            }
+            "admin_id" => app.admin_id.clone(),
+            "new_admin_user" | "new_member_user" => {
+                let (user, _) = new_user(app, a, None).await;
+                let role = if name == "new_admin_user" {
+                    "admin"
+                } else {
+                    "member"
+                };
+                self.grant(&format!("projects/{}/users/{user}", self.vars["PA"]), role)
+                    .await;
+                user
+            }
+            "new_system_user" => {
+                let (user, _) = new_user(app, a, None).await;
+                self.grant(&format!("system/users/{user}"), "reader").await;
+                user
+            }
+            "new_inherited_admin_user" => {
+                let (user, _) = new_user(app, a, None).await;
+                let path = format!(
+                    "/v3/OS-INHERIT/domains/{a}/users/{user}/roles/{}/inherited_to_projects",
+                    self.vars["role:admin"]
+                );
+                admin(app, Method::PUT, &path, Value::Null, 204).await;
+                user
+            }
+            "new_admin_group" | "new_member_group" => {
+                let (group, _) = new_group(app, a).await;
+                let role = if name == "new_admin_group" {
+                    "admin"
+                } else {
+                    "member"
+                };
+                self.grant(
+                    &format!("projects/{}/groups/{group}", self.vars["PA"]),
+                    role,
+                )
+                .await;
+                group
+            }
+            "new_group_admin_user" | "admin_group_pair" => {
+                let (group, _) = new_group(app, a).await;
+                self.grant(
+                    &format!("projects/{}/groups/{group}", self.vars["PA"]),
+                    "admin",
+                )
+                .await;
+                let (user, _) = new_user(app, a, None).await;
+                let pair = format!("{group}/users/{user}");
+                admin(
+                    app,
+                    Method::PUT,
+                    &format!("/v3/groups/{pair}"),
+                    Value::Null,
+                    204,
+                )
+                .await;
+                if name == "admin_group_pair" {
+                    pair
+                } else {
+                    user
+                }
+            }
+            "b_admin_user" | "b_member_user" | "b_admin_key" => {
+                let account = self.bce_account(caller);
+                let (uid, user) = new_user(app, account, None).await;
+                let role = if name == "b_member_user" {
+                    "member"
+                } else {
+                    "admin"
+                };
+                self.grant(&format!("domains/{account}/users/{uid}"), role)
+                    .await;
+                if name == "b_admin_key" {
+                    let key = new_key(app, &uid).await;
+                    format!("{user}/accesskey/{key}")
+                } else {
+                    user
+                }
+            }
+            "b_admin_group" | "b_admin_pair" | "b_admin_member_pair" => {
+                let account = self.bce_account(caller);
+                let (gid, group) = new_group(app, account).await;
+                self.grant(&format!("domains/{account}/groups/{gid}"), "admin")
+                    .await;
+                if name == "b_admin_group" {
+                    return group;
+                }
+                let (uid, user) = new_user(app, account, None).await;
+                if name == "b_admin_member_pair" {
+                    let path = format!("/v3/groups/{gid}/users/{uid}");
+                    admin(app, Method::PUT, &path, Value::Null, 204).await;
+                }
+                format!("{group}/user/{user}")
             }
             "b_group" => new_group(app, self.bce_account(caller)).await.1,
             "b_user" => new_user(app, self.bce_account(caller), None).await.1,

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::caller::BceCaller;
-use super::users::load_user;
+use super::users::{load_user, load_user_to_change};
 use super::AccessKeyModel;
 use crate::auth::policy;
 use crate::db;
@@ -23,7 +23,7 @@ pub async fn create(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::WRITE_CREDENTIAL;
-    let user = load_user(&state, &caller, path.into_inner(), rule).await?;
+    let user = load_user_to_change(&state, &caller, path.into_inner(), rule).await?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {
@@ -64,7 +64,7 @@ async fn load_key(
     path: web::Path<(String, String)>,
 ) -> Result<(UserRow, CredentialRow), ApiError> {
     let (user_name, access) = path.into_inner();
-    let user = load_user(state, caller, user_name, &policy::WRITE_CREDENTIAL).await?;
+    let user = load_user_to_change(state, caller, user_name, &policy::WRITE_CREDENTIAL).await?;
     let owner = user.id.clone();
     let key = db::run(&state.pool, move |conn| {
         let key = store::get_credential(conn, &access)?;

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
 use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel};
+use crate::api::ceiling::{self, Membership};
 use crate::api::common::{authorize, BodyObject, JsonBody};
 use crate::api::groups::{group_target, membership_target};
 use crate::api::users::user_target;
@@ -48,6 +49,19 @@ async fn load_group(
     let account = caller.account.clone();
     let group = db::run(&state.pool, move |conn| group_named(conn, &account, &name)).await;
     authorize(&caller.ctx, rule, group, group_target)
+}
+
+/// Loads the named group for a change under `rule`: Keystone's rule, then the manager's
+/// ceiling, as on `/v3`.
+async fn load_group_to_change(
+    state: &AppState,
+    caller: &BceCaller,
+    name: String,
+    rule: &policy::Policy,
+) -> Result<GroupRow, ApiError> {
+    let group = load_group(state, caller, name, rule).await?;
+    ceiling::check_group(state, &caller.ctx, rule, &group.id).await?;
+    Ok(group)
 }
 
 /// `POST /v1/group` (201).
@@ -96,7 +110,8 @@ pub async fn update(
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
     let (name, description) = name_and_description(body)?;
-    let group = load_group(&state, &caller, path.into_inner(), &policy::UPDATE_GROUP).await?;
+    let group =
+        load_group_to_change(&state, &caller, path.into_inner(), &policy::UPDATE_GROUP).await?;
     let changes = GroupChanges {
         name: name.map(Name::into_inner),
         description: description.map(Description::into_inner),
@@ -116,7 +131,8 @@ pub async fn delete(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = load_group(&state, &caller, path.into_inner(), &policy::DELETE_GROUP).await?;
+    let group =
+        load_group_to_change(&state, &caller, path.into_inner(), &policy::DELETE_GROUP).await?;
     db::run(&state.pool, move |conn| {
         store::delete_group_if_unused(conn, &group)
     })
@@ -191,6 +207,7 @@ async fn membership_call(
     path: web::Path<(String, String)>,
     rule: &policy::Policy,
     act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
+    change: Membership,
 ) -> Result<HttpResponse, ApiError> {
     let (group_name, user_name) = path.into_inner();
     let account = caller.account.clone();
@@ -201,6 +218,7 @@ async fn membership_call(
     })
     .await;
     let (group, user) = authorize(&caller.ctx, rule, pair, membership_target)?;
+    ceiling::check_membership(state, &caller.ctx, rule, change, &group.id, &user.id).await?;
     db::run(&state.pool, move |conn| act(conn, &user.id, &group.id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -212,7 +230,8 @@ pub async fn add_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::ADD_USER_TO_GROUP;
-    membership_call(&state, &caller, path, rule, store::add_user_to_group).await
+    let add = Membership::Add;
+    membership_call(&state, &caller, path, rule, store::add_user_to_group, add).await
 }
 
 /// `DELETE /v1/group/{groupName}/user/{userName}` (204).
@@ -222,5 +241,14 @@ pub async fn remove_user(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::REMOVE_USER_FROM_GROUP;
-    membership_call(&state, &caller, path, rule, store::remove_user_from_group).await
+    let remove = Membership::Remove;
+    membership_call(
+        &state,
+        &caller,
+        path,
+        rule,
+        store::remove_user_from_group,
+        remove,
+    )
+    .await
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
 use super::{bce_list, first_page, user_named, UserModel};
+use crate::api::ceiling;
 use crate::api::common::{authorize, BodyObject, JsonBody};
 use crate::api::users::user_target;
 use crate::auth::policy::{self, Policy, Target};
@@ -31,6 +32,19 @@ pub async fn load_user(
     let account = caller.account.clone();
     let user = db::run(&state.pool, move |conn| user_named(conn, &account, &name)).await;
     authorize(&caller.ctx, rule, user, user_target)
+}
+
+/// Loads the named user for a change under `rule` (a write): Keystone's rule, then the
+/// manager's ceiling, as on `/v3`.
+pub async fn load_user_to_change(
+    state: &AppState,
+    caller: &BceCaller,
+    name: String,
+    rule: &Policy,
+) -> Result<UserRow, ApiError> {
+    let user = load_user(state, caller, name, rule).await?;
+    ceiling::check_user(state, &caller.ctx, rule, &user.id).await?;
+    Ok(user)
 }
 
 /// `POST /v1/user` (201): `name`, optional `description`.
@@ -102,7 +116,8 @@ pub async fn update(
         Some(None) => Some(String::new()),
         None => None,
     };
-    let user = load_user(&state, &caller, path.into_inner(), &policy::UPDATE_USER).await?;
+    let user =
+        load_user_to_change(&state, &caller, path.into_inner(), &policy::UPDATE_USER).await?;
     let changes = UserChanges {
         name,
         description,
@@ -122,7 +137,8 @@ pub async fn delete(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = load_user(&state, &caller, path.into_inner(), &policy::DELETE_USER).await?;
+    let user =
+        load_user_to_change(&state, &caller, path.into_inner(), &policy::DELETE_USER).await?;
     db::run(&state.pool, move |conn| store::delete_user(conn, &user.id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
