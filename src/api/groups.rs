@@ -9,7 +9,7 @@ use crate::api::common::{
     authorize, json_body, list_domain, needs_target, page_key, parse_extra, render_page, BaseUrl,
     BodyObject, JsonBody, LinkTo, ListQuery,
 };
-use crate::api::users::user_json;
+use crate::api::users::{user_filter, user_json};
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::groups::{GroupChanges, GroupFilter};
@@ -286,6 +286,14 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let group_id = path.into_inner();
     let query = ListQuery::from_request(&req)?;
+    // The group's policy decides who may list; `domain_id` is a filter on the members, as
+    // in Keystone, not the caller's domain forced onto the list.
+    let domain_id = query
+        .get("domain_id")
+        .map(|d| ResourceId::parse("domain_id", d))
+        .transpose()?
+        .map(|d| d.as_str().to_owned());
+    let filter = user_filter(&query, domain_id)?;
     let page = query.page(&state.settings)?;
     let rule = &policy::LIST_USERS_IN_GROUP;
     if needs_target(&caller, rule) {
@@ -294,11 +302,15 @@ pub async fn list_users(
         authorize(&caller, rule, group, group_target)?;
     }
     let request = page.clone();
-    let key = page_key(&format!("groups:users:{group_id}:{page:?}"), &base, &req);
+    let key = page_key(
+        &format!("groups:users:{group_id}:{filter:?}:{page:?}"),
+        &base,
+        &req,
+    );
     let body = state
         .cached_page(
             key,
-            move |conn| store::list_users_in_group(conn, &group_id, &page),
+            move |conn| users_store::list_users_in_group(conn, &group_id, &filter, &page),
             |users| render_page("users", &users, user_json, &request, &base, &req, &query),
         )
         .await?;

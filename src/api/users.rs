@@ -147,16 +147,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::from_request(&req)?;
-    let filter = UserFilter {
-        name: query
-            .get("name")
-            .map(|n| NameFilter::parse("name", n))
-            .transpose()?
-            .map(|n| n.as_str().to_owned()),
-        domain_id: list_domain(&caller, query.get("domain_id")),
-        name_matches: query.string_matches("name")?,
-        enabled: query.get_bool("enabled")?,
-    };
+    let filter = user_filter(&query, list_domain(&caller, query.get("domain_id")))?;
     let page = query.page(&state.settings)?;
     policy::enforce(
         &caller,
@@ -173,6 +164,23 @@ pub async fn list(
     .await?;
     let users = users.map(|u| user_json(&u, &base));
     Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
+}
+
+/// The filters every list of users takes (Keystone's `name`, `enabled`, `domain_id`,
+/// `password_expires_at`, and the `name__*` comparators), with the domain as the list
+/// applies it.
+pub fn user_filter(query: &ListQuery, domain_id: Option<String>) -> Result<UserFilter, ApiError> {
+    Ok(UserFilter {
+        name: query
+            .get("name")
+            .map(|n| NameFilter::parse("name", n))
+            .transpose()?
+            .map(|n| n.as_str().to_owned()),
+        domain_id,
+        name_matches: query.string_matches("name")?,
+        enabled: query.get_bool("enabled")?,
+        password_expires: query.time_matches("password_expires_at")?,
+    })
 }
 
 /// `GET /v3/users/{user_id}`: admins, and users for themselves.

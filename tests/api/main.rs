@@ -34,4 +34,5 @@ mod roles;
 mod secrets;
 mod signed;
 mod tokens;
+mod user_filters;
 mod users;

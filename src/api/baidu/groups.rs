@@ -12,6 +12,7 @@ use crate::api::users::user_target;
 use crate::auth::policy::{self, Target};
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
+use crate::db::users::{self as user_store, UserFilter};
 use crate::db::{self, DbConn};
 use crate::domain::values::{Description, Name};
 use crate::domain::{new_id, now_ms};
@@ -156,7 +157,7 @@ pub async fn users(
     let group = load_group(&state, &caller, path.into_inner(), rule).await?;
     let page = first_page(state.settings.identity.list_limit);
     let users = db::run(&state.pool, move |conn| {
-        store::list_users_in_group(conn, &group.id, &page)
+        user_store::list_users_in_group(conn, &group.id, &UserFilter::default(), &page)
     })
     .await?;
     Ok(bce_list::<_, UserModel>("users", users))
