@@ -10,6 +10,7 @@ use crate::api::common::{
     BodyObject, JsonBody, LinkTo, ListQuery,
 };
 use crate::api::users::{user_filter, user_json};
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::groups::{GroupChanges, GroupFilter};
@@ -144,6 +145,7 @@ pub async fn create(
         create_time: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(
         actix_web::http::StatusCode::CREATED,
         created,
@@ -182,6 +184,7 @@ pub async fn list(
     let body = state
         .cached_page(
             key,
+            &[Tag::Groups],
             move |conn| store::list_groups(conn, &filter, &page),
             |groups| render_page("groups", &groups, group_json, &request, &base, &req, &query),
         )
@@ -252,6 +255,8 @@ pub async fn update(
         store::update_group(conn, &group_id, changes)
     })
     .await?;
+    // Lists of groups show its name; a group's members do not.
+    state.changed(&[Tag::Groups]);
     Ok(group_response(
         actix_web::http::StatusCode::OK,
         updated,
@@ -269,10 +274,13 @@ pub async fn delete(
     let lookup_id = group_id.clone();
     let group = db::run(&state.pool, move |conn| store::get_group(conn, &lookup_id)).await;
     authorize(&caller, &policy::DELETE_GROUP, group, group_target)?;
+    let members = Tag::group_members(&group_id);
     db::run(&state.pool, move |conn| {
         store::delete_group(conn, &group_id)
     })
     .await?;
+    // Its members lose the roles its grants gave them.
+    state.changed(&[Tag::Groups, members, Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -307,9 +315,11 @@ pub async fn list_users(
         &base,
         &req,
     );
+    let tags = [Tag::group_members(&group_id), Tag::Users, Tag::Groups];
     let body = state
         .cached_page(
             key,
+            &tags,
             move |conn| users_store::list_users_in_group(conn, &group_id, &filter, &page),
             |users| render_page("users", &users, user_json, &request, &base, &req, &query),
         )
@@ -333,13 +343,16 @@ async fn membership_call(
         authorize(caller, rule, pair, membership_target)?;
     }
     // The act itself answers 404 for a missing group or user.
+    let tags = [Tag::group_members(&group_id), Tag::principal(&user_id)];
     if is_read {
         let key = format!("groups:member:{group_id}:{user_id}");
         state
-            .cached_read(key, move |conn| act(conn, &user_id, &group_id))
+            .cached_read(key, &tags, move |conn| act(conn, &user_id, &group_id))
             .await?;
     } else {
         db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
+        // The user's groups and roles, and the group's members.
+        state.changed(&tags);
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -417,9 +430,11 @@ pub async fn list_for_user(
     }
     let request = page.clone();
     let key = page_key(&format!("groups:of-user:{user_id}:{page:?}"), &base, &req);
+    let tags = [Tag::principal(&user_id), Tag::Groups];
     let body = state
         .cached_page(
             key,
+            &tags,
             move |conn| store::list_groups_for_user(conn, &user_id, &page),
             |groups| render_page("groups", &groups, group_json, &request, &base, &req, &query),
         )

@@ -9,6 +9,7 @@ use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
     SelfLink,
 };
+use crate::auth::cache::Tag;
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
@@ -136,6 +137,8 @@ pub async fn create(
         failed_auth_at: None,
     };
     let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
+    // A new user is in no group and holds nothing: no cached answer counted them.
+    state.changed(&[]);
     Ok(user_response(StatusCode::CREATED, created, &base))
 }
 
@@ -264,6 +267,8 @@ pub async fn update(
         store::update_user(conn, &user_id, changes, lifetime)
     })
     .await?;
+    // Their tokens, and every list of members that shows them.
+    state.changed(&[Tag::principal(&updated.id), Tag::Users]);
     Ok(user_response(StatusCode::OK, updated, &base))
 }
 
@@ -277,7 +282,9 @@ pub async fn delete(
     let lookup_id = user_id.clone();
     let user = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     authorize(&caller, &policy::DELETE_USER, user, user_target)?;
+    let tags = [Tag::principal(&user_id), Tag::Users];
     db::run(&state.pool, move |conn| store::delete_user(conn, &user_id)).await?;
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -309,6 +316,7 @@ pub async fn change_password(
     login::check_password(&state, Some(current), original).await?;
     let hash = state.hash_password(password).await?;
     let lifetime = token_lifetime_ms(&state);
+    let tags = [Tag::principal(&user_id)];
     db::run(&state.pool, move |conn| {
         store::update_user(
             conn,
@@ -321,5 +329,7 @@ pub async fn change_password(
         )
     })
     .await?;
+    // Only this user's tokens: nothing cached shows a password.
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -24,6 +24,7 @@ mod grants;
 mod groups;
 mod hostile;
 mod huawei_sdk;
+mod invalidation;
 mod lockout;
 mod memberships;
 mod operator;

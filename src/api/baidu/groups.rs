@@ -9,6 +9,7 @@ use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel
 use crate::api::common::{authorize, BodyObject, JsonBody};
 use crate::api::groups::{group_target, membership_target};
 use crate::api::users::user_target;
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Target};
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
@@ -76,6 +77,7 @@ pub async fn create(
         create_time: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(StatusCode::CREATED, created))
 }
 
@@ -107,6 +109,7 @@ pub async fn update(
         store::update_group(conn, &group.id, changes)
     })
     .await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(StatusCode::OK, updated))
 }
 
@@ -118,10 +121,12 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let group = load_group(&state, &caller, path.into_inner(), &policy::DELETE_GROUP).await?;
+    let members = Tag::group_members(&group.id);
     db::run(&state.pool, move |conn| {
         store::delete_group_if_unused(conn, &group)
     })
     .await?;
+    state.changed(&[Tag::Groups, members, Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -202,7 +207,9 @@ async fn membership_call(
     })
     .await;
     let (group, user) = authorize(&caller.ctx, rule, pair, membership_target)?;
+    let tags = [Tag::group_members(&group.id), Tag::principal(&user.id)];
     db::run(&state.pool, move |conn| act(conn, &user.id, &group.id)).await?;
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }
 
