@@ -13,7 +13,7 @@ use actix_web::{web, App, HttpServer};
 use crate::api::audit::{self, AuditLog};
 use crate::api::middleware::{keep_signed_request, observe, response_headers};
 use crate::api::{baidu, not_found, routes};
-use crate::auth::cache::{FreshCache, Generation};
+use crate::auth::cache::{FreshCache, Invalidations};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
@@ -119,19 +119,30 @@ impl Application {
         let ttl = std::time::Duration::from_millis(settings.token.cache_ttl_ms);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let hash_workers = HashWorkers::new(cores).map_err(|e| fail("hashing threads")(&e))?;
+        // Remembers each change a second longer than any entry lives (see auth::cache).
+        let changes = Arc::new(Invalidations::new(ttl + std::time::Duration::from_secs(1)));
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
             keys: Arc::new(keys),
             hasher,
-            generation: Arc::new(Generation::default()),
-            token_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
-            catalog_cache: Arc::new(FreshCache::new(ttl, 1)),
-            read_cache: Arc::new(FreshCache::new(ttl, settings.token.cache_size)),
+            changes: changes.clone(),
+            token_cache: Arc::new(FreshCache::new(
+                changes.clone(),
+                ttl,
+                settings.token.cache_size,
+            )),
+            catalog_cache: Arc::new(FreshCache::new(changes.clone(), ttl, 1)),
+            read_cache: Arc::new(FreshCache::new(
+                changes.clone(),
+                ttl,
+                settings.token.cache_size,
+            )),
             // 32 MiB of rendered pages: a hundred and fifty full pages of 1,000, or thousands
             // of small lists, without letting a client walking a million groups grow the
             // heap past the RSS budget.
             page_cache: Arc::new(FreshCache::weighed(
+                changes,
                 ttl,
                 settings.token.cache_size,
                 32 << 20,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use actix_web::web::Bytes;
 
 use crate::api::audit::AuditLog;
-use crate::auth::cache::{FreshCache, Generation, TokenCache};
+use crate::auth::cache::{FreshCache, Invalidations, Tag, TokenCache};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::token::TokenKeys;
@@ -28,8 +28,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
     pub hasher: Arc<PasswordHasher>,
-    /// Bumped by every change made through this instance; see `auth::cache`.
-    pub generation: Arc<Generation>,
+    /// What each change made through this instance invalidated; see `auth::cache`.
+    pub changes: Arc<Invalidations>,
     pub token_cache: Arc<TokenCache>,
     pub catalog_cache: Arc<FreshCache<CatalogRows>>,
     /// Database reads on the hot paths (lists, membership checks), invalidated like tokens.
@@ -48,18 +48,27 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A database read answered from `read_cache` while nothing changed through this
-    /// instance and the entry is younger than `token.cache_ttl_ms` (as Keystone caches its
-    /// identity and assignment lookups); otherwise loaded and stored. Errors are not cached.
-    pub async fn cached_read<T, F>(&self, key: String, load: F) -> Result<T, ApiError>
+    /// Says what a write changed, once it committed: the cache entries computed from those
+    /// tags go, the others stay. A successful write that never calls this invalidates
+    /// everything (`api::middleware`), so this is also how a handler says "nothing cached
+    /// changed" (`&[]`).
+    pub fn changed(&self, tags: &[Tag]) {
+        self.changes.invalidate(tags);
+        crate::api::middleware::declare_changes();
+    }
+
+    /// A database read computed from `tags`, answered from `read_cache` while none of them
+    /// changed through this instance and the entry is younger than `token.cache_ttl_ms` (as
+    /// Keystone caches its identity and assignment lookups); otherwise loaded and stored.
+    /// Errors are not cached.
+    pub async fn cached_read<T, F>(&self, key: String, tags: &[Tag], load: F) -> Result<T, ApiError>
     where
         T: Clone + Send + Sync + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     {
-        let generation = self.generation.current();
         let hit = self
             .read_cache
-            .get_or_load(&key, generation, || async {
+            .get_or_load(&key, tags, || async {
                 let value = db::run(&self.pool, load).await?;
                 Ok::<CachedRead, ApiError>(Arc::new(value))
             })
@@ -78,6 +87,7 @@ impl AppState {
     pub async fn cached_page<T, F, R>(
         &self,
         key: String,
+        tags: &[Tag],
         load: F,
         render: R,
     ) -> Result<Bytes, ApiError>
@@ -86,9 +96,8 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
         R: FnOnce(T) -> Result<Bytes, ApiError>,
     {
-        let generation = self.generation.current();
         self.page_cache
-            .get_or_load(&key, generation, || async {
+            .get_or_load(&key, tags, || async {
                 render(db::run(&self.pool, load).await?)
             })
             .await

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
 use crate::api::common::{is_secret_field, BaseUrl, JsonBody};
+use crate::auth::cache::Tag;
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
@@ -324,10 +325,13 @@ pub async fn revoke(
         .cloned()
         .ok_or_else(|| ApiError::Internal("validated token without audit id".into()))?;
     let expires = ctx.claims.openstack_expires_at_us / 1000 + 1;
+    let owner = Tag::principal(ctx.user_id());
     db::run(&state.pool, move |conn| {
         db::revocations::revoke_token(conn, &audit_id, expires)
     })
     .await?;
+    // The owner's cached tokens: the revoked one (and its rescoped children) with them.
+    state.changed(&[owner]);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -11,6 +11,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::api::middleware::SignedRequest;
+use crate::auth::cache::Tag;
 use crate::auth::context::{DomainRef, ScopeRequest};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::signature::{self, RequestParts};
@@ -44,16 +45,18 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, 
 
 async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
     let now_us = chrono::Utc::now().timestamp_micros();
-    let generation = state.generation.current();
-    if let Some(ctx) = state.token_cache.get(token, generation) {
+    if let Some(ctx) = state.token_cache.get(token) {
         if ctx.claims.openstack_expires_at_us > now_us {
             return Ok(ctx);
         }
     }
     let claims = state.keys.verify(token, now_us)?;
+    // A token's context is its user's (row, memberships, grants, revocations) and the
+    // roles and scopes everyone's are computed from.
+    let tags = [Tag::principal(&claims.sub), Tag::Authz];
     state
         .token_cache
-        .get_or_load(token, generation, || {
+        .get_or_load(token, &tags, || {
             db::run(&state.pool, move |conn| context::load(conn, claims))
         })
         .await

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use crate::api::common::{parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::catalog::{self as store, EndpointFilter, PUBLIC_URL_PLACEHOLDER};
@@ -59,10 +60,9 @@ pub fn render_catalog(entries: &[(ServiceRow, Vec<EndpointRow>)], base: &BaseUrl
 
 /// The catalog rows, from the cache while no change was made and they are young enough.
 pub async fn catalog_rows(state: &AppState) -> Result<CatalogRows, ApiError> {
-    let generation = state.generation.current();
     state
         .catalog_cache
-        .get_or_load("catalog", generation, || async {
+        .get_or_load("catalog", &[Tag::Catalog], || async {
             Ok(Arc::new(db::run(&state.pool, store::catalog).await?))
         })
         .await
@@ -124,6 +124,7 @@ pub async fn create_region(
         write_tx(conn, |conn| store::create_region(conn, region))
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Created().json(json!({"region": region_json(&created, &base)})))
 }
 
@@ -195,6 +196,7 @@ pub async fn update_region(
         })
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Ok().json(json!({"region": region_json(&updated, &base)})))
 }
 
@@ -210,6 +212,7 @@ pub async fn delete_region(
         write_tx(conn, |conn| store::delete_region(conn, &id))
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -261,6 +264,7 @@ pub async fn create_service(
         extra: Value::Object(extra).to_string(),
     };
     let created = db::run(&state.pool, move |conn| store::create_service(conn, row)).await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::build(StatusCode::CREATED)
         .json(json!({"service": service_json(&created, &base)})))
 }
@@ -346,6 +350,7 @@ pub async fn update_service(
         })
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Ok().json(json!({"service": service_json(&updated, &base)})))
 }
 
@@ -361,6 +366,7 @@ pub async fn delete_service(
         write_tx(conn, |conn| store::delete_service(conn, &id))
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -453,6 +459,7 @@ pub async fn create_endpoint(
         }
         other => other,
     })?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Created().json(json!({"endpoint": endpoint_json(&created, &base)})))
 }
 
@@ -553,6 +560,7 @@ pub async fn update_endpoint(
         })
     })
     .await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Ok().json(json!({"endpoint": endpoint_json(&updated, &base)})))
 }
 
@@ -565,6 +573,7 @@ pub async fn delete_endpoint(
     let id = path.into_inner();
     enforce(&caller, &policy::WRITE_CATALOG)?;
     db::run(&state.pool, move |conn| store::delete_endpoint(conn, &id)).await?;
+    state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::NoContent().finish())
 }
 

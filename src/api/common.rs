@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::auth::policy::{enforce, Policy, Target};
 use crate::auth::AuthContext;
 use crate::config::Settings;
-use crate::domain::filter::StringMatch;
+use crate::domain::filter::{StringMatch, TimeMatch};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::values::NameFilter;
 use crate::error::ApiError;
@@ -516,6 +516,16 @@ impl ListQuery {
             });
         }
         Ok(found)
+    }
+
+    /// Keystone's time filters on `field`: every `field=[op:]timestamp` given, all of which
+    /// must hold (`password_expires_at=gt:...&password_expires_at=lt:...` is a range).
+    pub fn time_matches(&self, field: &str) -> Result<Vec<TimeMatch>, ApiError> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k == field)
+            .map(|(_, v)| TimeMatch::parse(v).map_err(|why| ApiError::invalid_field(field, why)))
+            .collect()
     }
 
     /// `limit` and `marker`, with `limit` capped by `identity.list_limit`.

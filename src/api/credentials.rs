@@ -94,6 +94,8 @@ pub async fn create(
     let created = db::run(&state.pool, move |conn| store::create_credential(conn, row)).await?;
     let mut shown = credential_json(&created);
     shown["secret"] = json!(secret);
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(HttpResponse::Created().json(json!({ "credential": shown })))
 }
 
@@ -163,6 +165,8 @@ pub async fn update(
         store::update_credential(conn, &access, changes)
     })
     .await?;
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(credential_response(StatusCode::OK, &updated))
 }
 
@@ -179,5 +183,7 @@ pub async fn delete(
         store::delete_credential(conn, &access)
     })
     .await?;
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use crate::api::common::{
     authorize, collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
 };
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::domains::{DomainChanges, DomainFilter};
@@ -99,6 +100,8 @@ pub async fn create(
         created_at: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_domain(conn, row)).await?;
+    // Scopes and the roles held on them.
+    state.changed(&[Tag::Authz]);
     Ok(domain_response(StatusCode::CREATED, created, &base))
 }
 
@@ -201,6 +204,8 @@ pub async fn update(
         store::update_domain(conn, &domain_id, changes)
     })
     .await?;
+    // Scopes and the roles held on them.
+    state.changed(&[Tag::Authz]);
     Ok(domain_response(StatusCode::OK, updated, &base))
 }
 
@@ -218,5 +223,7 @@ pub async fn delete(
         store::delete_domain(conn, &domain_id)
     })
     .await?;
+    // Its users, groups and grants went with it.
+    state.changed(&[Tag::Authz, Tag::Users, Tag::Groups]);
     Ok(HttpResponse::NoContent().finish())
 }

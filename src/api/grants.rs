@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use crate::api::common::{authorize, BaseUrl};
 use crate::api::roles::role_json;
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentKind, Grant, TargetType, SYSTEM_TARGET};
@@ -209,6 +210,8 @@ pub async fn create(
         assignments::create_grant(conn, &grant)
     })
     .await?;
+    // Who holds what: every token's roles.
+    state.changed(&[Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -254,6 +257,7 @@ pub async fn revoke(
         .await?
     };
     if deleted {
+        state.changed(&[Tag::Authz]);
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(no_such_grant(&grant))

@@ -10,7 +10,8 @@ use crate::api::common::{
     authorize, json_body, list_domain, needs_target, page_key, parse_extra, render_page, BaseUrl,
     BodyObject, JsonBody, LinkTo, ListQuery,
 };
-use crate::api::users::user_json;
+use crate::api::users::{user_filter, user_json};
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::groups::{GroupChanges, GroupFilter};
@@ -145,6 +146,7 @@ pub async fn create(
         create_time: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(
         actix_web::http::StatusCode::CREATED,
         created,
@@ -183,6 +185,7 @@ pub async fn list(
     let body = state
         .cached_page(
             key,
+            &[Tag::Groups],
             move |conn| store::list_groups(conn, &filter, &page),
             |groups| render_page("groups", &groups, group_json, &request, &base, &req, &query),
         )
@@ -254,6 +257,8 @@ pub async fn update(
         store::update_group(conn, &group_id, changes)
     })
     .await?;
+    // Lists of groups show its name; a group's members do not.
+    state.changed(&[Tag::Groups]);
     Ok(group_response(
         actix_web::http::StatusCode::OK,
         updated,
@@ -274,10 +279,13 @@ pub async fn delete(
     // Deleting a privileged group takes its roles from the admins in it: refused like
     // deleting an admin user.
     ceiling::check_group(&state, &caller, &policy::DELETE_GROUP, &group.id).await?;
+    let members = Tag::group_members(&group_id);
     db::run(&state.pool, move |conn| {
         store::delete_group(conn, &group_id)
     })
     .await?;
+    // Its members lose the roles its grants gave them.
+    state.changed(&[Tag::Groups, members, Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -291,6 +299,14 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let group_id = path.into_inner();
     let query = ListQuery::from_request(&req)?;
+    // The group's policy decides who may list; `domain_id` is a filter on the members, as
+    // in Keystone, not the caller's domain forced onto the list.
+    let domain_id = query
+        .get("domain_id")
+        .map(|d| ResourceId::parse("domain_id", d))
+        .transpose()?
+        .map(|d| d.as_str().to_owned());
+    let filter = user_filter(&query, domain_id)?;
     let page = query.page(&state.settings)?;
     let rule = &policy::LIST_USERS_IN_GROUP;
     if needs_target(&caller, rule) {
@@ -299,11 +315,17 @@ pub async fn list_users(
         authorize(&caller, rule, group, group_target)?;
     }
     let request = page.clone();
-    let key = page_key(&format!("groups:users:{group_id}:{page:?}"), &base, &req);
+    let key = page_key(
+        &format!("groups:users:{group_id}:{filter:?}:{page:?}"),
+        &base,
+        &req,
+    );
+    let tags = [Tag::group_members(&group_id), Tag::Users, Tag::Groups];
     let body = state
         .cached_page(
             key,
-            move |conn| store::list_users_in_group(conn, &group_id, &page),
+            &tags,
+            move |conn| users_store::list_users_in_group(conn, &group_id, &filter, &page),
             |users| render_page("users", &users, user_json, &request, &base, &req, &query),
         )
         .await?;
@@ -330,13 +352,16 @@ async fn membership_call(
     }
     let is_read = change.is_none();
     // The act itself answers 404 for a missing group or user.
+    let tags = [Tag::group_members(&group_id), Tag::principal(&user_id)];
     if is_read {
         let key = format!("groups:member:{group_id}:{user_id}");
         state
-            .cached_read(key, move |conn| act(conn, &user_id, &group_id))
+            .cached_read(key, &tags, move |conn| act(conn, &user_id, &group_id))
             .await?;
     } else {
         db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
+        // The user's groups and roles, and the group's members.
+        state.changed(&tags);
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -415,9 +440,11 @@ pub async fn list_for_user(
     }
     let request = page.clone();
     let key = page_key(&format!("groups:of-user:{user_id}:{page:?}"), &base, &req);
+    let tags = [Tag::principal(&user_id), Tag::Groups];
     let body = state
         .cached_page(
             key,
+            &tags,
             move |conn| store::list_groups_for_user(conn, &user_id, &page),
             |groups| render_page("groups", &groups, group_json, &request, &base, &req, &query),
         )

@@ -30,7 +30,7 @@ use crate::api::openapi::{
     any_object, audit_event, boolean, collection, credential, description_field, domain, endpoint,
     group, id_field, input, name_field, nullable, paged, project, region, resource_name_field,
     role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS,
-    NAME_STARTS,
+    NAME_STARTS, PASSWORD_EXPIRES_AT,
 };
 use crate::api::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -329,7 +329,14 @@ fn group_routes(t: &mut RouteTable<'_>) {
     t.at("/v3/groups/{group_id}/users").get(
         groups::list_users,
         g("KeystoneListUsersForGroupByAdmin", "A group's members.")
-            .query(&paged(&[]))
+            .query(&paged(&[
+                NAME,
+                DOMAIN_ID,
+                ENABLED,
+                PASSWORD_EXPIRES_AT,
+                NAME_CONTAINS,
+                NAME_STARTS,
+            ]))
             .answers(200, collection("users", user())),
     );
     t.at("/v3/groups/{group_id}/users/{user_id}")
@@ -378,6 +385,7 @@ fn user_routes(t: &mut RouteTable<'_>) {
                     NAME,
                     DOMAIN_ID,
                     ENABLED,
+                    PASSWORD_EXPIRES_AT,
                     NAME_CONTAINS,
                     NAME_STARTS,
                 ]))

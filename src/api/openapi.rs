@@ -31,6 +31,11 @@ pub const ENABLED: Param = Param {
 };
 pub const NAME_CONTAINS: Param = text("name__contains", "Names containing this.");
 pub const NAME_STARTS: Param = text("name__startswith", "Names starting with this.");
+pub const PASSWORD_EXPIRES_AT: Param = text(
+    "password_expires_at",
+    "`{lt,lte,gt,gte,eq,neq}:<ISO 8601 time>` (or a bare time for eq): users whose password \
+     expires so; may repeat, all must hold.",
+);
 
 pub const fn text(name: &'static str, description: &'static str) -> Param {
     Param {

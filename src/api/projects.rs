@@ -10,6 +10,7 @@ use crate::api::common::{
 };
 use crate::api::domains::extra_with_tags;
 use crate::api::users::user_target;
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::models::ProjectRow;
@@ -148,6 +149,8 @@ pub async fn create(
         created_at: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_project(conn, row)).await?;
+    // Scopes and the roles held on them.
+    state.changed(&[Tag::Authz]);
     Ok(project_response(StatusCode::CREATED, created, &base))
 }
 
@@ -267,6 +270,8 @@ pub async fn update(
         store::update_project(conn, &project_id, changes)
     })
     .await?;
+    // Scopes and the roles held on them.
+    state.changed(&[Tag::Authz]);
     Ok(project_response(StatusCode::OK, updated, &base))
 }
 
@@ -283,6 +288,8 @@ pub async fn delete(
         store::delete_project(conn, &project_id)
     })
     .await?;
+    // Scopes and the roles held on them.
+    state.changed(&[Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use crate::api::common::{
     authorize, collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
 };
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::models::RoleRow;
@@ -95,6 +96,8 @@ pub async fn create(
         created_at: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_role(conn, row)).await?;
+    // What every token's roles are computed from.
+    state.changed(&[Tag::Authz]);
     Ok(role_response(StatusCode::CREATED, created, &base))
 }
 
@@ -191,6 +194,8 @@ pub async fn update(
         store::update_role(conn, &role_id, changes)
     })
     .await?;
+    // What every token's roles are computed from.
+    state.changed(&[Tag::Authz]);
     Ok(role_response(StatusCode::OK, updated, &base))
 }
 
@@ -204,6 +209,8 @@ pub async fn delete(
     let role = load(&state, role_id.clone()).await;
     authorize(&caller, &policy::DELETE_ROLE, role, role_target)?;
     db::run(&state.pool, move |conn| store::delete_role(conn, &role_id)).await?;
+    // What every token's roles are computed from.
+    state.changed(&[Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -266,6 +273,8 @@ pub async fn create_implied(
         assignments::create_implied_role(conn, &prior_id, &implied_id)
     })
     .await?;
+    // What every token's roles are computed from.
+    state.changed(&[Tag::Authz]);
     Ok(HttpResponse::Created().json(inference_json(&prior, &implied, &base)))
 }
 
@@ -324,6 +333,8 @@ pub async fn delete_implied(
     if !deleted {
         return Err(no_rule(&prior, &implied));
     }
+    // What every token's roles are computed from.
+    state.changed(&[Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 

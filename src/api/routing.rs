@@ -3,6 +3,7 @@
 //! runs the same declarations to collect the documentation, so the document cannot miss or
 //! invent a route.
 
+use actix_web::http::header::{HeaderValue, ALLOW};
 use actix_web::{guard, web, FromRequest, Handler, Responder};
 use serde_json::Value;
 
@@ -121,8 +122,39 @@ pub struct Operation {
     pub doc: Doc,
 }
 
-async fn method_not_allowed() -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed)
+/// Keystone's 405 for a method the path does not serve, with the `Allow` header RFC 9110
+/// requires (the methods declared on the path). The error stays attached to the response, so
+/// the Baidu face still reshapes it (and keeps `Allow`).
+fn method_not_allowed(allow: HeaderValue) -> actix_web::Route {
+    web::to(move || {
+        let allow = allow.clone();
+        async move {
+            let mut res = actix_web::HttpResponse::from_error(ApiError::MethodNotAllowed);
+            res.headers_mut().insert(ALLOW, allow);
+            res
+        }
+    })
+}
+
+/// The `Allow` value for the methods declared on a path, in a fixed order; `get` also
+/// serves HEAD.
+fn allow_value(methods: &[&'static str]) -> HeaderValue {
+    const ORDER: [(&str, &str); 6] = [
+        ("get", "GET"),
+        ("head", "HEAD"),
+        ("post", "POST"),
+        ("put", "PUT"),
+        ("patch", "PATCH"),
+        ("delete", "DELETE"),
+    ];
+    let has = |m: &str| methods.contains(&m) || (m == "head" && methods.contains(&"get"));
+    let names: Vec<&str> = ORDER
+        .iter()
+        .filter(|(m, _)| has(m))
+        .map(|(_, name)| *name)
+        .collect();
+    // Only ASCII method names from the table above: always a valid header value.
+    HeaderValue::from_str(&names.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// Collects the operations, and registers them with actix when serving.
@@ -149,18 +181,17 @@ impl<'c> RouteTable<'c> {
     }
 
     /// The routes of one path; registered when the returned value is dropped, so a path
-    /// cannot be declared and forgotten. Other methods on the path answer Keystone's 405.
+    /// cannot be declared and forgotten. Other methods on the path answer Keystone's 405,
+    /// with `Allow` naming the declared ones.
     pub fn at(&mut self, path: impl Into<String>) -> At<'_, 'c> {
         let path = path.into();
-        let resource = self
-            .cfg
-            .is_some()
-            .then(|| web::resource(path.as_str()).default_service(web::to(method_not_allowed)));
+        let resource = self.cfg.is_some().then(|| web::resource(path.as_str()));
         At {
             table: self,
             path: documented_path(&path),
             resource,
             data: Vec::new(),
+            methods: Vec::new(),
         }
     }
 }
@@ -191,6 +222,8 @@ pub struct At<'t, 'c> {
     path: String,
     resource: Option<actix_web::Resource>,
     data: Vec<DataFn>,
+    /// The methods declared so far, for the 405's `Allow`.
+    methods: Vec<&'static str>,
 }
 
 impl At<'_, '_> {
@@ -209,6 +242,7 @@ impl At<'_, '_> {
         if let Some(resource) = self.resource.take() {
             self.resource = Some(resource.route(route.to(handler)));
         }
+        self.methods.push(method);
         self.table.operations.push(Operation {
             path: self.path.clone(),
             method,
@@ -295,6 +329,7 @@ impl At<'_, '_> {
 impl Drop for At<'_, '_> {
     fn drop(&mut self) {
         if let (Some(cfg), Some(mut resource)) = (self.table.cfg.as_mut(), self.resource.take()) {
+            resource = resource.default_service(method_not_allowed(allow_value(&self.methods)));
             for add in self.data.drain(..) {
                 resource = add(resource);
             }

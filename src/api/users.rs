@@ -10,6 +10,7 @@ use crate::api::common::{
     authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
     SelfLink,
 };
+use crate::auth::cache::Tag;
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
@@ -137,6 +138,8 @@ pub async fn create(
         failed_auth_at: None,
     };
     let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
+    // A new user is in no group and holds nothing: no cached answer counted them.
+    state.changed(&[]);
     Ok(user_response(StatusCode::CREATED, created, &base))
 }
 
@@ -148,16 +151,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::from_request(&req)?;
-    let filter = UserFilter {
-        name: query
-            .get("name")
-            .map(|n| NameFilter::parse("name", n))
-            .transpose()?
-            .map(|n| n.as_str().to_owned()),
-        domain_id: list_domain(&caller, query.get("domain_id")),
-        name_matches: query.string_matches("name")?,
-        enabled: query.get_bool("enabled")?,
-    };
+    let filter = user_filter(&query, list_domain(&caller, query.get("domain_id")))?;
     let page = query.page(&state.settings)?;
     policy::enforce(
         &caller,
@@ -174,6 +168,23 @@ pub async fn list(
     .await?;
     let users = users.map(|u| user_json(&u, &base));
     Ok(HttpResponse::Ok().json(collection("users", users, &request, &base, &req, &query)))
+}
+
+/// The filters every list of users takes (Keystone's `name`, `enabled`, `domain_id`,
+/// `password_expires_at`, and the `name__*` comparators), with the domain as the list
+/// applies it.
+pub fn user_filter(query: &ListQuery, domain_id: Option<String>) -> Result<UserFilter, ApiError> {
+    Ok(UserFilter {
+        name: query
+            .get("name")
+            .map(|n| NameFilter::parse("name", n))
+            .transpose()?
+            .map(|n| n.as_str().to_owned()),
+        domain_id,
+        name_matches: query.string_matches("name")?,
+        enabled: query.get_bool("enabled")?,
+        password_expires: query.time_matches("password_expires_at")?,
+    })
 }
 
 /// `GET /v3/users/{user_id}`: admins, and users for themselves.
@@ -260,6 +271,8 @@ pub async fn update(
         store::update_user(conn, &user_id, changes, lifetime)
     })
     .await?;
+    // Their tokens, and every list of members that shows them.
+    state.changed(&[Tag::principal(&updated.id), Tag::Users]);
     Ok(user_response(StatusCode::OK, updated, &base))
 }
 
@@ -274,7 +287,9 @@ pub async fn delete(
     let user = db::run(&state.pool, move |conn| store::get_user(conn, &lookup_id)).await;
     let user = authorize(&caller, &policy::DELETE_USER, user, user_target)?;
     ceiling::check_user(&state, &caller, &policy::DELETE_USER, &user.id).await?;
+    let tags = [Tag::principal(&user_id), Tag::Users];
     db::run(&state.pool, move |conn| store::delete_user(conn, &user_id)).await?;
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -306,6 +321,7 @@ pub async fn change_password(
     login::check_password(&state, Some(current), original).await?;
     let hash = state.hash_password(password).await?;
     let lifetime = token_lifetime_ms(&state);
+    let tags = [Tag::principal(&user_id)];
     db::run(&state.pool, move |conn| {
         store::update_user(
             conn,
@@ -318,5 +334,7 @@ pub async fn change_password(
         )
     })
     .await?;
+    // Only this user's tokens: nothing cached shows a password.
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }

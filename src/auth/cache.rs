@@ -1,42 +1,138 @@
-//! Caches on the token-validation hot path.
+//! Caches on the token-validation hot path, and what a change invalidates.
 //!
-//! A token seen recently is answered from memory, without touching the database. Two rules
-//! keep that safe:
-//! - every successful change made through this instance (any non-read request but a login)
-//!   bumps a generation counter, and an entry from an older generation is never used, so a
-//!   revocation, a disabled user or a membership change takes effect on the next request here;
-//! - an entry lives at most `token.cache_ttl_ms` (1 s by default), so a change made through
-//!   another instance takes effect here within that time.
+//! A token seen recently is answered from memory, without touching the database, and so
+//! are list pages and membership checks. Three rules keep that safe:
+//! - every entry carries the [`Tag`]s of what it was computed from (a user, a group's
+//!   members, the catalog, ...). A write names the tags it changed ([`Invalidations`]), and
+//!   an entry loaded before a change of one of its tags is never used again, so a
+//!   revocation, a disabled user or a membership change takes effect on the next request
+//!   here, while entries the write did not touch stay;
+//! - a write that names nothing invalidates everything (the middleware's safe default), so
+//!   a route that forgets to say what it changed is slower, never stale;
+//! - an entry lives at most `token.cache_ttl_ms` (1 s by default) from the start of its
+//!   load, so a change made through another instance takes effect here within that time.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::auth::AuthContext;
 
-/// The change counter shared by every cache of one instance.
-#[derive(Debug, Default)]
-pub struct Generation(AtomicU64);
+/// What a cached entry was computed from, and what a write changes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Tag {
+    /// Roles, grants, role inference, projects and domains: what every token's roles and
+    /// scope are computed from.
+    Authz,
+    /// Services, endpoints and regions.
+    Catalog,
+    /// Any group's name or description, or the set of groups (every list of groups).
+    Groups,
+    /// Any user's attributes, or the set of users (every list of members).
+    Users,
+    /// One user: their row, memberships, grants and tokens.
+    Principal(String),
+    /// One group's members.
+    GroupMembers(String),
+}
 
-impl Generation {
-    pub fn current(&self) -> u64 {
-        self.0.load(Ordering::Acquire)
+impl Tag {
+    pub fn principal(user_id: &str) -> Tag {
+        Tag::Principal(user_id.to_string())
+    }
+
+    pub fn group_members(group_id: &str) -> Tag {
+        Tag::GroupMembers(group_id.to_string())
+    }
+}
+
+/// A point in the sequence of changes, read before a load: the entry it yields is current
+/// while none of its tags changed after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp {
+    seq: u64,
+    at: Instant,
+}
+
+/// The changes made through this instance, by tag: the sequence number of each tag's last
+/// change (kept for `horizon`, longer than any entry lives) and of the last change of
+/// everything.
+#[derive(Debug)]
+pub struct Invalidations {
+    seq: AtomicU64,
+    everything: AtomicU64,
+    last: RwLock<HashMap<Tag, (u64, Instant)>>,
+    horizon: Duration,
+}
+
+/// Tags remembered before old ones are pruned.
+const PRUNE_ABOVE: usize = 4096;
+
+impl Invalidations {
+    /// `horizon`: at least the longest TTL of the caches that consult these changes.
+    pub fn new(horizon: Duration) -> Invalidations {
+        Invalidations {
+            seq: AtomicU64::new(0),
+            everything: AtomicU64::new(0),
+            last: RwLock::new(HashMap::new()),
+            horizon,
+        }
+    }
+
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            seq: self.seq.load(Ordering::Acquire),
+            at: Instant::now(),
+        }
+    }
+
+    /// Marks what was loaded before now from any of `tags` as stale. Called after the
+    /// change committed, before it is answered.
+    pub fn invalidate(&self, tags: &[Tag]) {
+        if tags.is_empty() {
+            return;
+        }
+        let mut last = self.last.write().unwrap_or_else(PoisonError::into_inner);
+        let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        let now = Instant::now();
+        for tag in tags {
+            last.insert(tag.clone(), (seq, now));
+        }
+        if last.len() > PRUNE_ABOVE {
+            // An entry loaded before a pruned change has expired by its TTL already.
+            last.retain(|_, (_, at)| now.duration_since(*at) < self.horizon);
+        }
     }
 
     /// Marks everything cached so far as stale.
-    pub fn bump(&self) {
-        self.0.fetch_add(1, Ordering::AcqRel);
+    pub fn invalidate_all(&self) {
+        let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
+        self.everything.fetch_max(seq, Ordering::AcqRel);
+    }
+
+    /// True while nothing `tags` name changed after `stamp`.
+    pub fn is_current(&self, stamp: u64, tags: &[Tag]) -> bool {
+        if self.seq.load(Ordering::Acquire) == stamp {
+            return true;
+        }
+        if self.everything.load(Ordering::Acquire) > stamp {
+            return false;
+        }
+        let last = self.last.read().unwrap_or_else(PoisonError::into_inner);
+        tags.iter()
+            .all(|tag| last.get(tag).is_none_or(|(seq, _)| *seq <= stamp))
     }
 }
 
 struct Entry<T> {
     value: T,
-    generation: u64,
-    stored: Instant,
+    /// The change sequence when its load began, and when that was.
+    stamp: Stamp,
+    tags: Box<[Tag]>,
     weight: usize,
 }
 
@@ -46,18 +142,19 @@ struct Entries<T> {
     weight: usize,
 }
 
-/// A load in progress, shared by the requests that missed the same key at the same
-/// generation: the leader sends `Some(value)` when its load succeeded and `None` when it
+/// A load in progress, shared by the requests that missed the same key while nothing it
+/// reads changed: the leader sends `Some(value)` when its load succeeded and `None` when it
 /// failed (then each waiter loads for itself).
 type Flight<T> = watch::Receiver<Option<Option<T>>>;
 
-/// The loads in progress by key, each with its generation and an id (so that a finished
-/// load removes only itself).
+/// The loads in progress by key, each with the sequence it began at and an id (so that a
+/// finished load removes only itself).
 type Flights<T> = Mutex<HashMap<String, (u64, u64, Flight<T>)>>;
 
-/// A small map whose entries expire with time and with the generation, bounded in entries
-/// and, for values that weigh something (rendered pages), in bytes.
+/// A small map whose entries expire with time and with the changes of their tags, bounded
+/// in entries and, for values that weigh something (rendered pages), in bytes.
 pub struct FreshCache<T> {
+    changes: Arc<Invalidations>,
     ttl: Duration,
     capacity: usize,
     budget: usize,
@@ -68,19 +165,21 @@ pub struct FreshCache<T> {
 }
 
 impl<T: Clone> FreshCache<T> {
-    /// `ttl` zero disables the cache.
-    pub fn new(ttl: Duration, capacity: usize) -> FreshCache<T> {
-        FreshCache::weighed(ttl, capacity, usize::MAX, |_| 0)
+    /// `ttl` zero disables the cache. `changes` must remember changes for at least `ttl`.
+    pub fn new(changes: Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<T> {
+        FreshCache::weighed(changes, ttl, capacity, usize::MAX, |_| 0)
     }
 
     /// A cache that also keeps the sum of `weigh` over its entries within `budget`.
     pub fn weighed(
+        changes: Arc<Invalidations>,
         ttl: Duration,
         capacity: usize,
         budget: usize,
         weigh: fn(&T) -> usize,
     ) -> FreshCache<T> {
         FreshCache {
+            changes,
             ttl,
             capacity: capacity.max(1),
             budget,
@@ -94,12 +193,14 @@ impl<T: Clone> FreshCache<T> {
         }
     }
 
-    fn is_fresh(&self, entry: &Entry<T>, generation: u64, now: Instant) -> bool {
-        entry.generation == generation && now.duration_since(entry.stored) < self.ttl
+    fn is_fresh(&self, entry: &Entry<T>, now: Instant) -> bool {
+        now.duration_since(entry.stamp.at) < self.ttl
+            && self.changes.is_current(entry.stamp.seq, &entry.tags)
     }
 
-    /// The value stored under `key`, if it is of this generation and young enough.
-    pub fn get(&self, key: &str, generation: u64) -> Option<T> {
+    /// The value stored under `key`, if nothing it was computed from changed since and it
+    /// is young enough.
+    pub fn get(&self, key: &str) -> Option<T> {
         if self.ttl.is_zero() {
             return None;
         }
@@ -107,13 +208,13 @@ impl<T: Clone> FreshCache<T> {
         // matters here: the worst case is a stale entry, which the checks below refuse.
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = entries.map.get(key)?;
-        self.is_fresh(entry, generation, Instant::now())
+        self.is_fresh(entry, Instant::now())
             .then(|| entry.value.clone())
     }
 
-    /// Stores a value computed at `generation` (read before the value was computed, so a
-    /// change made meanwhile makes it stale at once).
-    pub fn put(&self, key: String, value: T, generation: u64) {
+    /// Stores a value computed from `tags`, whose load began at `stamp` (read before the
+    /// value was computed, so a change made meanwhile makes it stale at once).
+    pub fn put(&self, key: String, value: T, stamp: Stamp, tags: &[Tag]) {
         if self.ttl.is_zero() {
             return;
         }
@@ -128,8 +229,10 @@ impl<T: Clone> FreshCache<T> {
             entries.weight -= old.weight;
         }
         if entries.map.len() >= self.capacity || entries.weight + weight > self.budget {
+            let changes = &self.changes;
+            let ttl = self.ttl;
             entries.map.retain(|_, e| {
-                e.generation == generation && now.duration_since(e.stored) < self.ttl
+                now.duration_since(e.stamp.at) < ttl && changes.is_current(e.stamp.seq, &e.tags)
             });
             entries.weight = entries.map.values().map(|e| e.weight).sum();
             if entries.map.len() >= self.capacity || entries.weight + weight > self.budget {
@@ -142,8 +245,8 @@ impl<T: Clone> FreshCache<T> {
             key,
             Entry {
                 value,
-                generation,
-                stored: now,
+                stamp,
+                tags: tags.into(),
                 weight,
             },
         );
@@ -151,19 +254,20 @@ impl<T: Clone> FreshCache<T> {
 }
 
 impl<T: Clone + Send + Sync> FreshCache<T> {
-    /// The value under `key`, or else `load`ed and stored. Requests that miss the same key
-    /// at the same generation share one load: when an entry expires under load, every
+    /// The value under `key`, computed from `tags`, or else `load`ed and stored. Requests
+    /// that miss the same key share one load: when an entry expires under load, every
     /// request in flight misses at once, and without this each went to the database (64
-    /// loads queued on the pool, once a second, which set the p99). A load begun at an
-    /// older generation is never joined, so a change made here is still seen by the next
-    /// request. Errors are not shared or stored: after a failed load each waiter loads
+    /// loads queued on the pool, once a second, which set the p99). A load begun before a
+    /// change of one of `tags` is never joined, so a change made here is still seen by the
+    /// next request. Errors are not shared or stored: after a failed load each waiter loads
     /// for itself and gets its own answer.
-    pub async fn get_or_load<E, F, Fut>(&self, key: &str, generation: u64, load: F) -> Result<T, E>
+    pub async fn get_or_load<E, F, Fut>(&self, key: &str, tags: &[Tag], load: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        if let Some(hit) = self.get(key, generation) {
+        let stamp = self.changes.stamp();
+        if let Some(hit) = self.get(key) {
             return Ok(hit);
         }
         if self.ttl.is_zero() {
@@ -171,14 +275,15 @@ impl<T: Clone + Send + Sync> FreshCache<T> {
         }
         let joined = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
-            // Loads of older generations are never joined again.
-            flights.retain(|_, (g, _, _)| *g == generation);
+            // A load begun before a change of what it reads is never joined again.
             match flights.get(key) {
-                Some((_, _, flight)) => Err(flight.clone()),
-                None => {
+                Some((seq, _, flight)) if self.changes.is_current(*seq, tags) => {
+                    Err(flight.clone())
+                }
+                _ => {
                     let (lead, flight) = watch::channel(None);
                     let id = self.next_flight.fetch_add(1, Ordering::Relaxed);
-                    flights.insert(key.to_string(), (generation, id, flight));
+                    flights.insert(key.to_string(), (stamp.seq, id, flight));
                     Ok((lead, id))
                 }
             }
@@ -194,7 +299,7 @@ impl<T: Clone + Send + Sync> FreshCache<T> {
                 };
                 let result = load().await;
                 if let Ok(value) = &result {
-                    self.put(key.to_string(), value.clone(), generation);
+                    self.put(key.to_string(), value.clone(), stamp, tags);
                 }
                 lead.send_replace(Some(result.as_ref().ok().cloned()));
                 result
@@ -237,41 +342,95 @@ pub type TokenCache = FreshCache<AuthContext>;
 mod tests {
     use super::*;
 
+    fn changes() -> Arc<Invalidations> {
+        Arc::new(Invalidations::new(Duration::from_secs(60)))
+    }
+
+    fn cache(changes: &Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<u32> {
+        FreshCache::new(changes.clone(), ttl, capacity)
+    }
+
     #[test]
-    fn entries_expire_with_the_generation() {
-        let generation = Generation::default();
-        let cache: FreshCache<u32> = FreshCache::new(Duration::from_secs(60), 10);
-        cache.put("a".into(), 1, generation.current());
-        assert_eq!(cache.get("a", generation.current()), Some(1));
-        generation.bump();
-        assert_eq!(cache.get("a", generation.current()), None);
+    fn entries_expire_with_a_change_of_their_tags_and_only_theirs() {
+        let changes = changes();
+        let cache = cache(&changes, Duration::from_secs(60), 10);
+        let alice = [Tag::principal("alice"), Tag::Authz];
+        let bob = [Tag::principal("bob"), Tag::Authz];
+        cache.put("a".into(), 1, changes.stamp(), &alice);
+        cache.put("b".into(), 2, changes.stamp(), &bob);
+        cache.put("c".into(), 3, changes.stamp(), &[Tag::Catalog]);
+        changes.invalidate(&[Tag::principal("alice")]);
+        assert_eq!(cache.get("a"), None, "alice changed");
+        assert_eq!(cache.get("b"), Some(2), "bob did not");
+        changes.invalidate(&[Tag::Authz]);
+        assert_eq!(cache.get("b"), None, "roles changed for everyone");
+        assert_eq!(cache.get("c"), Some(3));
+        // Loaded after the change: current.
+        cache.put("a".into(), 4, changes.stamp(), &alice);
+        assert_eq!(cache.get("a"), Some(4));
+        changes.invalidate(&[]);
+        assert_eq!(cache.get("a"), Some(4), "a write that changed nothing");
+        changes.invalidate_all();
+        assert_eq!(cache.get("a"), None);
+        assert_eq!(cache.get("c"), None);
+    }
+
+    #[test]
+    fn a_change_during_a_load_makes_its_result_stale() {
+        let changes = changes();
+        let cache = cache(&changes, Duration::from_secs(60), 10);
+        let tags = [Tag::group_members("g")];
+        let before = changes.stamp();
+        changes.invalidate(&tags);
+        cache.put("k".into(), 1, before, &tags);
+        assert_eq!(cache.get("k"), None);
+    }
+
+    #[test]
+    fn pruned_changes_are_older_than_every_live_entry() {
+        let changes = Arc::new(Invalidations::new(Duration::from_millis(20)));
+        let cache = cache(&changes, Duration::from_millis(20), 10);
+        let old = changes.stamp();
+        changes.invalidate(&[Tag::principal("u0")]);
+        std::thread::sleep(Duration::from_millis(30));
+        for i in 1..=PRUNE_ABOVE + 1 {
+            changes.invalidate(&[Tag::principal(&format!("u{i}"))]);
+        }
+        assert!(changes.last.read().unwrap().len() <= PRUNE_ABOVE + 1);
+        // Its change was pruned, and an entry loaded before it has expired anyway.
+        cache.put("k".into(), 1, old, &[Tag::principal("u0")]);
+        assert_eq!(cache.get("k"), None);
     }
 
     #[test]
     fn entries_expire_with_time() {
-        let cache: FreshCache<u32> = FreshCache::new(Duration::from_millis(20), 10);
-        cache.put("a".into(), 1, 0);
-        assert_eq!(cache.get("a", 0), Some(1));
+        let changes = changes();
+        let cache = cache(&changes, Duration::from_millis(20), 10);
+        cache.put("a".into(), 1, changes.stamp(), &[]);
+        assert_eq!(cache.get("a"), Some(1));
         std::thread::sleep(Duration::from_millis(30));
-        assert_eq!(cache.get("a", 0), None);
+        assert_eq!(cache.get("a"), None);
     }
 
     #[test]
     fn a_zero_ttl_disables_and_capacity_bounds_memory() {
-        let off: FreshCache<u32> = FreshCache::new(Duration::ZERO, 10);
-        off.put("a".into(), 1, 0);
-        assert_eq!(off.get("a", 0), None);
-        let small: FreshCache<u32> = FreshCache::new(Duration::from_secs(60), 2);
+        let changes = changes();
+        let off = cache(&changes, Duration::ZERO, 10);
+        off.put("a".into(), 1, changes.stamp(), &[]);
+        assert_eq!(off.get("a"), None);
+        let small = cache(&changes, Duration::from_secs(60), 2);
         for (i, key) in ["a", "b", "c", "d"].iter().enumerate() {
-            small.put(key.to_string(), i as u32, 0);
+            small.put(key.to_string(), i as u32, changes.stamp(), &[]);
         }
         let entries = small.entries.lock().unwrap();
         assert!(entries.map.len() <= 2);
     }
 
     #[actix_web::test]
-    async fn misses_share_one_load_but_never_one_of_an_older_generation() {
-        let cache: FreshCache<u32> = FreshCache::new(Duration::from_secs(60), 10);
+    async fn misses_share_one_load_but_never_one_begun_before_a_change() {
+        let changes = changes();
+        let cache = cache(&changes, Duration::from_secs(60), 10);
+        let tags = [Tag::Groups];
         let loads = AtomicU64::new(0);
         let load = |value: u32, ok: bool| {
             let loads = &loads;
@@ -286,46 +445,57 @@ mod tests {
             }
         };
         let together = futures_util::future::join_all(
-            (0..8).map(|_| cache.get_or_load("k", 0, load(1, true))),
+            (0..8).map(|_| cache.get_or_load("k", &tags, load(1, true))),
         )
         .await;
         assert!(together.iter().all(|r| *r == Ok(1)));
         assert_eq!(loads.load(Ordering::SeqCst), 1, "eight misses, one load");
         assert_eq!(
-            cache.get_or_load("k", 0, load(2, true)).await,
+            cache.get_or_load("k", &tags, load(2, true)).await,
             Ok(1),
             "stored"
         );
+        changes.invalidate(&[Tag::Users]);
         assert_eq!(
-            cache.get_or_load("k", 1, load(3, true)).await,
+            cache.get_or_load("k", &tags, load(3, true)).await,
+            Ok(1),
+            "a change of something else keeps it"
+        );
+        changes.invalidate(&tags);
+        assert_eq!(
+            cache.get_or_load("k", &tags, load(3, true)).await,
             Ok(3),
             "a change loads again"
         );
         // Failed loads are neither shared nor stored: every waiter gets its own answer.
         loads.store(0, Ordering::SeqCst);
         let failed = futures_util::future::join_all(
-            (0..4).map(|_| cache.get_or_load("e", 1, load(9, false))),
+            (0..4).map(|_| cache.get_or_load("e", &tags, load(9, false))),
         )
         .await;
         assert!(failed.iter().all(|r| *r == Err(9)));
         assert_eq!(loads.load(Ordering::SeqCst), 4);
-        assert_eq!(cache.get("e", 1), None);
+        assert_eq!(cache.get("e"), None);
     }
 
     #[test]
     fn a_budget_bounds_the_weight() {
+        let changes = changes();
         let cache: FreshCache<Vec<u8>> =
-            FreshCache::weighed(Duration::from_secs(60), 100, 10, |v| v.len());
-        cache.put("big".into(), vec![0; 11], 0);
-        assert_eq!(cache.get("big", 0), None, "heavier than the whole budget");
-        cache.put("a".into(), vec![0; 6], 0);
-        cache.put("a".into(), vec![0; 6], 0);
+            FreshCache::weighed(changes.clone(), Duration::from_secs(60), 100, 10, |v| {
+                v.len()
+            });
+        let now = || changes.stamp();
+        cache.put("big".into(), vec![0; 11], now(), &[]);
+        assert_eq!(cache.get("big"), None, "heavier than the whole budget");
+        cache.put("a".into(), vec![0; 6], now(), &[]);
+        cache.put("a".into(), vec![0; 6], now(), &[]);
         assert_eq!(
             cache.entries.lock().unwrap().weight,
             6,
             "a replaced entry is not counted twice"
         );
-        cache.put("b".into(), vec![0; 6], 0);
+        cache.put("b".into(), vec![0; 6], now(), &[]);
         let entries = cache.entries.lock().unwrap();
         assert!(entries.weight <= 10);
         assert!(entries.map.contains_key("b"));

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::models::{GroupRow, MembershipRow, UserRow};
+use super::models::{GroupRow, MembershipRow};
 use super::schema::{assignments, groups, user_group_membership as membership, users};
 use super::{
     insert_unless_present, is_unique_violation, paginate, resources, string_match, write_tx, DbConn,
@@ -183,7 +183,7 @@ pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(),
     })
 }
 
-fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+pub(super) fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
     let found: Option<String> = users::table
         .find(user_id)
         .select(users::id)
@@ -250,33 +250,6 @@ pub fn remove_user_from_group(
         get_user_exists(conn, user_id)?;
         Err(not_a_member(user_id, group_id))
     })
-}
-
-/// Keystone `list_users_in_group`, ordered by user id, paged.
-pub fn list_users_in_group(
-    conn: &mut DbConn,
-    group_id: &str,
-    page: &PageRequest,
-) -> Result<Page<UserRow>, ApiError> {
-    get_group(conn, group_id)?;
-    if let Some(marker) = &page.marker {
-        get_user_exists(conn, marker)?;
-    }
-    paginate(
-        page,
-        |u: &UserRow| &u.id,
-        |window| {
-            let query = users::table
-                .inner_join(membership::table)
-                .filter(membership::group_id.eq(group_id))
-                .select(UserRow::as_select())
-                .into_boxed();
-            // Ordered by the membership key, the same value as the user id: the
-            // (group_id, user_id) index then serves the order, where ordering by the
-            // users table made SQLite walk every user at scale.
-            windowed!(query, membership::user_id, window).load(conn)
-        },
-    )
 }
 
 /// Keystone `list_groups_for_user`, ordered by group id, paged.

@@ -13,19 +13,48 @@ async fn unknown_routes_are_404_in_keystone_shape() {
 
 async fn wrong_methods_are_405_in_keystone_shape() {
     let app = spawn_app().await;
-    for (method, path) in [
-        (Method::PUT, "/v3/groups"),
-        (Method::POST, "/v3/groups/abc"),
-        (Method::PATCH, "/v3/auth/tokens"),
-        (Method::POST, "/v3/users/abc/groups"),
+    for (method, path, allow) in [
+        (Method::PUT, "/v3/groups", "GET, HEAD, POST"),
+        (Method::POST, "/v3/groups/abc", "GET, HEAD, PATCH, DELETE"),
+        (Method::PATCH, "/v3/auth/tokens", "GET, HEAD, POST, DELETE"),
+        (Method::POST, "/v3/users/abc/groups", "GET, HEAD"),
+        (Method::OPTIONS, "/v3", "GET, HEAD"),
     ] {
         let resp = app.call(method.clone(), path, &app.admin_token, None).await;
+        // RFC 9110: a 405 names the methods the target does serve.
+        assert_eq!(
+            resp.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
         assert_error(
             resp,
             405,
             "The method is not allowed for the requested URL.",
         )
         .await;
+    }
+}
+
+async fn wrong_methods_on_the_baidu_face_are_405_in_its_shape_with_allow() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        (Method::PATCH, "/v1/group", "GET, HEAD, POST"),
+        (
+            Method::POST,
+            "/v1/group/some_group",
+            "GET, HEAD, PUT, DELETE",
+        ),
+    ] {
+        let resp = app.call(method.clone(), path, &app.admin_token, None).await;
+        assert_eq!(resp.status(), 405, "{method} {path}");
+        assert_eq!(
+            resp.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some(allow),
+            "{method} {path}"
+        );
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], "MethodNotAllowed", "{method} {path}: {body}");
     }
 }
 
@@ -164,6 +193,7 @@ both_backends!(
     a_nul_in_an_id_or_marker_is_404_not_500,
     unknown_routes_are_404_in_keystone_shape,
     wrong_methods_are_405_in_keystone_shape,
+    wrong_methods_on_the_baidu_face_are_405_in_its_shape_with_allow,
     missing_bad_and_forged_tokens_are_401_with_www_authenticate,
     request_bodies_over_the_limit_are_refused_and_nothing_is_stored,
     malformed_json_and_wrong_content_types_are_400,

@@ -282,6 +282,39 @@ impl TestApp {
         })
     }
 
+    /// Runs `f` on the service's database directly, behind the service's back: for what
+    /// the API never shows, and to see whether an answer came from a cache.
+    #[allow(dead_code)] // not every test module uses it
+    pub fn with_db<T>(&self, f: impl FnOnce(&mut iam_groups::db::DbConn) -> T) -> T {
+        let settings = iam_groups::config::DatabaseSettings {
+            url: self.database_url.clone(),
+            pool_size: 1,
+            connection_timeout: 5,
+            busy_timeout_ms: 5000,
+        };
+        tokio::task::block_in_place(|| {
+            let pool = iam_groups::db::build_pool(&settings).expect("pool");
+            let mut conn = pool.get().expect("connection");
+            f(&mut conn)
+        })
+    }
+
+    /// Sets when a user's password expires, straight in the database: the API sets no expiry
+    /// yet (Keystone's `password_expires_days` is not implemented), but the column and its
+    /// list filter exist.
+    #[allow(dead_code)] // not every test module uses it
+    pub fn set_password_expiry(&self, user_id: &str, at_ms: Option<i64>) {
+        use diesel::prelude::*;
+        use iam_groups::db::schema::users;
+        let n = self.with_db(|conn| {
+            diesel::update(users::table.find(user_id))
+                .set(users::password_expires_at.eq(at_ms))
+                .execute(conn)
+                .expect("update")
+        });
+        assert_eq!(n, 1, "user {user_id} exists");
+    }
+
     /// The number of groups, as the admin sees them.
     pub async fn group_count(&self) -> usize {
         let body: Value = self.get("/v3/groups").await.json().await.expect("json");

@@ -35,6 +35,8 @@ pub async fn create(
         create_time: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_credential(conn, row)).await?;
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(HttpResponse::Created().json(AccessKeyModel::of(created, Some(secret))))
 }
 
@@ -110,6 +112,8 @@ pub async fn set_enabled(
         store::update_credential(conn, &key.access, changes)
     })
     .await?;
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(HttpResponse::Ok().json(AccessKeyModel::of(updated, None)))
 }
 
@@ -124,6 +128,8 @@ pub async fn delete(
         store::delete_credential(conn, &key.access)
     })
     .await?;
+    // Access keys are read afresh for every signed request: no cached answer holds one.
+    state.changed(&[]);
     Ok(HttpResponse::NoContent().finish())
 }
 

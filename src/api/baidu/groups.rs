@@ -10,9 +10,11 @@ use crate::api::ceiling::{self, Membership};
 use crate::api::common::{authorize, BodyObject, JsonBody};
 use crate::api::groups::{group_target, membership_target};
 use crate::api::users::user_target;
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Target};
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
+use crate::db::users::{self as user_store, UserFilter};
 use crate::db::{self, DbConn};
 use crate::domain::values::{Description, Name};
 use crate::domain::{new_id, now_ms};
@@ -89,6 +91,7 @@ pub async fn create(
         create_time: now_ms(),
     };
     let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(StatusCode::CREATED, created))
 }
 
@@ -121,6 +124,7 @@ pub async fn update(
         store::update_group(conn, &group.id, changes)
     })
     .await?;
+    state.changed(&[Tag::Groups]);
     Ok(group_response(StatusCode::OK, updated))
 }
 
@@ -133,10 +137,12 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let group =
         load_group_to_change(&state, &caller, path.into_inner(), &policy::DELETE_GROUP).await?;
+    let members = Tag::group_members(&group.id);
     db::run(&state.pool, move |conn| {
         store::delete_group_if_unused(conn, &group)
     })
     .await?;
+    state.changed(&[Tag::Groups, members, Tag::Authz]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -172,7 +178,7 @@ pub async fn users(
     let group = load_group(&state, &caller, path.into_inner(), rule).await?;
     let page = first_page(state.settings.identity.list_limit);
     let users = db::run(&state.pool, move |conn| {
-        store::list_users_in_group(conn, &group.id, &page)
+        user_store::list_users_in_group(conn, &group.id, &UserFilter::default(), &page)
     })
     .await?;
     Ok(bce_list::<_, UserModel>("users", users))
@@ -219,7 +225,9 @@ async fn membership_call(
     .await;
     let (group, user) = authorize(&caller.ctx, rule, pair, membership_target)?;
     ceiling::check_membership(state, &caller.ctx, rule, change, &group.id, &user.id).await?;
+    let tags = [Tag::group_members(&group.id), Tag::principal(&user.id)];
     db::run(&state.pool, move |conn| act(conn, &user.id, &group.id)).await?;
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -11,7 +11,7 @@ pub mod users;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, ALLOW};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use serde::Serialize;
@@ -184,10 +184,15 @@ pub async fn bce_errors(
                 shaped
             }
         });
+    // A 405's `Allow` (set by the route table) survives the reshaping.
+    let allow = res.headers().get(ALLOW).cloned();
     let mut res = match replaced {
         Some(body) => res.into_response(body).map_into_right_body(),
         None => res.map_into_left_body(),
     };
+    if let Some(allow) = allow {
+        res.headers_mut().insert(ALLOW, allow);
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);

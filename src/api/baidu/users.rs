@@ -9,6 +9,7 @@ use super::{bce_list, first_page, user_named, UserModel};
 use crate::api::ceiling;
 use crate::api::common::{authorize, BodyObject, JsonBody};
 use crate::api::users::user_target;
+use crate::auth::cache::Tag;
 use crate::auth::policy::{self, Policy, Target};
 use crate::db::models::UserRow;
 use crate::db::users::{self as store, UserChanges, UserFilter};
@@ -85,6 +86,8 @@ pub async fn create(
         failed_auth_at: None,
     };
     let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
+    // A new user is in no group and holds nothing: no cached answer counted them.
+    state.changed(&[]);
     Ok(user_response(StatusCode::CREATED, created))
 }
 
@@ -128,6 +131,7 @@ pub async fn update(
         store::update_user(conn, &user.id, changes, lifetime_ms)
     })
     .await?;
+    state.changed(&[Tag::principal(&updated.id), Tag::Users]);
     Ok(user_response(StatusCode::OK, updated))
 }
 
@@ -139,7 +143,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let user =
         load_user_to_change(&state, &caller, path.into_inner(), &policy::DELETE_USER).await?;
+    let tags = [Tag::principal(&user.id), Tag::Users];
     db::run(&state.pool, move |conn| store::delete_user(conn, &user.id)).await?;
+    state.changed(&tags);
     Ok(HttpResponse::NoContent().finish())
 }
 
