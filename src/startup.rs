@@ -15,7 +15,9 @@ use crate::api::middleware::{keep_signed_request, observe, response_headers};
 use crate::api::{baidu, not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
 use crate::auth::credential_cipher::CredentialCipher;
+use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
+use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
@@ -118,7 +120,13 @@ impl Application {
         let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
         let ttl = std::time::Duration::from_millis(settings.token.cache_ttl_ms);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let hash_workers = HashWorkers::new(cores).map_err(|e| fail("hashing threads")(&e))?;
+        let hash_workers = HashWorkers::new(
+            cores,
+            settings.login.hash_queue_limit,
+            settings.login.hash_retry_after_secs,
+            metrics.hash_events(),
+        )
+        .map_err(|e| fail("hashing threads")(&e))?;
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),
@@ -142,6 +150,8 @@ impl Application {
             cipher: Arc::new(cipher),
             audit_log,
             password_rules: Arc::new(password_rules),
+            replay: Arc::new(ReplayGuard::new(settings.signing.replay_grace_ms)),
+            login_throttle: Arc::new(LoginThrottle::new(&settings.login)),
         });
         let mut server = HttpServer::new(move || {
             App::new()

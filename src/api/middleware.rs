@@ -32,6 +32,24 @@ pub struct RequestId(pub String);
 /// The route label of a request that matched no route: one label, however many URLs.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// The label of an HTTP method in metrics and the access log: the methods HTTP defines keep
+/// their names, anything else (a client may send any token up to the header limit) is one
+/// `OTHER`, so made-up methods cannot grow the label set without bound.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
+}
+
 /// Writes the access log line and counts the request: request id, method, route template
 /// (never the raw path, so ids do not spread into labels), status, latency and the acting
 /// user's id once a token was verified. Tokens and query strings are never written.
@@ -40,7 +58,7 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let peer = req.peer_addr().map(|a| a.ip().to_string());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     // The request must not be cloned before routing (actix fills in its path parameters
@@ -77,7 +95,7 @@ pub async fn observe(
     if let Some(state) = state {
         state
             .metrics
-            .observe_request(&route, &method, status, elapsed);
+            .observe_request(&route, method, status, elapsed);
     }
     result
 }
