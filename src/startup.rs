@@ -11,7 +11,9 @@ use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
 use crate::api::audit::{self, AuditLog};
-use crate::api::middleware::{keep_signed_request, observe, response_headers};
+use crate::api::middleware::{
+    connection_socket, keep_signed_request, observe, response_headers, watch_client,
+};
 use crate::api::{baidu, not_found, routes};
 use crate::auth::cache::{FreshCache, Generation};
 use crate::auth::credential_cipher::CredentialCipher;
@@ -156,6 +158,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(watch_client))
                 .wrap(from_fn(baidu::bce_errors))
                 .wrap(from_fn(audit::record))
                 .wrap(from_fn(observe))
@@ -168,6 +171,7 @@ impl Application {
         })
         // A slow client holds only its own connection (a task, not a worker); these bound
         // how long. The body's own limit is in `JsonBody`, as actix-web has none.
+        .on_connect(connection_socket)
         .client_request_timeout(Duration::from_millis(
             settings.server.client_request_timeout_ms,
         ))

@@ -17,6 +17,7 @@ use actix_web::{web, Error, HttpMessage};
 use crate::api::caller::ActingUser;
 use crate::api::common::{declared_length, read_body, BaseUrl, BodyLimits};
 use crate::auth::bce_signature::is_bce_auth;
+use crate::auth::password::{ClientProbe, CLIENT_GONE};
 use crate::auth::signature::is_signature;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -197,4 +198,58 @@ pub async fn keep_signed_request(
         req.set_payload(Payload::from(body.unwrap_or_default()));
     }
     next.call(req).await
+}
+
+/// A duplicate of a connection's socket, kept in the connection's data (see
+/// [`connection_socket`]) so a request can ask whether its client is still there.
+pub struct PeerSocket(std::net::TcpStream);
+
+impl PeerSocket {
+    /// True once the peer has closed or reset the connection: a peek reads end-of-stream or
+    /// fails. Pending bytes (a pipelined request) or nothing yet both mean it is there. The
+    /// socket is non-blocking already (tokio's), and a peek takes nothing from actix.
+    pub fn is_gone(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.0.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+            Err(_) => true,
+        }
+    }
+}
+
+/// `HttpServer::on_connect`: keeps a duplicate of each TCP connection's socket (one more
+/// descriptor per connection, closed with it) for [`watch_client`].
+pub fn connection_socket(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    use std::os::fd::AsFd;
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    match stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => {
+            data.insert(std::sync::Arc::new(PeerSocket(std::net::TcpStream::from(
+                fd,
+            ))));
+        }
+        // Out of descriptors: the request is served, only without the check.
+        Err(e) => log::warn!("could not watch a connection: {e}"),
+    }
+}
+
+/// Runs the request with a [`ClientProbe`] on its connection, so that a password hash queued
+/// for a client that has hung up is dropped instead of run (`auth::password::HashWorkers`).
+pub async fn watch_client(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let socket = req.conn_data::<std::sync::Arc<PeerSocket>>().cloned();
+    match socket {
+        Some(socket) => {
+            let probe = ClientProbe(std::sync::Arc::new(move || socket.is_gone()));
+            CLIENT_GONE.scope(probe, next.call(req)).await
+        }
+        None => next.call(req).await,
+    }
 }

@@ -163,6 +163,17 @@ fn with_blocks<R>(count: usize, work: impl FnOnce(&mut [Block]) -> R) -> R {
     }
 }
 
+/// Tells whether the client of the running request has hung up; set around each request by
+/// the HTTP layer (`api::middleware::watch_client`). actix-web does not drop a handler when its
+/// connection closes, so a queued hash asks this before it starts.
+#[derive(Clone)]
+pub struct ClientProbe(pub std::sync::Arc<dyn Fn() -> bool + Send + Sync>);
+
+tokio::task_local! {
+    /// The probe of the request this task serves, if the HTTP layer set one.
+    pub static CLIENT_GONE: ClientProbe;
+}
+
 /// A queued hash: `true` when run to the end, `false` when skipped because the client that
 /// asked for it had gone.
 type Job = Box<dyn FnOnce() -> bool + Send>;
@@ -171,9 +182,9 @@ type Job = Box<dyn FnOnce() -> bool + Send>;
 /// by default) from the allocator of the thread that runs it, and that memory stays with
 /// the thread's arena: hashing on a fixed set of threads, one per core, bounds both the CPU
 /// and the memory that a burst of logins can take. The queue in front of them is bounded
-/// (`login.hash_queue_limit`), and a job whose requester has gone (its connection closed, so
-/// actix dropped the handler and the answer's receiver) is skipped, not hashed: a flood of
-/// abandoned logins cannot hold the threads busy for the logins that follow.
+/// (`login.hash_queue_limit`), and a job whose requester has gone (its future dropped, or its
+/// connection closed: see [`ClientProbe`]) is skipped, not hashed: a flood of abandoned
+/// logins cannot hold the threads busy for the logins that follow.
 pub struct HashWorkers {
     jobs: std::sync::mpsc::SyncSender<Job>,
     retry_after_secs: u64,
@@ -234,8 +245,10 @@ impl HashWorkers {
         T: Send + 'static,
     {
         let (done, result) = tokio::sync::oneshot::channel();
+        let gone = CLIENT_GONE.try_with(ClientProbe::clone).ok();
         let job: Job = Box::new(move || {
-            if done.is_closed() {
+            // Dropped futures close the receiver; a closed connection answers the probe.
+            if done.is_closed() || gone.is_some_and(|gone| (gone.0)()) {
                 return false;
             }
             let _ = done.send(work());
@@ -256,9 +269,11 @@ impl HashWorkers {
                 ))
             }
         }
-        result
-            .await
-            .map_err(|_| ApiError::Internal("a password hashing job was dropped".into()))
+        // A job dropped unrun had a client that hung up: no one reads this answer.
+        result.await.map_err(|_| ApiError::Busy {
+            retry_after_secs: self.retry_after_secs,
+            detail: "the client hung up before its password was hashed".into(),
+        })
     }
 }
 

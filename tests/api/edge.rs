@@ -355,11 +355,11 @@ async fn ambiguous_huawei_signed_requests_are_400() {
             "a query parameter is given more than once, which a signature cannot order",
         ),
         (
-            "/v3/groups%2Fx",
+            "/v3/groups/x%2Fy",
             "the path has an encoded '/' (%2F), which a signature cannot tell from '/'",
         ),
         (
-            "/v3/groups/x%2fy",
+            "/v3/users/a%2fb/groups",
             "the path has an encoded '/' (%2F), which a signature cannot tell from '/'",
         ),
     ] {
@@ -664,7 +664,7 @@ async fn ambiguous_baidu_signed_requests_are_400() {
             "a query parameter is given more than once, which a signature cannot order",
         ),
         (
-            "/v1/group%2Fx",
+            "/v1/group/x%2Fy",
             "the path has an encoded '/' (%2F), which a signature cannot tell from '/'",
         ),
     ] {
