@@ -796,12 +796,13 @@ async fn abandoned_logins_are_not_hashed() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (hashed, abandoned) = settled;
-    assert_eq!(
-        hashed + abandoned,
-        sent,
+    // (A login read only after its hang-up may never be queued at all: at most `sent`.)
+    assert!(
+        hashed + abandoned <= sent,
         "hashed {hashed}, abandoned {abandoned}"
     );
     assert!(abandoned >= 1, "hashed {hashed}, abandoned {abandoned}");
+    assert!(hashed < sent, "hashed {hashed}, abandoned {abandoned}");
     // A real login after the flood is answered.
     assert_eq!(login(&app, "gone", "gone-pw-1", None).await.status(), 201);
 }
