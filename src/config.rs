@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::proxies::TrustedProxies;
 use crate::domain::values::PasswordRules;
 
 const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -63,6 +64,30 @@ pub struct Settings {
     pub security_compliance: SecurityComplianceSettings,
     pub log: LogSettings,
     pub audit: AuditSettings,
+    pub signing: SigningSettings,
+    pub login: LoginSettings,
+}
+
+/// Signed requests (AK/SK): replay and validity rules.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SigningSettings {
+    /// Longest `expirationPeriodInSeconds` a `bce-auth-v1` signature may claim.
+    pub bce_max_expiration_secs: u32,
+    /// How long after its first use a signature is still taken, in milliseconds; 0: once.
+    pub replay_grace_ms: u64,
+}
+
+/// Password logins: the hashing queue and the failed-login limit per source.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginSettings {
+    /// Password checks that may wait for a hashing thread; beyond, 503 with Retry-After.
+    pub hash_queue_limit: usize,
+    /// The Retry-After of that 503, in seconds.
+    pub hash_retry_after_secs: u64,
+    /// Failed password logins one source may make per window; 0 turns the limit off.
+    pub failed_login_limit: u32,
+    /// The window of `failed_login_limit`, in seconds.
+    pub failed_login_window_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,6 +99,10 @@ pub struct ServerSettings {
     pub client_request_timeout_ms: u64,
     pub client_disconnect_timeout_ms: u64,
     pub body_read_timeout_ms: u64,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed: IPs or CIDR ranges,
+    /// comma-separated in the file; empty: nobody's.
+    #[serde(deserialize_with = "trusted_proxies")]
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,6 +328,16 @@ impl Settings {
             ));
         }
         self.database.location()?;
+        if self.signing.bce_max_expiration_secs == 0 {
+            return Err(ConfigError(
+                "signing.bce_max_expiration_secs must be at least 1".into(),
+            ));
+        }
+        if self.login.failed_login_limit > 0 && self.login.failed_login_window_secs == 0 {
+            return Err(ConfigError(
+                "login.failed_login_window_secs must be at least 1".into(),
+            ));
+        }
         PasswordRules::new(&self.security_compliance).map_err(ConfigError)?;
         Ok(())
     }
@@ -308,6 +347,12 @@ impl Settings {
         let url = self.server.public_url.trim_end_matches('/');
         (!url.is_empty()).then_some(url)
     }
+}
+
+fn trusted_proxies<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TrustedProxies, D::Error> {
+    let list = String::deserialize(d)?;
+    TrustedProxies::parse(&list)
+        .map_err(|e| serde::de::Error::custom(format!("server.trusted_proxies: {e}")))
 }
 
 fn merge(base: &mut toml::Table, overlay: toml::Table) {
@@ -388,6 +433,14 @@ mod tests {
             DatabaseLocation::Sqlite(PathBuf::from("data/iam-groups.sqlite"))
         );
         assert!(s.public_url().is_none());
+        assert!(s.server.trusted_proxies.is_empty());
+        assert_eq!(
+            s.signing.bce_max_expiration_secs, 1800,
+            "bce-python-sdk's default"
+        );
+        assert_eq!(s.signing.replay_grace_ms, 2000);
+        assert_eq!(s.login.hash_queue_limit, 64);
+        assert_eq!(s.login.failed_login_limit, 300);
     }
 
     #[test]

@@ -93,6 +93,17 @@ pub enum ApiError {
     RequestTimeout,
     /// 503: the database could not be reached in time.
     Unavailable(String),
+    /// 503 with `Retry-After`: more work queued than the service takes at once (password
+    /// hashing); `detail` is only logged.
+    Busy {
+        retry_after_secs: u64,
+        detail: String,
+    },
+    /// 429 with `Retry-After`: one source made too many failed logins.
+    TooManyRequests {
+        retry_after_secs: u64,
+        detail: String,
+    },
     /// 500: a bug or an unexpected database failure; logged, never shown.
     Internal(String),
     /// 400: a request body that is not JSON at all (Baidu's `MalformedJSON`).
@@ -179,7 +190,8 @@ impl ApiError {
             ApiError::Conflict { .. } => "Conflict",
             ApiError::PayloadTooLarge => "Request Entity Too Large",
             ApiError::RequestTimeout => "Request Timeout",
-            ApiError::Unavailable(_) => "Service Unavailable",
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => "Service Unavailable",
+            ApiError::TooManyRequests { .. } => "Too Many Requests",
             ApiError::Internal(_) => "Internal Server Error",
             ApiError::Bce { code, .. } => code.status().canonical_reason().unwrap_or("Error"),
         }
@@ -201,9 +213,15 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge => "Request is too large.".into(),
             ApiError::RequestTimeout => "The request body was not received in time.".into(),
-            ApiError::Unavailable(_) => {
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => {
                 "The service is temporarily unavailable; please retry shortly.".into()
             }
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => format!(
+                "Too many failed authentication attempts from this address; retry in \
+                 {retry_after_secs} seconds."
+            ),
             ApiError::Internal(_) => "An unexpected error prevented the server from fulfilling \
                                       your request."
                 .into(),
@@ -218,6 +236,10 @@ impl fmt::Display for ApiError {
         match self {
             ApiError::Unauthorized(detail) => write!(f, "401 Unauthorized: {detail}"),
             ApiError::Unavailable(detail) => write!(f, "503 Service Unavailable: {detail}"),
+            ApiError::Busy { detail, .. } => write!(f, "503 Service Unavailable: {detail}"),
+            ApiError::TooManyRequests { detail, .. } => {
+                write!(f, "429 Too Many Requests: {detail}")
+            }
             ApiError::Internal(detail) => write!(f, "500 Internal Server Error: {detail}"),
             ApiError::Bce { code, detail, .. } => {
                 write!(f, "{} {}: {detail}", code.status().as_u16(), code.as_str())
@@ -246,7 +268,8 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Bce { code, .. } => code.status(),
         }
@@ -255,7 +278,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         self.log();
-        HttpResponse::build(status).json(json!({
+        self.answer(status).json(json!({
             "error": {
                 "code": status.as_u16(),
                 "message": self.message(),
@@ -266,11 +289,32 @@ impl ResponseError for ApiError {
 }
 
 impl ApiError {
+    /// A response builder with `status`, and `Retry-After` when the error says when.
+    fn answer(&self, status: StatusCode) -> actix_web::HttpResponseBuilder {
+        let mut builder = HttpResponse::build(status);
+        if let ApiError::Busy {
+            retry_after_secs, ..
+        }
+        | ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = self
+        {
+            builder.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after_secs.to_string(),
+            ));
+        }
+        builder
+    }
+
     fn log(&self) {
         let status = self.status_code();
         match self {
             ApiError::Internal(detail) | ApiError::Unavailable(detail) => {
                 log::error!("{status}: {detail}")
+            }
+            ApiError::Busy { detail, .. } | ApiError::TooManyRequests { detail, .. } => {
+                log::warn!("{status}: {detail}")
             }
             ApiError::Unauthorized(detail) => log::info!("401: {detail}"),
             ApiError::Bce { .. } => log::info!("{self}"),
@@ -290,7 +334,8 @@ impl ApiError {
             ApiError::Conflict { .. } => "EntityAlreadyExists",
             ApiError::PayloadTooLarge => "EntityTooLarge",
             ApiError::RequestTimeout => "RequestTimeout",
-            ApiError::Unavailable(_) => "ServiceUnavailable",
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => "ServiceUnavailable",
+            ApiError::TooManyRequests { .. } => "RequestLimitExceeded",
             ApiError::Internal(_) => "InternalError",
             ApiError::Bce { code, .. } => code.as_str(),
         }
@@ -304,7 +349,7 @@ impl ApiError {
             ApiError::Internal(_) => "We encountered an internal error. Please try again.".into(),
             other => other.message(),
         };
-        HttpResponse::build(status).json(json!({
+        self.answer(status).json(json!({
             "code": self.bce_code(),
             "message": message,
             "requestId": request_id,

@@ -29,6 +29,7 @@ pub struct Metrics {
     pool_wait: Histogram,
     pool_timeouts: IntCounter,
     records: IntGaugeVec,
+    hash_jobs: IntCounterVec,
     counts_taken: Mutex<Option<Instant>>,
 }
 
@@ -123,6 +124,20 @@ impl Metrics {
                 &["kind"],
             ),
         )?;
+        let hash_jobs = registered(
+            &registry,
+            IntCounterVec::new(
+                Opts::new(
+                    "password_hash_jobs_total",
+                    "Password hashing jobs, by outcome (hashed; abandoned: the client had \
+                     gone before a thread took it; refused: the queue was full).",
+                ),
+                &["outcome"],
+            ),
+        )?;
+        for outcome in ["hashed", "abandoned", "refused"] {
+            hash_jobs.with_label_values(&[outcome]);
+        }
         Ok(Metrics {
             registry,
             requests,
@@ -132,6 +147,7 @@ impl Metrics {
             pool_wait,
             pool_timeouts,
             records,
+            hash_jobs,
             counts_taken: Mutex::new(None),
         })
     }
@@ -167,6 +183,13 @@ impl Metrics {
         PoolEvents {
             wait: self.pool_wait.clone(),
             timeouts: self.pool_timeouts.clone(),
+        }
+    }
+
+    /// The hashing threads' hook, counting their jobs by outcome.
+    pub fn hash_events(&self) -> HashEvents {
+        HashEvents {
+            jobs: Some(self.hash_jobs.clone()),
         }
     }
 
@@ -218,6 +241,21 @@ impl Metrics {
 pub struct PoolEvents {
     wait: Histogram,
     timeouts: IntCounter,
+}
+
+/// Counts password hashing jobs by outcome; `default()` counts nothing.
+#[derive(Debug, Clone, Default)]
+pub struct HashEvents {
+    jobs: Option<IntCounterVec>,
+}
+
+impl HashEvents {
+    /// Counts one job with `outcome`: `hashed`, `abandoned` or `refused`.
+    pub fn count(&self, outcome: &str) {
+        if let Some(jobs) = &self.jobs {
+            jobs.with_label_values(&[outcome]).inc();
+        }
+    }
 }
 
 impl r2d2::HandleEvent for PoolEvents {

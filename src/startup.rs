@@ -11,11 +11,15 @@ use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
 use crate::api::audit::{self, AuditLog};
-use crate::api::middleware::{keep_signed_request, observe, response_headers};
+use crate::api::middleware::{
+    connection_socket, keep_signed_request, observe, response_headers, watch_client,
+};
 use crate::api::{baidu, not_found, routes};
 use crate::auth::cache::{FreshCache, Invalidations};
 use crate::auth::credential_cipher::CredentialCipher;
+use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
+use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
 use crate::config::Settings;
@@ -118,7 +122,13 @@ impl Application {
         let address = listener.local_addr().map_err(|e| fail("listener")(&e))?;
         let ttl = std::time::Duration::from_millis(settings.token.cache_ttl_ms);
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let hash_workers = HashWorkers::new(cores).map_err(|e| fail("hashing threads")(&e))?;
+        let hash_workers = HashWorkers::new(
+            cores,
+            settings.login.hash_queue_limit,
+            settings.login.hash_retry_after_secs,
+            metrics.hash_events(),
+        )
+        .map_err(|e| fail("hashing threads")(&e))?;
         // Remembers each change a second longer than any entry lives (see auth::cache).
         let changes = Arc::new(Invalidations::new(ttl + std::time::Duration::from_secs(1)));
         let state = web::Data::new(AppState {
@@ -153,10 +163,13 @@ impl Application {
             cipher: Arc::new(cipher),
             audit_log,
             password_rules: Arc::new(password_rules),
+            replay: Arc::new(ReplayGuard::new(settings.signing.replay_grace_ms)),
+            login_throttle: Arc::new(LoginThrottle::new(&settings.login)),
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(watch_client))
                 .wrap(from_fn(baidu::bce_errors))
                 .wrap(from_fn(audit::record))
                 .wrap(from_fn(observe))
@@ -169,6 +182,7 @@ impl Application {
         })
         // A slow client holds only its own connection (a task, not a worker); these bound
         // how long. The body's own limit is in `JsonBody`, as actix-web has none.
+        .on_connect(connection_socket)
         .client_request_timeout(Duration::from_millis(
             settings.server.client_request_timeout_ms,
         ))

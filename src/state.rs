@@ -7,7 +7,9 @@ use actix_web::web::Bytes;
 use crate::api::audit::AuditLog;
 use crate::auth::cache::{FreshCache, Invalidations, Tag, TokenCache};
 use crate::auth::credential_cipher::CredentialCipher;
+use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
+use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::models::{EndpointRow, ServiceRow};
@@ -45,6 +47,10 @@ pub struct AppState {
     pub audit_log: Option<Arc<AuditLog>>,
     /// What a new password must satisfy (`[security_compliance]`).
     pub password_rules: Arc<PasswordRules>,
+    /// One use per AK/SK signature (`[signing]`).
+    pub replay: Arc<ReplayGuard>,
+    /// Failed password logins per source (`[login]`).
+    pub login_throttle: Arc<LoginThrottle>,
 }
 
 impl AppState {

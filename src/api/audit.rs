@@ -36,6 +36,8 @@ impl AuditLog {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
+        // Events name users and addresses: the file is the owner's alone.
+        db::create_private_file(path)?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

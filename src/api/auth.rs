@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
-use crate::api::common::{is_secret_field, BaseUrl, JsonBody};
+use crate::api::common::{client_ip, is_secret_field, BaseUrl, JsonBody};
 use crate::auth::cache::Tag;
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::login;
@@ -205,8 +205,17 @@ pub async fn issue(
     let lifetime = state.settings.token.expiration;
     let (user, methods, parent_audit_id, cap) = match method {
         Method::Password { user, password } => {
+            // Failed logins are limited per source, before any lookup or hash.
+            let source = client_ip(&req, &state.settings);
+            state.login_throttle.check(source)?;
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
-            let user = login::check_password(&state, found, password).await?;
+            let user = match login::check_password(&state, found, password).await {
+                Err(e @ ApiError::Unauthorized(_)) => {
+                    state.login_throttle.failed(source);
+                    return Err(e);
+                }
+                other => other?,
+            };
             (user, vec!["password".to_string()], None, None)
         }
         Method::Token { token } => {

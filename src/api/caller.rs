@@ -14,6 +14,7 @@ use crate::api::middleware::SignedRequest;
 use crate::auth::cache::Tag;
 use crate::auth::context::{DomainRef, ScopeRequest};
 use crate::auth::credential_cipher::CredentialCipher;
+use crate::auth::replay::SignatureUse;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
 use crate::db::models::{CredentialRow, DomainRow, UserRow};
@@ -129,6 +130,16 @@ impl CopiedRequest {
         })
     }
 
+    /// The path and the query string, as sent.
+    pub fn path_and_query(&self) -> (&str, &str) {
+        (&self.kept.path, &self.kept.query)
+    }
+
+    /// The method, upper case as sent.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
     /// The body as sent, or why it was not read whole (too large, too slow).
     pub fn body(&self) -> Result<actix_web::web::Bytes, ApiError> {
         self.kept.body.clone().map_err(|refused| refused.to_error())
@@ -240,13 +251,25 @@ pub async fn authenticate_signed(
     call: SignedCall,
 ) -> Result<AuthContext, ApiError> {
     let auth = signature::parse_authorization(&call.authorization)?;
+    signature::check_unambiguous_request(&call.request.kept.path, &call.request.kept.query)?;
     let body = call.request.body()?;
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
+    let replay = state.replay.clone();
     db::run(&state.pool, move |conn| {
         let (key, secret) = active_key(conn, &cipher, &auth.access, ApiError::unauthorized)?;
         let now = chrono::Utc::now();
         signature::verify(&auth, &call.request.parts(&body), &secret, now)?;
+        // X-Sdk-Date may be up to the skew ahead of now and stays valid the skew after it.
+        let now_ms = now.timestamp_millis();
+        let valid_until = now_ms + 2 * signature::MAX_CLOCK_SKEW_SECS * 1000;
+        let used = SignatureUse {
+            scheme: auth.algorithm.name(),
+            access: &auth.access,
+            signature: auth.signature(),
+            expires_at_ms: valid_until,
+        };
+        replay.record_use(conn, &used, now_ms)?;
         let (user, user_domain) = key_owner(conn, &key)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
         // Claims for the handlers that read them; nothing is issued. The window is the

@@ -17,6 +17,7 @@ use crate::auth::AuthContext;
 use crate::config::Settings;
 use crate::domain::filter::{StringMatch, TimeMatch};
 use crate::domain::page::{Page, PageRequest};
+use crate::domain::proxies::is_valid_host;
 use crate::domain::values::NameFilter;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -426,14 +427,35 @@ fn type_error(field: &str, value: &Value, expected: &str) -> ApiError {
 pub struct BaseUrl(pub String);
 
 impl BaseUrl {
+    /// `server.public_url` when set; else the scheme and host the request came with. Only
+    /// a trusted proxy's `Forwarded` / `X-Forwarded-Host` / `X-Forwarded-Proto` count, and a
+    /// host that is not a plain `host[:port]` gives way to the address the request reached.
     pub fn of(req: &HttpRequest, settings: &Settings) -> BaseUrl {
-        match settings.public_url() {
-            Some(url) => BaseUrl(url.to_string()),
-            None => {
-                let info = req.connection_info();
-                BaseUrl(format!("{}://{}", info.scheme(), info.host()))
-            }
+        if let Some(url) = settings.public_url() {
+            return BaseUrl(url.to_string());
         }
+        let local = || req.app_config().local_addr().to_string();
+        let (scheme, host) = if from_trusted_proxy(req, settings) {
+            let info = req.connection_info();
+            (info.scheme().to_string(), info.host().to_string())
+        } else {
+            let scheme = if req.app_config().secure() {
+                "https"
+            } else {
+                "http"
+            };
+            let host = req
+                .headers()
+                .get(actix_web::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+                .or_else(|| req.uri().authority().map(|a| a.to_string()))
+                .unwrap_or_else(local);
+            (scheme.to_string(), host)
+        };
+        let scheme = if scheme == "https" { "https" } else { "http" };
+        let host = if is_valid_host(&host) { host } else { local() };
+        BaseUrl(format!("{scheme}://{host}"))
     }
 
     pub fn as_str(&self) -> &str {
@@ -457,6 +479,37 @@ impl FromRequest for BaseUrl {
         };
         std::future::ready(result)
     }
+}
+
+/// True if the peer of `req` is one of `server.trusted_proxies`.
+pub fn from_trusted_proxy(req: &HttpRequest, settings: &Settings) -> bool {
+    let proxies = &settings.server.trusted_proxies;
+    !proxies.is_empty() && req.peer_addr().is_some_and(|p| proxies.contains(p.ip()))
+}
+
+/// The address a request comes from: the peer, or, when the peer is a trusted proxy, the
+/// last address in `X-Forwarded-For` that is not itself a trusted proxy (the ones before it
+/// are whatever the client wrote).
+pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    if !from_trusted_proxy(req, settings) {
+        return Some(peer);
+    }
+    let proxies = &settings.server.trusted_proxies;
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !proxies.contains(*ip))
+            .unwrap_or(peer),
+    )
 }
 
 /// The query string of a list request: filters plus `limit` and `marker`.

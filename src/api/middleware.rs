@@ -18,6 +18,7 @@ use actix_web::{web, Error, HttpMessage};
 use crate::api::caller::ActingUser;
 use crate::api::common::{declared_length, read_body, BaseUrl, BodyLimits};
 use crate::auth::bce_signature::is_bce_auth;
+use crate::auth::password::{ClientProbe, CLIENT_GONE};
 use crate::auth::signature::is_signature;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -33,6 +34,24 @@ pub struct RequestId(pub String);
 /// The route label of a request that matched no route: one label, however many URLs.
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
+/// The label of an HTTP method in metrics and the access log: the methods HTTP defines keep
+/// their names, anything else (a client may send any token up to the header limit) is one
+/// `OTHER`, so made-up methods cannot grow the label set without bound.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
+}
+
 /// Writes the access log line and counts the request: request id, method, route template
 /// (never the raw path, so ids do not spread into labels), status, latency and the acting
 /// user's id once a token was verified. Tokens and query strings are never written.
@@ -41,7 +60,7 @@ pub async fn observe(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let peer = req.peer_addr().map(|a| a.ip().to_string());
     let state = req.app_data::<web::Data<AppState>>().cloned();
     // The request must not be cloned before routing (actix fills in its path parameters
@@ -78,7 +97,7 @@ pub async fn observe(
     if let Some(state) = state {
         state
             .metrics
-            .observe_request(&route, &method, status, elapsed);
+            .observe_request(&route, method, status, elapsed);
     }
     result
 }
@@ -198,4 +217,58 @@ pub async fn keep_signed_request(
         req.set_payload(Payload::from(body.unwrap_or_default()));
     }
     next.call(req).await
+}
+
+/// A duplicate of a connection's socket, kept in the connection's data (see
+/// [`connection_socket`]) so a request can ask whether its client is still there.
+pub struct PeerSocket(std::net::TcpStream);
+
+impl PeerSocket {
+    /// True once the peer has closed or reset the connection: a peek reads end-of-stream or
+    /// fails. Pending bytes (a pipelined request) or nothing yet both mean it is there. The
+    /// socket is non-blocking already (tokio's), and a peek takes nothing from actix.
+    pub fn is_gone(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.0.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => false,
+            Err(_) => true,
+        }
+    }
+}
+
+/// `HttpServer::on_connect`: keeps a duplicate of each TCP connection's socket (one more
+/// descriptor per connection, closed with it) for [`watch_client`].
+pub fn connection_socket(connection: &dyn std::any::Any, data: &mut actix_web::dev::Extensions) {
+    use std::os::fd::AsFd;
+    let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+        return;
+    };
+    match stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => {
+            data.insert(std::sync::Arc::new(PeerSocket(std::net::TcpStream::from(
+                fd,
+            ))));
+        }
+        // Out of descriptors: the request is served, only without the check.
+        Err(e) => log::warn!("could not watch a connection: {e}"),
+    }
+}
+
+/// Runs the request with a [`ClientProbe`] on its connection, so that a password hash queued
+/// for a client that has hung up is dropped instead of run (`auth::password::HashWorkers`).
+pub async fn watch_client(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let socket = req.conn_data::<std::sync::Arc<PeerSocket>>().cloned();
+    match socket {
+        Some(socket) => {
+            let probe = ClientProbe(std::sync::Arc::new(move || socket.is_gone()));
+            CLIENT_GONE.scope(probe, next.call(req)).await
+        }
+        None => next.call(req).await,
+    }
 }

@@ -10,6 +10,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use crate::config::IdentitySettings;
 use crate::domain::values::Password;
 use crate::error::ApiError;
+use crate::metrics::HashEvents;
 
 /// Hashes and checks passwords with the configured cost.
 pub struct PasswordHasher {
@@ -162,14 +163,32 @@ fn with_blocks<R>(count: usize, work: impl FnOnce(&mut [Block]) -> R) -> R {
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
+/// Tells whether the client of the running request has hung up; set around each request by
+/// the HTTP layer (`api::middleware::watch_client`). actix-web does not drop a handler when its
+/// connection closes, so a queued hash asks this before it starts.
+#[derive(Clone)]
+pub struct ClientProbe(pub std::sync::Arc<dyn Fn() -> bool + Send + Sync>);
+
+tokio::task_local! {
+    /// The probe of the request this task serves, if the HTTP layer set one.
+    pub static CLIENT_GONE: ClientProbe;
+}
+
+/// A queued hash: `true` when run to the end, `false` when skipped because the client that
+/// asked for it had gone.
+type Job = Box<dyn FnOnce() -> bool + Send>;
 
 /// A few threads that do nothing but hash passwords. Argon2 takes its memory cost (19 MiB
 /// by default) from the allocator of the thread that runs it, and that memory stays with
 /// the thread's arena: hashing on a fixed set of threads, one per core, bounds both the CPU
-/// and the memory that a burst of logins can take.
+/// and the memory that a burst of logins can take. The queue in front of them is bounded
+/// (`login.hash_queue_limit`), and a job whose requester has gone (its future dropped, or its
+/// connection closed: see [`ClientProbe`]) is skipped, not hashed: a flood of abandoned
+/// logins cannot hold the threads busy for the logins that follow.
 pub struct HashWorkers {
-    jobs: std::sync::mpsc::Sender<Job>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
+    retry_after_secs: u64,
+    events: HashEvents,
 }
 
 impl std::fmt::Debug for HashWorkers {
@@ -179,11 +198,19 @@ impl std::fmt::Debug for HashWorkers {
 }
 
 impl HashWorkers {
-    pub fn new(threads: usize) -> std::io::Result<HashWorkers> {
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+    /// `threads` hashing threads with `queue_limit` jobs waiting at most; beyond, a job is
+    /// refused with a 503 carrying `Retry-After: retry_after_secs`.
+    pub fn new(
+        threads: usize,
+        queue_limit: usize,
+        retry_after_secs: u64,
+        events: HashEvents,
+    ) -> std::io::Result<HashWorkers> {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(queue_limit);
         let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
         for n in 0..threads.max(1) {
             let queue = queue.clone();
+            let events = events.clone();
             std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
                 .spawn(move || loop {
@@ -195,30 +222,58 @@ impl HashWorkers {
                     match job {
                         Ok(job) => {
                             KEEPS_MEMORY.with(|keeps| keeps.set(true));
-                            job()
+                            let outcome = if job() { "hashed" } else { "abandoned" };
+                            events.count(outcome);
                         }
                         Err(_) => return, // every sender is gone: the service is stopping
                     }
                 })?;
         }
-        Ok(HashWorkers { jobs })
+        Ok(HashWorkers {
+            jobs,
+            retry_after_secs,
+            events,
+        })
     }
 
     /// Runs `work` on a hashing thread and waits for it without blocking an async worker.
+    /// A full queue is a 503 with `Retry-After`; dropping the returned future before a
+    /// thread takes the job cancels it.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
         let (done, result) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Box::new(move || {
-                let _ = done.send(work());
-            }))
-            .map_err(|_| ApiError::Internal("password hashing threads are gone".into()))?;
-        result
-            .await
-            .map_err(|_| ApiError::Internal("a password hashing job was dropped".into()))
+        let gone = CLIENT_GONE.try_with(ClientProbe::clone).ok();
+        let job: Job = Box::new(move || {
+            // Dropped futures close the receiver; a closed connection answers the probe.
+            if done.is_closed() || gone.is_some_and(|gone| (gone.0)()) {
+                return false;
+            }
+            let _ = done.send(work());
+            true
+        });
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                self.events.count("refused");
+                return Err(ApiError::Busy {
+                    retry_after_secs: self.retry_after_secs,
+                    detail: "the password hashing queue is full".into(),
+                });
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                return Err(ApiError::Internal(
+                    "password hashing threads are gone".into(),
+                ))
+            }
+        }
+        // A job dropped unrun had a client that hung up: no one reads this answer.
+        result.await.map_err(|_| ApiError::Busy {
+            retry_after_secs: self.retry_after_secs,
+            detail: "the client hung up before its password was hashed".into(),
+        })
     }
 }
 
@@ -252,7 +307,7 @@ mod tests {
 
     #[actix_web::test]
     async fn hash_workers_run_jobs_and_return_results() {
-        let workers = HashWorkers::new(2).unwrap();
+        let workers = HashWorkers::new(2, 64, 1, HashEvents::default()).unwrap();
         let results =
             futures_util::future::join_all((0..8).map(|i| workers.run(move || i * 2))).await;
         let results: Vec<i32> = results.into_iter().map(|r| r.unwrap()).collect();
@@ -278,7 +333,7 @@ mod tests {
             .hash_password(b"correct horse", &salt)
             .unwrap()
             .to_string();
-        let workers = HashWorkers::new(1).unwrap();
+        let workers = HashWorkers::new(1, 64, 1, HashEvents::default()).unwrap();
         for _ in 0..2 {
             let (h, theirs, ours) = (h.clone(), theirs.clone(), ours.clone());
             let checked = workers

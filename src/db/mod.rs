@@ -38,6 +38,7 @@ pub mod resources;
 pub mod revocations;
 pub mod roles;
 pub mod schema;
+pub mod signature_uses;
 pub mod users;
 
 use std::sync::Arc;
@@ -162,6 +163,11 @@ pub fn build_pool_observed(
                         .map_err(|e| DbSetupError(format!("{}: {e}", parent.display())))?;
                 }
             }
+            // The file holds password hashes: made private before SQLite first opens it, and
+            // its WAL and shared-memory files after (SQLite gives those the file's mode, but
+            // they may be left from a run before this rule).
+            create_private_file(&path)
+                .map_err(|e| DbSetupError(format!("{}: {e}", path.display())))?;
             let url = path.to_string_lossy().to_string();
             // WAL lets readers run beside a writer. The mode is stored in the file, so one
             // connection sets it before the pool opens its connections all at once.
@@ -173,6 +179,12 @@ pub fn build_pool_observed(
                     settings.busy_timeout_ms
                 ))
                 .map_err(|e| DbSetupError(format!("{url}: {e}")))?;
+            for suffix in ["-wal", "-shm"] {
+                let mut side = path.clone().into_os_string();
+                side.push(suffix);
+                restrict_to_owner(std::path::Path::new(&side))
+                    .map_err(|e| DbSetupError(format!("{}: {e}", path.display())))?;
+            }
             (url.clone(), url)
         }
         DatabaseLocation::Postgres(url) => {
@@ -200,6 +212,33 @@ pub fn build_pool_observed(
         permits: Arc::new(Semaphore::new(settings.pool_size as usize)),
         wait,
     })
+}
+
+/// Creates `path` if it is missing, readable and writable by its owner only (0600 whatever
+/// the umask); an existing file is left as it is. For files holding secrets: the SQLite
+/// database and the audit log.
+pub fn create_private_file(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        // The mode given to open is filtered by the umask; set it outright.
+        Ok(_) => restrict_to_owner(path),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets an existing file to 0600; a missing one is fine.
+fn restrict_to_owner(path: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
 }
 
 /// A database URL fit for a log line: the password replaced.

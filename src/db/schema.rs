@@ -157,6 +157,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signature_uses (signature_hash) {
+        signature_hash -> Text,
+        reusable_until -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -181,4 +189,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revocation_events,
     credentials,
     audit_events,
+    signature_uses,
 );

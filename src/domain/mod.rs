@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod filter;
 pub mod lockout;
 pub mod page;
+pub mod proxies;
 pub mod values;
 
 /// A new resource id: a UUID4 as 32 lowercase hex characters, as Keystone makes them.

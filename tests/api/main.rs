@@ -19,6 +19,7 @@ mod contract;
 mod credentials;
 mod discovery;
 mod domains;
+mod edge;
 mod errors;
 mod failure;
 mod grants;

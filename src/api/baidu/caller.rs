@@ -15,6 +15,7 @@ use crate::api::caller::{
 };
 use crate::auth::bce_signature::{self, BceAuthorization};
 use crate::auth::context::{self, DomainRef, ScopeRequest};
+use crate::auth::replay::SignatureUse;
 use crate::auth::AuthContext;
 use crate::db::{self, DbConn};
 use crate::error::{ApiError, BceCode};
@@ -104,7 +105,18 @@ impl SignedCall {
 /// or a body that does not match its Content-MD5 have Baidu's codes too.
 async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCaller, ApiError> {
     let body = call.request.body()?;
+    let (path, query) = call.request.path_and_query();
+    bce_signature::check_unambiguous_request(path, query)?;
+    let max_expiration = state.settings.signing.bce_max_expiration_secs;
+    if call.auth.expiration_secs > max_expiration {
+        // A longer window is a longer life for a captured request.
+        return Err(ApiError::bce_with_message(
+            BceCode::InvalidHttpAuthHeader,
+            format!("expirationPeriodInSeconds may be at most {max_expiration}."),
+        ));
+    }
     let cipher = state.cipher.clone();
+    let replay = state.replay.clone();
     db::run(&state.pool, move |conn| {
         let refuse = |detail| ApiError::bce(BceCode::InvalidAccessKeyId, detail);
         let (key, secret) = active_key(conn, &cipher, &call.auth.access, refuse)?;
@@ -112,6 +124,14 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
         let now = chrono::Utc::now();
         bce_signature::verify(&call.auth, &parts, &secret, now)?;
         bce_signature::check_content_md5(&parts)?;
+        bce_signature::check_body_bound(&call.auth, &parts)?;
+        let used = SignatureUse {
+            scheme: bce_signature::SCHEME,
+            access: &call.auth.access,
+            signature: call.auth.signature(),
+            expires_at_ms: call.auth.expires_at().timestamp_millis(),
+        };
+        replay.record_use(conn, &used, now.timestamp_millis())?;
         let (user, user_domain) = key_owner(conn, &key)?;
         let (scope, roles) = account_scope(conn, &user)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
