@@ -1,17 +1,19 @@
 //! `/v3/auth/tokens` (issue, validate, check, revoke) and `/v3/auth/catalog`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::api::audit::NamedTarget;
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
 use crate::api::common::{is_secret_field, BaseUrl, JsonBody};
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
+use crate::auth::token::password_stamp;
 use crate::auth::{AuthContext, Scope};
-use crate::db;
+use crate::db::{self, models::UserRow, users};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -193,6 +195,38 @@ fn wants_catalog(req: &HttpRequest) -> bool {
         .any(|pair| pair == "nocatalog" || pair.starts_with("nocatalog="))
 }
 
+/// Where a token's lineage comes from: the password login behind it.
+struct Origin {
+    /// The audit chain id, for a rescoped token.
+    chain_audit_id: Option<String>,
+    /// When the password login was made.
+    auth_at_us: Option<i64>,
+    /// The stamp of the password it proved.
+    password_stamp: Option<String>,
+}
+
+/// The account a login names, for its audit event: the user when it exists, else what the
+/// request gave.
+fn login_target(named: &UserRef, found: Option<&UserRow>) -> NamedTarget {
+    if let Some(user) = found {
+        return NamedTarget::user(&user.id);
+    }
+    match named {
+        UserRef::Id(id) => NamedTarget {
+            id: None,
+            name: Some(id.clone()),
+            domain: None,
+        },
+        UserRef::Name { name, domain } => NamedTarget {
+            id: None,
+            name: Some(name.clone()),
+            domain: Some(match domain {
+                DomainRef::Id(id) | DomainRef::Name(id) => id.clone(),
+            }),
+        },
+    }
+}
+
 /// `POST /v3/auth/tokens`: password or token (rescope) authentication.
 pub async fn issue(
     state: web::Data<AppState>,
@@ -202,38 +236,80 @@ pub async fn issue(
 ) -> Result<HttpResponse, ApiError> {
     let (method, scope_request) = parse_auth_request(body.into_value()?)?;
     let lifetime = state.settings.token.expiration;
-    let (user, methods, parent_audit_id, cap) = match method {
+    // The issue time is taken before anything the token depends on is read (the user, its
+    // password, the scope), so that a change committed after those reads revokes it: see
+    // `db::revocations::revoke`.
+    let issued_at_us = now_us();
+    let (user, methods, origin, cap) = match method {
         Method::Password { user, password } => {
+            let named = user.clone();
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
+            req.extensions_mut()
+                .insert(login_target(&named, found.as_ref()));
             let user = login::check_password(&state, found, password).await?;
-            (user, vec!["password".to_string()], None, None)
+            let origin = Origin {
+                chain_audit_id: None,
+                auth_at_us: Some(issued_at_us),
+                password_stamp: Some(password_stamp(user.password_hash.as_deref())),
+            };
+            (user, vec!["password".to_string()], origin, None)
         }
         Method::Token { token } => {
             let original = authenticate(&state, &token).await?;
+            req.extensions_mut()
+                .insert(NamedTarget::user(original.user_id()));
             let mut methods = vec!["token".to_string()];
             for m in &original.claims.openstack_methods {
                 if !methods.contains(m) {
                     methods.push(m.clone());
                 }
             }
-            let parent = original.claims.openstack_audit_ids.first().cloned();
+            // Every token of a chain carries the chain id and the original login's time and
+            // password stamp, however often it is rescoped.
+            let origin = Origin {
+                chain_audit_id: context::chain_id(&original.claims).cloned(),
+                auth_at_us: original.claims.openstack_auth_at_us,
+                password_stamp: original.claims.openstack_password_stamp.clone(),
+            };
             // A rescoped token never outlives the token it came from.
             let cap = Some(original.claims.openstack_expires_at_us);
-            (original.user, methods, parent, cap)
+            (original.user, methods, origin, cap)
         }
     };
     let ctx = db::run(&state.pool, move |conn| {
+        // The user read again, after the issue time: a user disabled meanwhile, or whose
+        // password changed since it was checked, gets no token.
+        let user = match users::get_user(conn, &user.id) {
+            Ok(fresh) => fresh,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::unauthorized(format!(
+                    "user {} no longer exists",
+                    user.id
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(stamp) = &origin.password_stamp {
+            if *stamp != password_stamp(user.password_hash.as_deref()) {
+                return Err(ApiError::unauthorized(format!(
+                    "the password of user {} changed during the login",
+                    user.id
+                )));
+            }
+        }
         let user_domain = context::check_user_usable(conn, &user)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        let claims = context::new_claims(
+        let mut claims = context::new_claims(
             &user.id,
             &scope,
             methods,
-            parent_audit_id,
-            now_us(),
+            origin.chain_audit_id,
+            issued_at_us,
             lifetime,
             cap,
         );
+        claims.openstack_auth_at_us = origin.auth_at_us;
+        claims.openstack_password_stamp = origin.password_stamp;
         Ok(AuthContext {
             user,
             user_domain,
@@ -302,7 +378,8 @@ pub async fn validate(
         .json(token_body(&ctx, catalog)))
 }
 
-/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` and every token rescoped from it.
+/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` with its whole rescope chain: the
+/// token it was first rescoped from and every token rescoped from that one, at any depth.
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -317,15 +394,15 @@ pub async fn revoke(
             ..Target::default()
         },
     )?;
-    let audit_id = ctx
-        .claims
-        .openstack_audit_ids
-        .first()
+    let chain_id = context::chain_id(&ctx.claims)
         .cloned()
         .ok_or_else(|| ApiError::Internal("validated token without audit id".into()))?;
-    let expires = ctx.claims.openstack_expires_at_us / 1000 + 1;
+    // The chain's first token may outlive this one: the event lasts as long as any token
+    // can.
+    let expires = (ctx.claims.openstack_expires_at_us / 1000 + 1)
+        .max(crate::domain::now_ms() + state.settings.token.expiration * 1000);
     db::run(&state.pool, move |conn| {
-        db::revocations::revoke_token(conn, &audit_id, expires)
+        db::revocations::revoke_chain(conn, &chain_id, expires)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::api::common::authorize;
 use crate::api::common::{BodyObject, JsonBody, ListQuery};
+use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::credentials::{self as store, CredentialChanges};
@@ -74,6 +75,11 @@ pub async fn create(
         _ => String::new(),
     };
     policy::enforce(&caller, &policy::WRITE_CREDENTIAL, &owner(&user_id))?;
+    check_may_mint_access_key(
+        &caller,
+        state.settings.credentials.mint_login_window,
+        chrono::Utc::now().timestamp_micros(),
+    )?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {

@@ -197,8 +197,9 @@ pub async fn update(
         enabled,
         extra,
     };
+    let lifetime = state.settings.token.expiration * 1000;
     let updated = db::run(&state.pool, move |conn| {
-        store::update_domain(conn, &domain_id, changes)
+        store::update_domain(conn, &domain_id, changes, lifetime)
     })
     .await?;
     Ok(domain_response(StatusCode::OK, updated, &base))

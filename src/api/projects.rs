@@ -263,8 +263,9 @@ pub async fn update(
         enabled,
         extra,
     };
+    let lifetime = state.settings.token.expiration * 1000;
     let updated = db::run(&state.pool, move |conn| {
-        store::update_project(conn, &project_id, changes)
+        store::update_project(conn, &project_id, changes, lifetime)
     })
     .await?;
     Ok(project_response(StatusCode::OK, updated, &base))

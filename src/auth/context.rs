@@ -2,7 +2,7 @@
 //! against the database (Keystone's token model). Used to issue tokens, to validate the
 //! caller's `X-Auth-Token`, and to render token bodies.
 
-use crate::auth::token::{new_audit_id, Claims};
+use crate::auth::token::{new_audit_id, password_stamp, Claims};
 use crate::db::assignments::{self, RoleTarget};
 use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
 use crate::db::{resources, revocations, users, DbConn};
@@ -263,13 +263,14 @@ pub fn resolve_scope(
     }
 }
 
-/// Claims for a new token. `parent_audit_id` chains a rescoped token to its original, so
-/// revoking either revokes both.
+/// Claims for a new token. `chain_audit_id`, for a rescoped token, is the chain id of the
+/// token it came from (the audit id of the first token of the chain), so that revoking any
+/// token of a chain revokes every one.
 pub fn new_claims(
     user_id: &str,
     scope: &Scope,
     methods: Vec<String>,
-    parent_audit_id: Option<String>,
+    chain_audit_id: Option<String>,
     now_us: i64,
     lifetime_s: i64,
     cap_expires_at_us: Option<i64>,
@@ -279,7 +280,7 @@ pub fn new_claims(
         expires_at_us = expires_at_us.min(cap);
     }
     let mut audit_ids = vec![new_audit_id()];
-    audit_ids.extend(parent_audit_id);
+    audit_ids.extend(chain_audit_id);
     let (project_id, domain_id, system) = match scope {
         Scope::Project { project, .. } => (Some(project.id.clone()), None, None),
         Scope::Domain(domain) => (None, Some(domain.id.clone()), None),
@@ -297,11 +298,20 @@ pub fn new_claims(
         openstack_system: system,
         openstack_issued_at_us: now_us,
         openstack_expires_at_us: expires_at_us,
+        openstack_auth_at_us: None,
+        openstack_password_stamp: None,
     }
 }
 
+/// The chain id of a token: the last of its audit ids (its own, when it is the first of
+/// its chain).
+pub fn chain_id(claims: &Claims) -> Option<&String> {
+    claims.openstack_audit_ids.last()
+}
+
 /// The context of a token whose signature and expiry have been checked: the user must
-/// still exist and be enabled, the token not be revoked, and the scope still hold roles.
+/// still exist and be enabled, the token not be revoked (by its chain, its user, its
+/// project or a domain), its password not changed since, and the scope still hold roles.
 pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> {
     let user = match users::get_user(conn, &claims.sub) {
         Ok(u) => u,
@@ -314,13 +324,13 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
         Err(e) => return Err(e),
     };
     let user_domain = check_user_usable(conn, &user)?;
-    if revocations::is_revoked(
-        conn,
-        &claims.openstack_audit_ids,
-        &user.id,
-        claims.openstack_issued_at_us / 1000,
-    )? {
-        return Err(unauthorized("token has been revoked"));
+    if let Some(stamp) = &claims.openstack_password_stamp {
+        if *stamp != password_stamp(user.password_hash.as_deref()) {
+            return Err(unauthorized(format!(
+                "token of user {} predates a password change",
+                user.id
+            )));
+        }
     }
     let (scope, roles) = match (
         &claims.openstack_project_id,
@@ -338,6 +348,22 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
         (None, None, Some(_)) => system_scope(conn, &user)?,
         (None, None, None) => (Scope::Unscoped, Vec::new()),
     };
+    let (project_id, scope_domain_id) = match &scope {
+        Scope::Project { project, domain } => (Some(project.id.as_str()), Some(domain.id.as_str())),
+        Scope::Domain(domain) => (None, Some(domain.id.as_str())),
+        Scope::Unscoped | Scope::System => (None, None),
+    };
+    let facts = revocations::TokenFacts {
+        audit_ids: &claims.openstack_audit_ids,
+        user_id: &user.id,
+        user_domain_id: &user.domain_id,
+        project_id,
+        scope_domain_id,
+        issued_at_ms: claims.openstack_issued_at_us / 1000,
+    };
+    if revocations::is_revoked(conn, &facts)? {
+        return Err(unauthorized("token has been revoked"));
+    }
     Ok(AuthContext {
         user,
         user_domain,

@@ -452,6 +452,7 @@ mod tests {
                 openstack_system: None,
                 openstack_issued_at_us: 0,
                 openstack_expires_at_us: 0,
+                ..Claims::default()
             },
         }
     }

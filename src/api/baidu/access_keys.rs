@@ -7,6 +7,7 @@ use serde_json::json;
 use super::caller::BceCaller;
 use super::users::load_user;
 use super::AccessKeyModel;
+use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy;
 use crate::db;
 use crate::db::credentials::{self as store, CredentialChanges};
@@ -24,6 +25,11 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::WRITE_CREDENTIAL;
     let user = load_user(&state, &caller, path.into_inner(), rule).await?;
+    check_may_mint_access_key(
+        &caller.ctx,
+        state.settings.credentials.mint_login_window,
+        chrono::Utc::now().timestamp_micros(),
+    )?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {

@@ -17,6 +17,7 @@ use crate::auth::bce_signature::{self, BceAuthorization};
 use crate::auth::context::{self, DomainRef, ScopeRequest};
 use crate::auth::AuthContext;
 use crate::db::{self, DbConn};
+use crate::domain::lockout::Lockout;
 use crate::error::{ApiError, BceCode};
 use crate::state::AppState;
 
@@ -105,6 +106,7 @@ impl SignedCall {
 async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCaller, ApiError> {
     let body = call.request.body()?;
     let cipher = state.cipher.clone();
+    let lockout = Lockout::from_settings(&state.settings.security_compliance);
     db::run(&state.pool, move |conn| {
         let refuse = |detail| ApiError::bce(BceCode::InvalidAccessKeyId, detail);
         let (key, secret) = active_key(conn, &cipher, &call.auth.access, refuse)?;
@@ -112,7 +114,7 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
         let now = chrono::Utc::now();
         bce_signature::verify(&call.auth, &parts, &secret, now)?;
         bce_signature::check_content_md5(&parts)?;
-        let (user, user_domain) = key_owner(conn, &key)?;
+        let (user, user_domain) = key_owner(conn, &key, lockout)?;
         let (scope, roles) = account_scope(conn, &user)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
         // signature's own.
