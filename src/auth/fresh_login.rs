@@ -9,18 +9,31 @@
 //! locked out for the signature to count at all (`api::caller::key_owner`).
 
 use crate::auth::AuthContext;
+use crate::domain::lockout::Lockout;
 use crate::error::ApiError;
 
 /// Methods of callers that signed with an access key rather than present a token.
 const SIGNATURE_METHODS: &[&str] = &["aksk", crate::auth::bce_signature::SCHEME];
 
 /// Refuses a token caller whose password login is older than `window_secs`, or whose token
-/// does not come from a password login at all, with a 403 that says to log in again.
+/// does not come from a password login at all, with a 403 that says to log in again; and a
+/// caller locked out by failed logins (whose keys would not sign anyway).
 pub fn check_may_mint_access_key(
     caller: &AuthContext,
     window_secs: u64,
+    lockout: Option<Lockout>,
     now_us: i64,
 ) -> Result<(), ApiError> {
+    let user = &caller.user;
+    if lockout
+        .is_some_and(|l| l.is_locked(user.failed_auth_count, user.failed_auth_at, now_us / 1000))
+    {
+        return Err(ApiError::Forbidden(
+            "The account is locked out after failed password logins: no access key can be \
+             made for it until the lock ends."
+                .into(),
+        ));
+    }
     let methods = &caller.claims.openstack_methods;
     if methods
         .iter()
@@ -88,7 +101,7 @@ mod tests {
     #[test]
     fn a_recent_password_login_or_a_signature_may_mint() {
         let now = 1_000_000_000_000;
-        let ok = |c: &AuthContext| check_may_mint_access_key(c, 600, now).is_ok();
+        let ok = |c: &AuthContext| check_may_mint_access_key(c, 600, None, now).is_ok();
         assert!(ok(&caller(&["password"], Some(now - 600_000_000))));
         assert!(ok(&caller(&["token", "password"], Some(now - 1))));
         assert!(!ok(&caller(&["password"], Some(now - 600_000_001))));
@@ -99,7 +112,17 @@ mod tests {
         assert!(!ok(&caller(&["token"], Some(now))), "not a password login");
         assert!(ok(&caller(&["aksk"], None)));
         assert!(ok(&caller(&[crate::auth::bce_signature::SCHEME], None)));
-        let err = check_may_mint_access_key(&caller(&["password"], None), 600, now).unwrap_err();
+        let err =
+            check_may_mint_access_key(&caller(&["password"], None), 600, None, now).unwrap_err();
         assert!(err.to_string().starts_with("403"), "{err}");
+        let mut locked = caller(&["password"], Some(now));
+        locked.user.failed_auth_count = 3;
+        locked.user.failed_auth_at = Some(now / 1000);
+        let lockout = Lockout {
+            max_failures: 3,
+            duration_ms: None,
+        };
+        assert!(check_may_mint_access_key(&locked, 600, Some(lockout), now).is_err());
+        assert!(check_may_mint_access_key(&locked, 600, None, now).is_ok());
     }
 }

@@ -33,5 +33,6 @@ mod projects;
 mod roles;
 mod secrets;
 mod signed;
+mod token_security;
 mod tokens;
 mod users;
