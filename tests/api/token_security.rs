@@ -134,8 +134,9 @@ async fn logins_racing_a_password_change_mint_no_surviving_token() {
     let app = spawn_app().await;
     let uid = app.create_user("racer", "racer-pw-0").await;
     let mut minted = 0;
-    // A few rounds of eight logins with the current password, racing an admin's reset.
-    for round in 0..3 {
+    // Rounds of eight logins with the current password, racing an admin's reset sent after
+    // a different delay each round, so that some logins are mid-way when it commits.
+    for (round, delay_ms) in [0u64, 4, 10, 20, 35, 60].into_iter().enumerate() {
         let old = format!("racer-pw-{round}");
         let new = format!("racer-pw-{}", round + 1);
         let logins = (0..8).map(|_| {
@@ -153,7 +154,7 @@ async fn logins_racing_a_password_change_mint_no_surviving_token() {
             }
         });
         let change = async {
-            tokio::time::sleep(std::time::Duration::from_millis(5 * round)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
             let resp = app
                 .patch(
                     &format!("/v3/users/{uid}"),
