@@ -197,8 +197,8 @@ fn wants_catalog(req: &HttpRequest) -> bool {
 
 /// Where a token's lineage comes from: the password login behind it.
 struct Origin {
-    /// The audit chain id, for a rescoped token.
-    chain_audit_id: Option<String>,
+    /// For a rescoped token, its audit ids (see `context::rescoped_audit_ids`).
+    audit_ids: Option<Vec<String>>,
     /// When the password login was made.
     auth_at_us: Option<i64>,
     /// The stamp of the password it proved.
@@ -248,7 +248,7 @@ pub async fn issue(
                 .insert(login_target(&named, found.as_ref()));
             let user = login::check_password(&state, found, password).await?;
             let origin = Origin {
-                chain_audit_id: None,
+                audit_ids: None,
                 auth_at_us: Some(issued_at_us),
                 password_stamp: Some(password_stamp(user.password_hash.as_deref())),
             };
@@ -264,10 +264,10 @@ pub async fn issue(
                     methods.push(m.clone());
                 }
             }
-            // Every token of a chain carries the chain id and the original login's time and
-            // password stamp, however often it is rescoped.
+            // Every token of a chain carries its ancestors' audit ids and the original
+            // login's time and password stamp, however often it is rescoped.
             let origin = Origin {
-                chain_audit_id: context::chain_id(&original.claims).cloned(),
+                audit_ids: Some(context::rescoped_audit_ids(&original.claims)?),
                 auth_at_us: original.claims.openstack_auth_at_us,
                 password_stamp: original.claims.openstack_password_stamp.clone(),
             };
@@ -299,15 +299,11 @@ pub async fn issue(
         }
         let user_domain = context::check_user_usable(conn, &user)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        let mut claims = context::new_claims(
-            &user.id,
-            &scope,
-            methods,
-            origin.chain_audit_id,
-            issued_at_us,
-            lifetime,
-            cap,
-        );
+        let mut claims =
+            context::new_claims(&user.id, &scope, methods, None, issued_at_us, lifetime, cap);
+        if let Some(ids) = origin.audit_ids {
+            claims.openstack_audit_ids = ids;
+        }
         claims.openstack_auth_at_us = origin.auth_at_us;
         claims.openstack_password_stamp = origin.password_stamp;
         Ok(AuthContext {
@@ -378,8 +374,8 @@ pub async fn validate(
         .json(token_body(&ctx, catalog)))
 }
 
-/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` with its whole rescope chain: the
-/// token it was first rescoped from and every token rescoped from that one, at any depth.
+/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` and every token rescoped from
+/// it, at any depth; the token it was itself rescoped from stays valid, as in Keystone.
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -394,15 +390,16 @@ pub async fn revoke(
             ..Target::default()
         },
     )?;
-    let chain_id = context::chain_id(&ctx.claims)
+    let audit_id = ctx
+        .claims
+        .openstack_audit_ids
+        .first()
         .cloned()
         .ok_or_else(|| ApiError::Internal("validated token without audit id".into()))?;
-    // The chain's first token may outlive this one: the event lasts as long as any token
-    // can.
-    let expires = (ctx.claims.openstack_expires_at_us / 1000 + 1)
-        .max(crate::domain::now_ms() + state.settings.token.expiration * 1000);
+    // Its descendants never outlive it: the event need not either.
+    let expires = ctx.claims.openstack_expires_at_us / 1000 + 1;
     db::run(&state.pool, move |conn| {
-        db::revocations::revoke_chain(conn, &chain_id, expires)
+        db::revocations::revoke_token(conn, &audit_id, expires)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -479,7 +476,7 @@ struct SystemAll {
 struct TokenView<'a> {
     methods: &'a [String],
     user: TokenUser<'a>,
-    audit_ids: &'a [String],
+    audit_ids: Vec<&'a str>,
     expires_at: String,
     issued_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -503,6 +500,15 @@ pub struct TokenResponse<'a> {
     token: TokenView<'a>,
 }
 
+/// Keystone's `audit_ids`: the token's own, and for a rescoped token the chain id (the
+/// first token's). The ids of the tokens between, carried for revocation, are not shown.
+fn shown_audit_ids(ids: &[String]) -> Vec<&str> {
+    match ids {
+        [own, .., chain] => vec![own.as_str(), chain.as_str()],
+        other => other.iter().map(String::as_str).collect(),
+    }
+}
+
 pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_> {
     let claims = &ctx.claims;
     let mut token = TokenView {
@@ -519,7 +525,7 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
                 .password_expires_at
                 .map(|ms| keystone_time_from_micros(ms * 1000)),
         },
-        audit_ids: &claims.openstack_audit_ids,
+        audit_ids: shown_audit_ids(&claims.openstack_audit_ids),
         expires_at: keystone_time_from_micros(claims.openstack_expires_at_us),
         issued_at: keystone_time_from_micros(claims.openstack_issued_at_us),
         project: None,
@@ -600,6 +606,14 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().starts_with("400"), "{err}");
+    }
+
+    #[test]
+    fn bodies_show_the_own_and_the_chain_audit_id() {
+        let ids: Vec<String> = ["c", "b", "a"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(shown_audit_ids(&ids), ["c", "a"]);
+        assert_eq!(shown_audit_ids(&ids[1..]), ["b", "a"]);
+        assert_eq!(shown_audit_ids(&ids[2..]), ["a"]);
     }
 
     #[test]

@@ -263,14 +263,14 @@ pub fn resolve_scope(
     }
 }
 
-/// Claims for a new token. `chain_audit_id`, for a rescoped token, is the chain id of the
-/// token it came from (the audit id of the first token of the chain), so that revoking any
-/// token of a chain revokes every one.
+/// Claims for a new token. `parent_audit_id`, if given, follows the token's own audit id.
+/// (A rescoped token's lineage is set by the token issue itself: see
+/// [`MAX_RESCOPE_DEPTH`].)
 pub fn new_claims(
     user_id: &str,
     scope: &Scope,
     methods: Vec<String>,
-    chain_audit_id: Option<String>,
+    parent_audit_id: Option<String>,
     now_us: i64,
     lifetime_s: i64,
     cap_expires_at_us: Option<i64>,
@@ -280,7 +280,7 @@ pub fn new_claims(
         expires_at_us = expires_at_us.min(cap);
     }
     let mut audit_ids = vec![new_audit_id()];
-    audit_ids.extend(chain_audit_id);
+    audit_ids.extend(parent_audit_id);
     let (project_id, domain_id, system) = match scope {
         Scope::Project { project, .. } => (Some(project.id.clone()), None, None),
         Scope::Domain(domain) => (None, Some(domain.id.clone()), None),
@@ -303,10 +303,23 @@ pub fn new_claims(
     }
 }
 
-/// The chain id of a token: the last of its audit ids (its own, when it is the first of
-/// its chain).
-pub fn chain_id(claims: &Claims) -> Option<&String> {
-    claims.openstack_audit_ids.last()
+/// Most tokens a rescoped token may descend from. A token carries the audit ids of its
+/// whole lineage, so that revoking any of them revokes it; the bound keeps tokens small.
+pub const MAX_RESCOPE_DEPTH: usize = 32;
+
+/// The audit ids of a token rescoped from `parent`: a new own id, then the parent's own id
+/// and all of its ancestors' (the first token's, Keystone's chain id, last). Refused past
+/// [`MAX_RESCOPE_DEPTH`].
+pub fn rescoped_audit_ids(parent: &Claims) -> Result<Vec<String>, ApiError> {
+    if parent.openstack_audit_ids.len() > MAX_RESCOPE_DEPTH {
+        return Err(ApiError::Forbidden(format!(
+            "A token can be rescoped at most {MAX_RESCOPE_DEPTH} times in a row: \
+             authenticate with your password again."
+        )));
+    }
+    let mut ids = vec![new_audit_id()];
+    ids.extend(parent.openstack_audit_ids.iter().cloned());
+    Ok(ids)
 }
 
 /// The context of a token whose signature and expiry have been checked: the user must

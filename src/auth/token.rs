@@ -27,9 +27,10 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub openstack_methods: Vec<String>,
-    /// The token's own audit id first, then, for a rescoped token, the chain id: the audit
-    /// id of the first token of the chain (Keystone's `audit_chain_id`), the same at every
-    /// depth of rescoping.
+    /// The token's own audit id first; for a rescoped token, then the audit ids of the token
+    /// it came from and of each of its ancestors, the first token's (Keystone's chain id)
+    /// last. Revoking a token revokes every token that carries its id: itself and its
+    /// descendants, at any depth. Token bodies show Keystone's two, own and chain.
     pub openstack_audit_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_project_id: Option<String>,

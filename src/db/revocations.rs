@@ -1,5 +1,5 @@
-//! Token revocation, after Keystone's revoke driver: events by audit id (a whole rescope
-//! chain), by user, by project or by domain.
+//! Token revocation, after Keystone's revoke driver: events by audit id (a token and its
+//! rescoped descendants), by user, by project or by domain.
 
 use diesel::prelude::*;
 
@@ -21,14 +21,13 @@ pub enum Revoked<'a> {
     Domain(&'a str),
 }
 
-/// Keystone `revoke` by audit chain: `chain_id` is the audit id of the first token of a
-/// rescope chain (the last of a token's `audit_ids`), which every token rescoped from it,
-/// at any depth, carries. So revoking any token of a chain revokes all of it.
-pub fn revoke_chain(conn: &mut DbConn, chain_id: &str, expires_at_ms: i64) -> Result<(), ApiError> {
+/// Keystone `revoke` for one token, and for every token rescoped from it at any depth:
+/// each carries the audit ids of its whole lineage.
+pub fn revoke_token(conn: &mut DbConn, audit_id: &str, expires_at_ms: i64) -> Result<(), ApiError> {
     purge_expired(conn)?;
     diesel::insert_into(events::table)
         .values(&NewRevocationEvent {
-            audit_id: Some(chain_id.to_string()),
+            audit_id: Some(audit_id.to_string()),
             user_id: None,
             issued_before: now_ms(),
             expires_at: expires_at_ms,

@@ -1,5 +1,5 @@
 //! Issue 15, items 4, 5, 9, 10 and 11: no token minted from a password survives its change,
-//! even a login racing the change; revoking a token revokes its whole rescope chain;
+//! even a login racing the change; revoking a token revokes every token rescoped from it;
 //! making an access key needs a recent password login, and the keys of a disabled or
 //! locked-out user sign nothing while that lasts; disabling a user, project or domain
 //! revokes its tokens for good; failed password proofs are audit events naming the account.
@@ -203,13 +203,18 @@ async fn a_rescoped_token_dies_with_the_password_of_its_chain() {
 
 // Item 5.
 
-async fn revoking_a_token_revokes_its_whole_rescope_chain() {
+async fn revoking_a_token_revokes_every_token_rescoped_from_it() {
     let app = spawn_app().await;
     let (_, pid) = member_of_new_project(&app, "chain", "default").await;
     let bystander = login_scoped(&app, "chain", "default", json!("unscoped")).await;
 
-    // Grandparent, parent, child: every rescope carries the first token's audit id.
-    for revoked in ["grandparent", "parent", "child"] {
+    // Grandparent, parent, child: every rescope shows the first token's audit id as its
+    // chain id. Revoking one revokes it and its descendants, not its ancestors (Keystone).
+    for (revoked, dead) in [
+        ("grandparent", [true, true, true]),
+        ("parent", [false, true, true]),
+        ("child", [false, false, true]),
+    ] {
         let grandparent = login_scoped(&app, "chain", "default", json!("unscoped")).await;
         let body = json(
             app.client
@@ -226,13 +231,13 @@ async fn revoking_a_token_revokes_its_whole_rescope_chain() {
         let (parent, body) = rescope(&app, &grandparent, json!({"project": {"id": pid}})).await;
         let ids = body["token"]["audit_ids"].as_array().expect("ids").clone();
         assert_eq!(ids.len(), 2, "{body}");
-        assert_eq!(ids[1], chain_id, "the parent carries the chain id");
+        assert_eq!(ids[1], chain_id, "the parent shows the chain id");
         let (child, body) = rescope(&app, &parent, json!("unscoped")).await;
         let child_ids = body["token"]["audit_ids"].as_array().expect("ids").clone();
         assert_eq!(child_ids.len(), 2, "{body}");
         assert_eq!(
             child_ids[1], chain_id,
-            "the grandchild carries the same chain id"
+            "the grandchild shows the same chain id"
         );
         assert_ne!(child_ids[0], ids[0]);
 
@@ -246,17 +251,49 @@ async fn revoking_a_token_revokes_its_whole_rescope_chain() {
             _ => &child,
         };
         revoke(&app, target).await;
-        for (token, name) in tokens.iter().zip(["grandparent", "parent", "child"]) {
-            assert_eq!(check(&app, token).await, 404, "{name}, {revoked} revoked");
+        for ((token, name), dead) in tokens
+            .iter()
+            .zip(["grandparent", "parent", "child"])
+            .zip(dead)
+        {
+            let (checked, used) = if dead { (404, 401) } else { (200, 200) };
+            assert_eq!(
+                check(&app, token).await,
+                checked,
+                "{name}, {revoked} revoked"
+            );
             assert_eq!(
                 use_token(&app, token).await,
-                401,
+                used,
                 "{name}, {revoked} revoked"
             );
         }
         // Another chain of the same user is untouched.
         assert_eq!(check(&app, &bystander).await, 200, "{revoked} revoked");
     }
+
+    // A lineage is bounded: 32 rescopes in a row, then a password login is needed.
+    let mut token = login_scoped(&app, "chain", "default", json!("unscoped")).await;
+    let first = token.clone();
+    for _ in 0..32 {
+        token = rescope(&app, &token, json!("unscoped")).await.0;
+    }
+    let resp = issue(
+        &app,
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
+            "scope": "unscoped"}}),
+    )
+    .await;
+    assert_error(
+        resp,
+        403,
+        "A token can be rescoped at most 32 times in a row: authenticate with your password \
+         again.",
+    )
+    .await;
+    // Revoking the first token still reaches the 32nd descendant.
+    revoke(&app, &first).await;
+    assert_eq!(check(&app, &token).await, 404);
 }
 
 // Item 9: making keys.
@@ -698,7 +735,7 @@ async fn failed_password_proofs_are_audited_with_the_account_tried() {
 both_backends!(
     logins_racing_a_password_change_mint_no_surviving_token,
     a_rescoped_token_dies_with_the_password_of_its_chain,
-    revoking_a_token_revokes_its_whole_rescope_chain,
+    revoking_a_token_revokes_every_token_rescoped_from_it,
     making_an_access_key_with_a_token_needs_a_recent_password_login,
     keys_of_a_locked_out_or_disabled_user_sign_nothing_while_it_lasts,
     disabling_a_user_revokes_its_tokens_for_good,
