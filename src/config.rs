@@ -126,6 +126,8 @@ pub struct TokenSettings {
 pub struct CredentialSettings {
     /// The file of the key that encrypts access-key secrets at rest.
     pub key_file: PathBuf,
+    /// Seconds since a password login within which its tokens may make access keys.
+    pub mint_login_window: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -426,6 +428,7 @@ mod tests {
         assert_eq!(s.server.body_read_timeout_ms, 30000);
         assert_eq!(s.token.expiration, 3600);
         assert_eq!(s.credentials.key_file, PathBuf::from("data/credential.key"));
+        assert_eq!(s.credentials.mint_login_window, 600);
         assert_eq!(s.identity.default_domain_id, "default");
         assert_eq!(s.identity.list_limit, 1000, "lists are bounded by default");
         assert_eq!(

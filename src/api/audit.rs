@@ -66,6 +66,27 @@ impl AuditLog {
     }
 }
 
+/// The target of a request's audit event when the path does not name it, set by the
+/// handler in the request's extensions: the account a login tried.
+#[derive(Debug, Clone, Default)]
+pub struct NamedTarget {
+    /// The user, when it exists.
+    pub id: Option<String>,
+    /// Else the user name (or id) the request gave, and its domain as given.
+    pub name: Option<String>,
+    pub domain: Option<String>,
+}
+
+impl NamedTarget {
+    /// An existing user.
+    pub fn user(id: &str) -> NamedTarget {
+        NamedTarget {
+            id: Some(id.to_string()),
+            ..NamedTarget::default()
+        }
+    }
+}
+
 /// An event as `GET /v3/audit-events` and the audit log show it: CADF's shape.
 #[derive(Serialize)]
 pub struct EventView {
@@ -96,6 +117,11 @@ struct EventTarget {
     #[serde(rename = "type")]
     kind: String,
     id: Option<String>,
+    /// A failed login's account that does not exist: the name and domain it gave.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<String>,
     path: String,
 }
 
@@ -116,6 +142,8 @@ impl From<AuditEventRow> for EventView {
             target: EventTarget {
                 kind: row.target_type,
                 id: row.target_id,
+                name: row.target_name,
+                domain: row.target_domain,
                 path: row.target_path,
             },
             request_id: row.request_id,
@@ -181,6 +209,18 @@ pub async fn record(
                 .then(|| target_id.clone())
                 .flatten()
         });
+    // A 401 other than a login's is audited only when a caller was known (a wrong original
+    // password): an unauthenticated change is not anyone's.
+    if status == 401 && kind.action != "authenticate" && initiator.is_none() {
+        return Ok(res);
+    }
+    // A failed login names the account it tried, as the handler found it.
+    let named = request
+        .extensions()
+        .get::<NamedTarget>()
+        .cloned()
+        .unwrap_or_default();
+    let target_id = target_id.or(named.id);
     let row = AuditEventRow {
         id: uuid::Uuid::now_v7().simple().to_string(),
         occurred_at: chrono::Utc::now().timestamp_micros(),
@@ -199,6 +239,8 @@ pub async fn record(
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default(),
+        target_name: named.name,
+        target_domain: named.domain,
     };
     if let Some(state) = request.app_data::<web::Data<AppState>>() {
         write_event(state, row, &kind).await;

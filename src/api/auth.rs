@@ -1,9 +1,10 @@
 //! `/v3/auth/tokens` (issue, validate, check, revoke) and `/v3/auth/catalog`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::api::audit::NamedTarget;
 use crate::api::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::catalog::{catalog_rows, render_catalog};
 use crate::api::common::{client_ip, is_secret_field, BaseUrl, JsonBody};
@@ -11,8 +12,9 @@ use crate::auth::cache::Tag;
 use crate::auth::context::{self, DomainRef, ScopeRequest, UserRef};
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
+use crate::auth::token::password_stamp;
 use crate::auth::{AuthContext, Scope};
-use crate::db;
+use crate::db::{self, models::UserRow, users};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -194,6 +196,38 @@ fn wants_catalog(req: &HttpRequest) -> bool {
         .any(|pair| pair == "nocatalog" || pair.starts_with("nocatalog="))
 }
 
+/// Where a token's lineage comes from: the password login behind it.
+struct Origin {
+    /// For a rescoped token, its audit ids (see `context::rescoped_audit_ids`).
+    audit_ids: Option<Vec<String>>,
+    /// When the password login was made.
+    auth_at_us: Option<i64>,
+    /// The stamp of the password it proved.
+    password_stamp: Option<String>,
+}
+
+/// The account a login names, for its audit event: the user when it exists, else what the
+/// request gave.
+fn login_target(named: &UserRef, found: Option<&UserRow>) -> NamedTarget {
+    if let Some(user) = found {
+        return NamedTarget::user(&user.id);
+    }
+    match named {
+        UserRef::Id(id) => NamedTarget {
+            id: None,
+            name: Some(id.clone()),
+            domain: None,
+        },
+        UserRef::Name { name, domain } => NamedTarget {
+            id: None,
+            name: Some(name.clone()),
+            domain: Some(match domain {
+                DomainRef::Id(id) | DomainRef::Name(id) => id.clone(),
+            }),
+        },
+    }
+}
+
 /// `POST /v3/auth/tokens`: password or token (rescope) authentication.
 pub async fn issue(
     state: web::Data<AppState>,
@@ -203,12 +237,19 @@ pub async fn issue(
 ) -> Result<HttpResponse, ApiError> {
     let (method, scope_request) = parse_auth_request(body.into_value()?)?;
     let lifetime = state.settings.token.expiration;
-    let (user, methods, parent_audit_id, cap) = match method {
+    // The issue time is taken before anything the token depends on is read (the user, its
+    // password, the scope), so that a change committed after those reads revokes it: see
+    // `db::revocations::revoke`.
+    let issued_at_us = now_us();
+    let (user, methods, origin, cap) = match method {
         Method::Password { user, password } => {
             // Failed logins are limited per source, before any lookup or hash.
             let source = client_ip(&req, &state.settings);
             state.login_throttle.check(source)?;
+            let named = user.clone();
             let found = db::run(&state.pool, move |conn| context::find_user(conn, &user)).await?;
+            req.extensions_mut()
+                .insert(login_target(&named, found.as_ref()));
             let user = match login::check_password(&state, found, password).await {
                 Err(e @ ApiError::Unauthorized(_)) => {
                     state.login_throttle.failed(source);
@@ -216,34 +257,65 @@ pub async fn issue(
                 }
                 other => other?,
             };
-            (user, vec!["password".to_string()], None, None)
+            let origin = Origin {
+                audit_ids: None,
+                auth_at_us: Some(issued_at_us),
+                password_stamp: Some(password_stamp(user.password_hash.as_deref())),
+            };
+            (user, vec!["password".to_string()], origin, None)
         }
         Method::Token { token } => {
             let original = authenticate(&state, &token).await?;
+            req.extensions_mut()
+                .insert(NamedTarget::user(original.user_id()));
             let mut methods = vec!["token".to_string()];
             for m in &original.claims.openstack_methods {
                 if !methods.contains(m) {
                     methods.push(m.clone());
                 }
             }
-            let parent = original.claims.openstack_audit_ids.first().cloned();
+            // Every token of a chain carries its ancestors' audit ids and the original
+            // login's time and password stamp, however often it is rescoped.
+            let origin = Origin {
+                audit_ids: Some(context::rescoped_audit_ids(&original.claims)?),
+                auth_at_us: original.claims.openstack_auth_at_us,
+                password_stamp: original.claims.openstack_password_stamp.clone(),
+            };
             // A rescoped token never outlives the token it came from.
             let cap = Some(original.claims.openstack_expires_at_us);
-            (original.user, methods, parent, cap)
+            (original.user, methods, origin, cap)
         }
     };
     let ctx = db::run(&state.pool, move |conn| {
+        // The user read again, after the issue time: a user disabled meanwhile, or whose
+        // password changed since it was checked, gets no token.
+        let user = match users::get_user(conn, &user.id) {
+            Ok(fresh) => fresh,
+            Err(ApiError::NotFound { .. }) => {
+                return Err(ApiError::unauthorized(format!(
+                    "user {} no longer exists",
+                    user.id
+                )))
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(stamp) = &origin.password_stamp {
+            if *stamp != password_stamp(user.password_hash.as_deref()) {
+                return Err(ApiError::unauthorized(format!(
+                    "the password of user {} changed during the login",
+                    user.id
+                )));
+            }
+        }
         let user_domain = context::check_user_usable(conn, &user)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        let claims = context::new_claims(
-            &user.id,
-            &scope,
-            methods,
-            parent_audit_id,
-            now_us(),
-            lifetime,
-            cap,
-        );
+        let mut claims =
+            context::new_claims(&user.id, &scope, methods, None, issued_at_us, lifetime, cap);
+        if let Some(ids) = origin.audit_ids {
+            claims.openstack_audit_ids = ids;
+        }
+        claims.openstack_auth_at_us = origin.auth_at_us;
+        claims.openstack_password_stamp = origin.password_stamp;
         Ok(AuthContext {
             user,
             user_domain,
@@ -312,7 +384,8 @@ pub async fn validate(
         .json(token_body(&ctx, catalog)))
 }
 
-/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` and every token rescoped from it.
+/// `DELETE /v3/auth/tokens`: revoke the `X-Subject-Token` and every token rescoped from
+/// it, at any depth; the token it was itself rescoped from stays valid, as in Keystone.
 pub async fn revoke(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -333,6 +406,7 @@ pub async fn revoke(
         .first()
         .cloned()
         .ok_or_else(|| ApiError::Internal("validated token without audit id".into()))?;
+    // Its descendants never outlive it: the event need not either.
     let expires = ctx.claims.openstack_expires_at_us / 1000 + 1;
     let owner = Tag::principal(ctx.user_id());
     db::run(&state.pool, move |conn| {
@@ -415,7 +489,7 @@ struct SystemAll {
 struct TokenView<'a> {
     methods: &'a [String],
     user: TokenUser<'a>,
-    audit_ids: &'a [String],
+    audit_ids: Vec<&'a str>,
     expires_at: String,
     issued_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -439,6 +513,15 @@ pub struct TokenResponse<'a> {
     token: TokenView<'a>,
 }
 
+/// Keystone's `audit_ids`: the token's own, and for a rescoped token the chain id (the
+/// first token's). The ids of the tokens between, carried for revocation, are not shown.
+fn shown_audit_ids(ids: &[String]) -> Vec<&str> {
+    match ids {
+        [own, .., chain] => vec![own.as_str(), chain.as_str()],
+        other => other.iter().map(String::as_str).collect(),
+    }
+}
+
 pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_> {
     let claims = &ctx.claims;
     let mut token = TokenView {
@@ -455,7 +538,7 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
                 .password_expires_at
                 .map(|ms| keystone_time_from_micros(ms * 1000)),
         },
-        audit_ids: &claims.openstack_audit_ids,
+        audit_ids: shown_audit_ids(&claims.openstack_audit_ids),
         expires_at: keystone_time_from_micros(claims.openstack_expires_at_us),
         issued_at: keystone_time_from_micros(claims.openstack_issued_at_us),
         project: None,
@@ -536,6 +619,14 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().starts_with("400"), "{err}");
+    }
+
+    #[test]
+    fn bodies_show_the_own_and_the_chain_audit_id() {
+        let ids: Vec<String> = ["c", "b", "a"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(shown_audit_ids(&ids), ["c", "a"]);
+        assert_eq!(shown_audit_ids(&ids[1..]), ["b", "a"]);
+        assert_eq!(shown_audit_ids(&ids[2..]), ["a"]);
     }
 
     #[test]

@@ -19,6 +19,8 @@ use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
 use crate::db::models::{CredentialRow, DomainRow, UserRow};
 use crate::db::{self, DbConn};
+use crate::domain::lockout::Lockout;
+use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -183,8 +185,14 @@ pub fn active_key(
     Ok((key, secret))
 }
 
-/// The owner of a key that signed correctly: still there, enabled, in an enabled domain.
-pub fn key_owner(conn: &mut DbConn, key: &CredentialRow) -> Result<(UserRow, DomainRow), ApiError> {
+/// The owner of a key that signed correctly: still there, enabled, in an enabled domain, and
+/// not locked out by failed password logins. A key of a disabled or locked-out user signs
+/// nothing while that lasts, and works again after (it is not deleted).
+pub fn key_owner(
+    conn: &mut DbConn,
+    key: &CredentialRow,
+    lockout: Option<Lockout>,
+) -> Result<(UserRow, DomainRow), ApiError> {
     let user = match db::users::get_user(conn, &key.user_id) {
         Ok(user) => user,
         Err(ApiError::NotFound { .. }) => {
@@ -193,6 +201,12 @@ pub fn key_owner(conn: &mut DbConn, key: &CredentialRow) -> Result<(UserRow, Dom
         Err(e) => return Err(e),
     };
     let domain = context::check_user_usable(conn, &user)?;
+    if lockout.is_some_and(|l| l.is_locked(user.failed_auth_count, user.failed_auth_at, now_ms())) {
+        return Err(ApiError::unauthorized(format!(
+            "owner {} of access key {} is locked out",
+            user.id, key.access
+        )));
+    }
     Ok((user, domain))
 }
 
@@ -256,6 +270,7 @@ pub async fn authenticate_signed(
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
     let replay = state.replay.clone();
+    let lockout = Lockout::from_settings(&state.settings.security_compliance);
     db::run(&state.pool, move |conn| {
         let (key, secret) = active_key(conn, &cipher, &auth.access, ApiError::unauthorized)?;
         let now = chrono::Utc::now();
@@ -270,7 +285,7 @@ pub async fn authenticate_signed(
             expires_at_ms: valid_until,
         };
         replay.record_use(conn, &used, now_ms)?;
-        let (user, user_domain) = key_owner(conn, &key)?;
+        let (user, user_domain) = key_owner(conn, &key, lockout)?;
         let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
         // signature's own: it is only valid that long around X-Sdk-Date.

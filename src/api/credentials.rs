@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::api::ceiling;
 use crate::api::common::authorize;
 use crate::api::common::{BodyObject, JsonBody, ListQuery};
+use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::credentials::{self as store, CredentialChanges};
@@ -16,6 +17,7 @@ use crate::db::models::CredentialRow;
 use crate::db::{self, users};
 use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
 use crate::domain::keystone_time_from_micros;
+use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
@@ -81,6 +83,12 @@ pub async fn create(
     };
     policy::enforce(&caller, &policy::WRITE_CREDENTIAL, &owner(&user_id))?;
     ceiling::check_user(&state, &caller, &policy::WRITE_CREDENTIAL, &user_id).await?;
+    check_may_mint_access_key(
+        &caller,
+        state.settings.credentials.mint_login_window,
+        Lockout::from_settings(&state.settings.security_compliance),
+        chrono::Utc::now().timestamp_micros(),
+    )?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {

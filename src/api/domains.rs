@@ -200,8 +200,9 @@ pub async fn update(
         enabled,
         extra,
     };
+    let lifetime = state.settings.token.expiration * 1000;
     let updated = db::run(&state.pool, move |conn| {
-        store::update_domain(conn, &domain_id, changes)
+        store::update_domain(conn, &domain_id, changes, lifetime)
     })
     .await?;
     // Scopes and the roles held on them.

@@ -2,7 +2,7 @@
 //! against the database (Keystone's token model). Used to issue tokens, to validate the
 //! caller's `X-Auth-Token`, and to render token bodies.
 
-use crate::auth::token::{new_audit_id, Claims};
+use crate::auth::token::{new_audit_id, password_stamp, Claims};
 use crate::db::assignments::{self, RoleTarget};
 use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
 use crate::db::{resources, revocations, users, DbConn};
@@ -263,8 +263,9 @@ pub fn resolve_scope(
     }
 }
 
-/// Claims for a new token. `parent_audit_id` chains a rescoped token to its original, so
-/// revoking either revokes both.
+/// Claims for a new token. `parent_audit_id`, if given, follows the token's own audit id.
+/// (A rescoped token's lineage is set by the token issue itself: see
+/// [`MAX_RESCOPE_DEPTH`].)
 pub fn new_claims(
     user_id: &str,
     scope: &Scope,
@@ -297,11 +298,33 @@ pub fn new_claims(
         openstack_system: system,
         openstack_issued_at_us: now_us,
         openstack_expires_at_us: expires_at_us,
+        openstack_auth_at_us: None,
+        openstack_password_stamp: None,
     }
 }
 
+/// Most tokens a rescoped token may descend from. A token carries the audit ids of its
+/// whole lineage, so that revoking any of them revokes it; the bound keeps tokens small.
+pub const MAX_RESCOPE_DEPTH: usize = 32;
+
+/// The audit ids of a token rescoped from `parent`: a new own id, then the parent's own id
+/// and all of its ancestors' (the first token's, Keystone's chain id, last). Refused past
+/// [`MAX_RESCOPE_DEPTH`].
+pub fn rescoped_audit_ids(parent: &Claims) -> Result<Vec<String>, ApiError> {
+    if parent.openstack_audit_ids.len() > MAX_RESCOPE_DEPTH {
+        return Err(ApiError::Forbidden(format!(
+            "A token can be rescoped at most {MAX_RESCOPE_DEPTH} times in a row: \
+             authenticate with your password again."
+        )));
+    }
+    let mut ids = vec![new_audit_id()];
+    ids.extend(parent.openstack_audit_ids.iter().cloned());
+    Ok(ids)
+}
+
 /// The context of a token whose signature and expiry have been checked: the user must
-/// still exist and be enabled, the token not be revoked, and the scope still hold roles.
+/// still exist and be enabled, the token not be revoked (by its chain, its user, its
+/// project or a domain), its password not changed since, and the scope still hold roles.
 pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> {
     let user = match users::get_user(conn, &claims.sub) {
         Ok(u) => u,
@@ -314,13 +337,13 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
         Err(e) => return Err(e),
     };
     let user_domain = check_user_usable(conn, &user)?;
-    if revocations::is_revoked(
-        conn,
-        &claims.openstack_audit_ids,
-        &user.id,
-        claims.openstack_issued_at_us / 1000,
-    )? {
-        return Err(unauthorized("token has been revoked"));
+    if let Some(stamp) = &claims.openstack_password_stamp {
+        if *stamp != password_stamp(user.password_hash.as_deref()) {
+            return Err(unauthorized(format!(
+                "token of user {} predates a password change",
+                user.id
+            )));
+        }
     }
     let (scope, roles) = match (
         &claims.openstack_project_id,
@@ -338,6 +361,22 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
         (None, None, Some(_)) => system_scope(conn, &user)?,
         (None, None, None) => (Scope::Unscoped, Vec::new()),
     };
+    let (project_id, scope_domain_id) = match &scope {
+        Scope::Project { project, domain } => (Some(project.id.as_str()), Some(domain.id.as_str())),
+        Scope::Domain(domain) => (None, Some(domain.id.as_str())),
+        Scope::Unscoped | Scope::System => (None, None),
+    };
+    let facts = revocations::TokenFacts {
+        audit_ids: &claims.openstack_audit_ids,
+        user_id: &user.id,
+        user_domain_id: &user.domain_id,
+        project_id,
+        scope_domain_id,
+        issued_at_ms: claims.openstack_issued_at_us / 1000,
+    };
+    if revocations::is_revoked(conn, &facts)? {
+        return Err(unauthorized("token has been revoked"));
+    }
     Ok(AuthContext {
         user,
         user_domain,

@@ -5,6 +5,7 @@ pub mod bce_signature;
 pub mod cache;
 pub mod context;
 pub mod credential_cipher;
+pub mod fresh_login;
 pub mod login;
 pub mod password;
 pub mod policy;

@@ -507,6 +507,7 @@ mod tests {
                 openstack_system: None,
                 openstack_issued_at_us: 0,
                 openstack_expires_at_us: 0,
+                ..Claims::default()
             },
         }
     }

@@ -19,7 +19,7 @@ const KEY_BYTES: usize = 64;
 
 /// What a token says. Roles are not in it: they are read fresh on every validation, as
 /// Keystone does, so a revoked grant takes effect at once.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     /// The user id.
     pub sub: String,
@@ -27,7 +27,10 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub openstack_methods: Vec<String>,
-    /// The token's own audit id first, then the one of the token it was rescoped from.
+    /// The token's own audit id first; for a rescoped token, then the audit ids of the token
+    /// it came from and of each of its ancestors, the first token's (Keystone's chain id)
+    /// last. Revoking a token revokes every token that carries its id: itself and its
+    /// descendants, at any depth. Token bodies show Keystone's two, own and chain.
     pub openstack_audit_ids: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_project_id: Option<String>,
@@ -39,6 +42,15 @@ pub struct Claims {
     /// Microsecond times, for Keystone's `issued_at` and `expires_at` and for revocation.
     pub openstack_issued_at_us: i64,
     pub openstack_expires_at_us: i64,
+    /// When the password login behind this token (or behind the first token of its rescope
+    /// chain) was made, in microseconds: what "a recent login" is measured by. Absent on
+    /// tokens from before it was carried, which then count as old.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_auth_at_us: Option<i64>,
+    /// [`password_stamp`] of the password that login proved: a token whose stamp is no
+    /// longer the user's was minted from a password since changed, and is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_password_stamp: Option<String>,
 }
 
 /// The key that signs and checks tokens.
@@ -151,6 +163,16 @@ pub fn load_or_create_key_file(path: &Path, what: &str) -> Result<Vec<u8>, KeyFi
     Err(KeyFileError(format!("{}: file is empty", path.display())))
 }
 
+/// A short fingerprint of a user's stored password hash, which every password change
+/// replaces (a new salt even for the same password). It tells tokens minted from one
+/// password from those of the next without any clock. The hash it is taken from holds a
+/// random salt, so the stamp says nothing about the password.
+pub fn password_stamp(password_hash: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(password_hash.unwrap_or_default().as_bytes());
+    URL_SAFE_NO_PAD.encode(&digest[..12])
+}
+
 /// A new audit id: 16 random bytes, URL-safe base64 without padding (22 characters), as
 /// Keystone makes them.
 pub fn new_audit_id() -> String {
@@ -173,6 +195,8 @@ mod tests {
             openstack_system: None,
             openstack_issued_at_us: now_us,
             openstack_expires_at_us: now_us + lifetime_s * 1_000_000,
+            openstack_auth_at_us: Some(now_us),
+            openstack_password_stamp: Some(password_stamp(Some("$argon2id$x"))),
         }
     }
 
@@ -229,6 +253,13 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn password_stamps_tell_hashes_apart() {
+        assert_eq!(password_stamp(Some("a")), password_stamp(Some("a")));
+        assert_ne!(password_stamp(Some("a")), password_stamp(Some("b")));
+        assert_eq!(password_stamp(Some("a")).len(), 16);
     }
 
     #[test]

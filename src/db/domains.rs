@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::groups::merge_extra;
 use super::models::DomainRow;
 use super::resources::get_domain;
+use super::revocations::{self, Revoked};
 use super::schema::{
     assignments, domains, groups, implied_roles, projects, roles,
     user_group_membership as membership, users,
@@ -84,13 +85,17 @@ pub fn list_domains(
     )
 }
 
-/// Keystone `update_domain`.
+/// Keystone `update_domain`. Disabling revokes the tokens scoped to the domain or its
+/// projects and those of its users: enabling it again does not bring them back.
 pub fn update_domain(
     conn: &mut DbConn,
     domain_id: &str,
     changes: DomainChanges,
+    token_lifetime_ms: i64,
 ) -> Result<DomainRow, ApiError> {
-    write_tx(conn, |conn| {
+    let disables = changes.enabled == Some(false);
+    let revoked = Revoked::Domain(domain_id);
+    let updated = write_tx(conn, |conn| {
         let mut domain = get_domain(conn, domain_id)?;
         if let Some(name) = changes.name {
             domain.name = name;
@@ -113,11 +118,20 @@ pub fn update_domain(
             ))
             .execute(conn);
         match result {
-            Ok(_) => Ok(domain),
-            Err(e) if is_unique_violation(&e) => Err(duplicate(&domain.name)),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(duplicate(&domain.name)),
+            Err(e) => return Err(e.into()),
         }
-    })
+        if disables {
+            revocations::revoke(conn, revoked, token_lifetime_ms)?;
+        }
+        Ok(domain)
+    })?;
+    if disables {
+        // Again after the commit: see `revocations::revoke`.
+        revocations::revoke(conn, revoked, token_lifetime_ms)?;
+    }
+    Ok(updated)
 }
 
 /// Keystone `delete_domain`: the domain must be disabled; its projects, users, groups,

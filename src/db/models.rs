@@ -96,6 +96,8 @@ pub struct NewRevocationEvent {
     pub user_id: Option<String>,
     pub issued_before: i64,
     pub expires_at: i64,
+    pub project_id: Option<String>,
+    pub domain_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -165,4 +167,8 @@ pub struct AuditEventRow {
     pub method: String,
     pub status: i32,
     pub request_id: String,
+    /// For a failed login naming no existing user: the user name (or id) as given.
+    pub target_name: Option<String>,
+    /// And the domain as given (its id, or its name when it was named).
+    pub target_domain: Option<String>,
 }

@@ -7,6 +7,7 @@ use super::assignments::project_ancestors;
 use super::groups::merge_extra;
 use super::models::ProjectRow;
 use super::resources::{get_domain, get_project};
+use super::revocations::{self, Revoked};
 use super::schema::{assignments, projects, user_group_membership as membership};
 use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
 use crate::domain::filter::StringMatch;
@@ -194,13 +195,17 @@ pub fn has_children(conn: &mut DbConn, project_id: &str) -> Result<bool, ApiErro
 }
 
 /// Keystone `update_project`: a project whose subtree holds enabled projects cannot be
-/// disabled.
+/// disabled. Disabling revokes the tokens scoped to the project: enabling it again does not
+/// bring them back.
 pub fn update_project(
     conn: &mut DbConn,
     project_id: &str,
     changes: ProjectChanges,
+    token_lifetime_ms: i64,
 ) -> Result<ProjectRow, ApiError> {
-    write_tx(conn, |conn| {
+    let disables = changes.enabled == Some(false);
+    let revoked = Revoked::Project(project_id);
+    let updated = write_tx(conn, |conn| {
         let mut project = get_project(conn, project_id)?;
         if let Some(name) = changes.name {
             project.name = name;
@@ -237,11 +242,22 @@ pub fn update_project(
             ))
             .execute(conn);
         match result {
-            Ok(_) => Ok(project),
-            Err(e) if is_unique_violation(&e) => Err(duplicate(&project.name, &project.domain_id)),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(duplicate(&project.name, &project.domain_id))
+            }
+            Err(e) => return Err(e.into()),
         }
-    })
+        if disables {
+            revocations::revoke(conn, revoked, token_lifetime_ms)?;
+        }
+        Ok(project)
+    })?;
+    if disables {
+        // Again after the commit: see `revocations::revoke`.
+        revocations::revoke(conn, revoked, token_lifetime_ms)?;
+    }
+    Ok(updated)
 }
 
 /// Keystone `delete_project`: only a leaf can go; the grants on it go with it.

@@ -1,4 +1,5 @@
-//! Token revocation, after Keystone's revoke driver: events by audit id or by user.
+//! Token revocation, after Keystone's revoke driver: events by audit id (a token and its
+//! rescoped descendants), by user, by project or by domain.
 
 use diesel::prelude::*;
 
@@ -8,7 +9,20 @@ use super::DbConn;
 use crate::domain::now_ms;
 use crate::error::ApiError;
 
-/// Keystone `revoke` for one token (and its rescoped children, which share the audit id).
+/// What a time-bound revocation event covers: every token issued until now for it.
+#[derive(Debug, Clone, Copy)]
+pub enum Revoked<'a> {
+    /// Tokens of the user (a password change, a disabled user).
+    User(&'a str),
+    /// Tokens scoped to the project (a disabled project).
+    Project(&'a str),
+    /// Tokens scoped to the domain or to one of its projects, and tokens of its users (a
+    /// disabled domain).
+    Domain(&'a str),
+}
+
+/// Keystone `revoke` for one token, and for every token rescoped from it at any depth:
+/// each carries the audit ids of its whole lineage.
 pub fn revoke_token(conn: &mut DbConn, audit_id: &str, expires_at_ms: i64) -> Result<(), ApiError> {
     purge_expired(conn)?;
     diesel::insert_into(events::table)
@@ -17,41 +31,71 @@ pub fn revoke_token(conn: &mut DbConn, audit_id: &str, expires_at_ms: i64) -> Re
             user_id: None,
             issued_before: now_ms(),
             expires_at: expires_at_ms,
+            project_id: None,
+            domain_id: None,
         })
         .execute(conn)?;
     Ok(())
 }
 
-/// Revokes every token of a user issued until now (a password change).
-pub fn revoke_user_tokens(
-    conn: &mut DbConn,
-    user_id: &str,
-    token_lifetime_ms: i64,
-) -> Result<(), ApiError> {
+/// Revokes every token of `what` issued until now.
+///
+/// A change that revokes calls this inside its transaction and again right after the
+/// commit. A login takes its token's issue time before it reads what it checks (user,
+/// project, domain), so a login that read the state from before the commit has an issue
+/// time before the commit, which the second event, timed after the commit, covers; the
+/// first event, timed before the commit, would miss a token issued between the two, but
+/// holds if the process dies before the second is written.
+pub fn revoke(conn: &mut DbConn, what: Revoked, token_lifetime_ms: i64) -> Result<(), ApiError> {
     let now = now_ms();
+    let (user_id, project_id, domain_id) = match what {
+        Revoked::User(id) => (Some(id), None, None),
+        Revoked::Project(id) => (None, Some(id), None),
+        Revoked::Domain(id) => (None, None, Some(id)),
+    };
     diesel::insert_into(events::table)
         .values(&NewRevocationEvent {
             audit_id: None,
-            user_id: Some(user_id.to_string()),
+            user_id: user_id.map(str::to_owned),
             issued_before: now,
             expires_at: now + token_lifetime_ms,
+            project_id: project_id.map(str::to_owned),
+            domain_id: domain_id.map(str::to_owned),
         })
         .execute(conn)?;
     Ok(())
 }
 
-/// True if a token with these audit ids, issued at `issued_at_ms` for `user_id`, is revoked.
-pub fn is_revoked(
-    conn: &mut DbConn,
-    audit_ids: &[String],
-    user_id: &str,
-    issued_at_ms: i64,
-) -> Result<bool, ApiError> {
+/// What a token is, for [`is_revoked`].
+#[derive(Debug, Clone, Copy)]
+pub struct TokenFacts<'a> {
+    pub audit_ids: &'a [String],
+    pub user_id: &'a str,
+    pub user_domain_id: &'a str,
+    pub project_id: Option<&'a str>,
+    /// The domain of the token's scope: the domain of a domain-scoped token, or the domain of
+    /// the project of a project-scoped one.
+    pub scope_domain_id: Option<&'a str>,
+    pub issued_at_ms: i64,
+}
+
+/// True if a token is revoked: one of its audit ids is, or an event for its user, its
+/// project, its scope's domain or its user's domain was made at or after its issue.
+pub fn is_revoked(conn: &mut DbConn, token: &TokenFacts) -> Result<bool, ApiError> {
+    let mut domains = vec![token.user_domain_id.to_string()];
+    domains.extend(token.scope_domain_id.map(str::to_owned));
+    // No event names the empty project (ids are never empty), so an unscoped token matches
+    // no project event.
+    let project = token.project_id.unwrap_or_default().to_string();
+    let timed = events::user_id
+        .eq(token.user_id)
+        .or(events::domain_id.eq_any(domains))
+        .or(events::project_id.eq(project));
     let hit: Option<i64> = events::table
         .filter(
-            events::audit_id.eq_any(audit_ids).or(events::user_id
-                .eq(user_id)
-                .and(events::issued_before.ge(issued_at_ms))),
+            events::audit_id
+                .eq_any(token.audit_ids)
+                .or(events::issued_before.ge(token.issued_at_ms).and(timed)),
         )
         .select(events::id)
         .first(conn)

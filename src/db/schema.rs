@@ -125,6 +125,8 @@ diesel::table! {
         user_id -> Nullable<Text>,
         issued_before -> BigInt,
         expires_at -> BigInt,
+        project_id -> Nullable<Text>,
+        domain_id -> Nullable<Text>,
     }
 }
 
@@ -154,6 +156,8 @@ diesel::table! {
         method -> Text,
         status -> Integer,
         request_id -> Text,
+        target_name -> Nullable<Text>,
+        target_domain -> Nullable<Text>,
     }
 }
 

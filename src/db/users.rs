@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::groups::{get_group, get_user_exists, merge_extra};
 use super::models::UserRow;
+use super::revocations::Revoked;
 use super::schema::{assignments, user_group_membership as membership, users};
 use super::{
     is_unique_violation, paginate, resources, revocations, string_match, write_tx, DbConn,
@@ -170,14 +171,16 @@ pub fn list_users_in_group(
     )
 }
 
-/// Keystone `update_user`. A new password revokes the user's earlier tokens.
+/// Keystone `update_user`. A new password revokes the user's earlier tokens, and so does
+/// disabling the user: enabling them again does not bring those tokens back.
 pub fn update_user(
     conn: &mut DbConn,
     user_id: &str,
     changes: UserChanges,
     token_lifetime_ms: i64,
 ) -> Result<UserRow, ApiError> {
-    write_tx(conn, |conn| {
+    let disables = changes.enabled == Some(false);
+    let updated = write_tx(conn, |conn| {
         let mut user = get_user(conn, user_id)?;
         if let Some(name) = changes.name {
             user.name = name;
@@ -218,8 +221,8 @@ pub fn update_user(
             }
             Err(e) => return Err(e.into()),
         }
-        if password_changed {
-            revocations::revoke_user_tokens(conn, user_id, token_lifetime_ms)?;
+        if password_changed || disables {
+            revocations::revoke(conn, Revoked::User(user_id), token_lifetime_ms)?;
         }
         // Keystone clears the lockout when a user is (re-)enabled; a password set by an
         // admin clears it too. Only these columns, so that failures counted meanwhile by
@@ -230,7 +233,13 @@ pub fn update_user(
             user.failed_auth_at = None;
         }
         Ok(user)
-    })
+    })?;
+    if disables {
+        // Again after the commit: see `revocations::revoke`. (A password change needs no
+        // second event: its tokens carry the password's stamp, which no longer matches.)
+        revocations::revoke(conn, Revoked::User(user_id), token_lifetime_ms)?;
+    }
+    Ok(updated)
 }
 
 /// Keystone's `_is_account_locked` and `_record_failed_auth` as one atomic step, taken

@@ -46,12 +46,17 @@ fn singular(segment: &str) -> String {
     }
 }
 
+/// Routes whose 401 is a failed proof of a password, audited like a refused change: a login,
+/// and a self-service password change with a wrong original password (which counts towards
+/// the lockout as a failed login does).
+const PASSWORD_PROOFS: &[&str] = &["/v3/auth/tokens", "/v3/users/{user_id}/password"];
+
 /// The event of a request, or `None` when it is not audited: reads; failures other than a
-/// refused login (401) or a refused change (403); anything that matched no route.
+/// refused password proof (401) or a refused change (403); anything that matched no route.
 pub fn classify(method: &str, template: &str, status: u16) -> Option<EventKind> {
     let outcome = match status {
         200..=299 => Outcome::Success,
-        401 if method == "POST" && template == "/v3/auth/tokens" => Outcome::Failure,
+        401 if method == "POST" && PASSWORD_PROOFS.contains(&template) => Outcome::Failure,
         403 => Outcome::Failure,
         _ => return None,
     };
@@ -196,6 +201,9 @@ mod tests {
         assert_eq!(classify("POST", "/v3/groups", 401), None);
         let login = classify("POST", "/v3/auth/tokens", 401).unwrap();
         assert_eq!(login.outcome, Outcome::Failure);
+        let change = classify("POST", "/v3/users/{user_id}/password", 401).unwrap();
+        assert_eq!(change.outcome, Outcome::Failure);
+        assert_eq!(change.event_type, "identity.user.password.updated");
         let refused = classify("DELETE", "/v3/groups/{group_id}", 403).unwrap();
         assert_eq!(refused.outcome, Outcome::Failure);
         assert_eq!(refused.event_type, "identity.group.deleted");

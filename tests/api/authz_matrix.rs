@@ -1483,6 +1483,10 @@ async fn authorization_matrix() {
         "openstack_system",
         "openstack_issued_at_us",
         "openstack_expires_at_us",
+        // The time of the password login, and a fingerprint of the salted password hash it
+        // proved (never the password, which the loop below checks).
+        "openstack_auth_at_us",
+        "openstack_password_stamp",
     ];
     for caller in CALLERS.iter().filter(|c| c.is_persona()) {
         let token = &world.tokens[caller];

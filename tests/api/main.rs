@@ -37,6 +37,7 @@ mod role_assignments;
 mod roles;
 mod secrets;
 mod signed;
+mod token_security;
 mod tokens;
 mod user_filters;
 mod users;

@@ -7,11 +7,13 @@ use serde_json::json;
 use super::caller::BceCaller;
 use super::users::{load_user, load_user_to_change};
 use super::AccessKeyModel;
+use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy;
 use crate::db;
 use crate::db::credentials::{self as store, CredentialChanges};
 use crate::db::models::{CredentialRow, UserRow};
 use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
+use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -24,6 +26,12 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let rule = &policy::WRITE_CREDENTIAL;
     let user = load_user_to_change(&state, &caller, path.into_inner(), rule).await?;
+    check_may_mint_access_key(
+        &caller.ctx,
+        state.settings.credentials.mint_login_window,
+        Lockout::from_settings(&state.settings.security_compliance),
+        chrono::Utc::now().timestamp_micros(),
+    )?;
     let access = new_access_key()?;
     let secret = new_secret_key()?;
     let row = CredentialRow {

@@ -18,6 +18,7 @@ use crate::auth::context::{self, DomainRef, ScopeRequest};
 use crate::auth::replay::SignatureUse;
 use crate::auth::AuthContext;
 use crate::db::{self, DbConn};
+use crate::domain::lockout::Lockout;
 use crate::error::{ApiError, BceCode};
 use crate::state::AppState;
 
@@ -117,6 +118,7 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
     }
     let cipher = state.cipher.clone();
     let replay = state.replay.clone();
+    let lockout = Lockout::from_settings(&state.settings.security_compliance);
     db::run(&state.pool, move |conn| {
         let refuse = |detail| ApiError::bce(BceCode::InvalidAccessKeyId, detail);
         let (key, secret) = active_key(conn, &cipher, &call.auth.access, refuse)?;
@@ -132,7 +134,7 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
             expires_at_ms: call.auth.expires_at().timestamp_millis(),
         };
         replay.record_use(conn, &used, now.timestamp_millis())?;
-        let (user, user_domain) = key_owner(conn, &key)?;
+        let (user, user_domain) = key_owner(conn, &key, lockout)?;
         let (scope, roles) = account_scope(conn, &user)?;
         // Claims for the handlers that read them; nothing is issued. The window is the
         // signature's own.
