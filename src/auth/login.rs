@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::auth::cache::Tag;
 use crate::config::LoginSettings;
 use crate::db::models::UserRow;
 use crate::db::{self, users};
@@ -34,6 +35,8 @@ pub async fn check_password(
             users::claim_password_attempt(conn, &user_id, &lockout, now_ms())
         })
         .await?;
+        // The attempt counts towards the lockout, which the user's cached tokens carry.
+        state.changed(&[Tag::principal(&user.id)]);
         if !may_try {
             state.verify_password(password, None).await?;
             return Err(ApiError::unauthorized(format!(
@@ -57,6 +60,7 @@ pub async fn check_password(
             users::reset_failed_auth(conn, &user_id)
         })
         .await?;
+        state.changed(&[Tag::principal(&user.id)]);
     }
     Ok(user)
 }
