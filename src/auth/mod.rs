@@ -8,6 +8,7 @@ pub mod credential_cipher;
 pub mod login;
 pub mod password;
 pub mod policy;
+pub mod refs;
 pub mod signature;
 #[cfg(test)]
 pub mod test_vectors;
