@@ -5,11 +5,11 @@
 #![no_main]
 
 use chrono::{DateTime, Utc};
-use iam_groups::api::auth::check_auth_request;
-use iam_groups::api::common::{parse_json_body, BodyObject};
-use iam_groups::auth::signature::{self, RequestParts};
-use iam_groups::auth::bce_signature;
-use iam_groups::domain::values::{Description, Name, NameFilter, Password, ResourceId};
+use iam_groups_fuzz::api::auth_request::check_auth_request;
+use iam_groups_fuzz::api::body::{parse_json_body, BodyObject};
+use iam_groups_fuzz::auth::bce_signature;
+use iam_groups_fuzz::auth::signature::{self, RequestParts};
+use iam_groups_fuzz::domain::values::{Description, Name, NameFilter, Password, ResourceId};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -2,8 +2,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod auth_request;
 pub mod auth_scopes;
 pub mod baidu;
+pub mod body;
 pub mod caller;
 pub mod catalog;
 pub mod ceiling;

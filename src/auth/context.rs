@@ -8,6 +8,9 @@ use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
 use crate::db::{resources, revocations, users, DbConn};
 use crate::error::ApiError;
 
+// In refs.rs, which the fuzz target builds without the database layer.
+pub use crate::auth::refs::{DomainRef, ScopeRequest, UserRef};
+
 /// What a token is scoped to.
 #[derive(Debug, Clone)]
 pub enum Scope {
@@ -19,36 +22,6 @@ pub enum Scope {
     Domain(DomainRow),
     /// `{"system": {"all": true}}`: the deployment itself.
     System,
-}
-
-/// A domain named in an auth request, by id or by name.
-#[derive(Debug, Clone)]
-pub enum DomainRef {
-    Id(String),
-    Name(String),
-}
-
-/// The scope an auth request asks for.
-#[derive(Debug, Clone)]
-pub enum ScopeRequest {
-    /// No scope given: the user's default project, if usable, else unscoped.
-    Default,
-    /// `"scope": "unscoped"`, Keystone's explicit request for no scope.
-    Unscoped,
-    ProjectId(String),
-    ProjectName {
-        name: String,
-        domain: DomainRef,
-    },
-    Domain(DomainRef),
-    System,
-}
-
-/// A user, as named in a password auth request.
-#[derive(Debug, Clone)]
-pub enum UserRef {
-    Id(String),
-    Name { name: String, domain: DomainRef },
 }
 
 /// A validated token: who, where, with which roles.

@@ -9,6 +9,7 @@ pub mod fresh_login;
 pub mod login;
 pub mod password;
 pub mod policy;
+pub mod refs;
 pub mod replay;
 pub mod signature;
 #[cfg(test)]

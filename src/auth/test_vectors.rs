@@ -1,13 +1,14 @@
-//! The signing vectors of `shared/vectors/signing-vectors.json`, requests captured from the
+//! The signing vectors of `tests/fixtures/signing-vectors.json`, requests captured from the
 //! vendors' real SDKs with the keys that signed them, for the signature modules' unit tests.
 
 use serde_json::Value;
 
 use crate::auth::signature::RequestParts;
 
+// In the repository, so the tests pass in a fresh clone wherever it sits.
 const VECTORS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/vectors/signing-vectors.json"
+    "/tests/fixtures/signing-vectors.json"
 );
 
 /// One captured request.
@@ -29,7 +30,7 @@ pub struct Vector {
 /// The vectors whose name starts with one of `prefixes`.
 pub fn load(prefixes: &[&str]) -> Vec<Vector> {
     let text = std::fs::read_to_string(VECTORS)
-        .unwrap_or_else(|e| panic!("{VECTORS}: {e} (shared/ must sit beside the repo)"));
+        .unwrap_or_else(|e| panic!("{VECTORS}: {e} (see tests/fixtures/README.md)"));
     let all: Value = serde_json::from_str(&text).expect("vectors are JSON");
     let s = |v: &Value| v.as_str().expect("a string").to_string();
     all["vectors"]

@@ -366,6 +366,7 @@ async fn postgres_outage_gives_503_and_the_service_recovers() {
     let Some(cluster) = tokio::task::block_in_place(PgCluster::start_new) else {
         assert!(!crate::postgres::required(), "PostgreSQL is required in CI");
         eprintln!("\n*** SKIPPED postgres_outage test: PostgreSQL is not installed. ***\n");
+        crate::skips::record(crate::skips::Missing::Postgres);
         return;
     };
     let url = cluster.url("postgres");

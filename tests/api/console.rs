@@ -35,6 +35,7 @@ fn browser_test_dir() -> Option<PathBuf> {
          and `npm ci` in tests/console (node: {node}, chromium: {chromium}, \
          playwright-core: {packages}) ***\n"
     );
+    crate::skips::record(crate::skips::Missing::Browser);
     None
 }
 

@@ -449,6 +449,7 @@ async fn sqlite_on_a_full_or_read_only_disk_gives_503_and_recovers() {
             "mounting a small tmpfs is needed in CI (runs as root)"
         );
         eprintln!("\n*** SKIPPED full-disk test: this user cannot mount a tmpfs. ***\n");
+        crate::skips::record(crate::skips::Missing::Tmpfs);
         return;
     };
     let url = format!("sqlite://{}", disk.dir.join("iam.sqlite").display());

@@ -44,6 +44,7 @@ pub async fn run_on<F: Future<Output = ()>>(backend: Backend, test: F) {
             "\n*** SKIPPED on PostgreSQL: no server. Install Debian's `postgresql` package (the \
              tests start a throwaway cluster) or set IAM_GROUPS_TEST_POSTGRES_URL. ***\n"
         );
+        crate::skips::record(crate::skips::Missing::Postgres);
         return;
     }
     BACKEND.scope(backend, test).await
@@ -71,6 +72,7 @@ pub fn venv_python(what: &str) -> Option<PathBuf> {
                 "\n*** SKIPPED {what}: no client virtualenv. Run: python3 -m venv .venv && \
                  .venv/bin/pip install -r tests/requirements.txt ***\n"
             );
+            crate::skips::record(crate::skips::Missing::Venv);
             None
         }
     }

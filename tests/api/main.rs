@@ -4,6 +4,7 @@
 #[macro_use]
 mod helpers;
 mod postgres;
+mod skips;
 
 mod audit;
 mod authz_matrix;

@@ -1,0 +1,32 @@
+//! What an auth request names: a domain, a user, the scope wanted. Plain values, resolved
+//! against the database by the auth context (context.rs).
+
+/// A domain named in an auth request, by id or by name.
+#[derive(Debug, Clone)]
+pub enum DomainRef {
+    Id(String),
+    Name(String),
+}
+
+/// The scope an auth request asks for.
+#[derive(Debug, Clone)]
+pub enum ScopeRequest {
+    /// No scope given: the user's default project, if usable, else unscoped.
+    Default,
+    /// `"scope": "unscoped"`, Keystone's explicit request for no scope.
+    Unscoped,
+    ProjectId(String),
+    ProjectName {
+        name: String,
+        domain: DomainRef,
+    },
+    Domain(DomainRef),
+    System,
+}
+
+/// A user, as named in a password auth request.
+#[derive(Debug, Clone)]
+pub enum UserRef {
+    Id(String),
+    Name { name: String, domain: DomainRef },
+}
