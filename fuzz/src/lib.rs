@@ -29,6 +29,8 @@ pub mod config;
 
 #[path = "../../src/domain"]
 pub mod domain {
+    #[path = "proxies.rs"]
+    pub mod proxies;
     #[path = "values.rs"]
     pub mod values;
 }
