@@ -271,17 +271,7 @@ impl TestApp {
     /// shows (the password hash, the lockout count).
     #[allow(dead_code)] // not every test module uses it
     pub fn stored_user(&self, user_id: &str) -> iam_groups::db::models::UserRow {
-        let settings = iam_groups::config::DatabaseSettings {
-            url: self.database_url.clone(),
-            pool_size: 1,
-            connection_timeout: 5,
-            busy_timeout_ms: 5000,
-        };
-        tokio::task::block_in_place(|| {
-            let pool = iam_groups::db::build_pool(&settings).expect("pool");
-            let mut conn = pool.get().expect("connection");
-            iam_groups::db::users::get_user(&mut conn, user_id).expect("stored user")
-        })
+        self.with_db(|conn| iam_groups::db::users::get_user(conn, user_id).expect("stored user"))
     }
 
     /// Runs `f` on the service's database directly, behind the service's back: for what
