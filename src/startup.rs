@@ -16,13 +16,14 @@ use crate::api::middleware::{
 };
 use crate::api::{baidu, not_found, routes};
 use crate::auth::cache::{FreshCache, Invalidations};
+use crate::auth::cache_bus;
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
-use crate::config::Settings;
+use crate::config::{DatabaseLocation, Settings};
 use crate::db::{self, DbPool};
 use crate::domain::values::PasswordRules;
 use crate::metrics::Metrics;
@@ -131,6 +132,10 @@ impl Application {
         .map_err(|e| fail("hashing threads")(&e))?;
         // Remembers each change a second longer than any entry lives (see auth::cache).
         let changes = Arc::new(Invalidations::new(ttl + std::time::Duration::from_secs(1)));
+        // On PostgreSQL the instances tell each other what changed (auth::cache_bus).
+        if let Ok(DatabaseLocation::Postgres(url)) = settings.database.location() {
+            cache_bus::start(&changes, url).map_err(|e| fail("cache bus thread")(&e))?;
+        }
         let state = web::Data::new(AppState {
             pool,
             settings: settings.clone(),

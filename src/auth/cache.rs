@@ -41,6 +41,34 @@ pub enum Tag {
 }
 
 impl Tag {
+    /// The tag as other instances read it (`auth::cache_bus`): ids are validated resource
+    /// ids, which hold no `;`.
+    pub fn encode(&self) -> String {
+        match self {
+            Tag::Authz => "A".into(),
+            Tag::Catalog => "C".into(),
+            Tag::Groups => "G".into(),
+            Tag::Users => "U".into(),
+            Tag::Principal(id) => format!("P:{id}"),
+            Tag::GroupMembers(id) => format!("M:{id}"),
+        }
+    }
+
+    /// The tag [`Tag::encode`] wrote, if it is one.
+    pub fn decode(raw: &str) -> Option<Tag> {
+        match raw {
+            "A" => Some(Tag::Authz),
+            "C" => Some(Tag::Catalog),
+            "G" => Some(Tag::Groups),
+            "U" => Some(Tag::Users),
+            _ => match raw.split_once(':') {
+                Some(("P", id)) => Some(Tag::Principal(id.to_string())),
+                Some(("M", id)) => Some(Tag::GroupMembers(id.to_string())),
+                _ => None,
+            },
+        }
+    }
+
     pub fn principal(user_id: &str) -> Tag {
         Tag::Principal(user_id.to_string())
     }
@@ -58,6 +86,13 @@ pub struct Stamp {
     at: Instant,
 }
 
+impl Stamp {
+    /// Its place in the sequence, for [`Invalidations::is_current`].
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+}
+
 /// The changes made through this instance, by tag: the sequence number of each tag's last
 /// change (kept for `horizon`, longer than any entry lives) and of the last change of
 /// everything.
@@ -67,6 +102,9 @@ pub struct Invalidations {
     everything: AtomicU64,
     last: RwLock<HashMap<Tag, (u64, Instant)>>,
     horizon: Duration,
+    /// Where this instance's changes are announced to the others (`auth::cache_bus`, on
+    /// PostgreSQL); `None` tells everything.
+    announce: Mutex<Option<std::sync::mpsc::Sender<Option<Vec<Tag>>>>>,
 }
 
 /// Tags remembered before old ones are pruned.
@@ -80,6 +118,20 @@ impl Invalidations {
             everything: AtomicU64::new(0),
             last: RwLock::new(HashMap::new()),
             horizon,
+            announce: Mutex::new(None),
+        }
+    }
+
+    /// Sends every later change to `to` as well (`Some(tags)`, or `None` for everything).
+    pub fn announce_to(&self, to: std::sync::mpsc::Sender<Option<Vec<Tag>>>) {
+        *self.announce.lock().unwrap_or_else(PoisonError::into_inner) = Some(to);
+    }
+
+    fn announce(&self, change: Option<&[Tag]>) {
+        let announce = self.announce.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(to) = announce.as_ref() {
+            // A stopped bus has already resynced what it could; nothing to do here.
+            let _ = to.send(change.map(<[Tag]>::to_vec));
         }
     }
 
@@ -96,6 +148,12 @@ impl Invalidations {
         if tags.is_empty() {
             return;
         }
+        self.invalidate_here(tags);
+        self.announce(Some(tags));
+    }
+
+    /// [`Invalidations::invalidate`] for a change another instance announced.
+    pub fn invalidate_here(&self, tags: &[Tag]) {
         let mut last = self.last.write().unwrap_or_else(PoisonError::into_inner);
         let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
         let now = Instant::now();
@@ -108,8 +166,14 @@ impl Invalidations {
         }
     }
 
-    /// Marks everything cached so far as stale.
+    /// Marks everything cached so far as stale, here and on the other instances.
     pub fn invalidate_all(&self) {
+        self.invalidate_all_here();
+        self.announce(None);
+    }
+
+    /// Marks everything cached here so far as stale.
+    pub fn invalidate_all_here(&self) {
         let seq = self.seq.fetch_add(1, Ordering::AcqRel) + 1;
         self.everything.fetch_max(seq, Ordering::AcqRel);
     }
@@ -373,6 +437,36 @@ mod tests {
         changes.invalidate_all();
         assert_eq!(cache.get("a"), None);
         assert_eq!(cache.get("c"), None);
+    }
+
+    #[test]
+    fn tags_read_back_as_written() {
+        for tag in [
+            Tag::Authz,
+            Tag::Catalog,
+            Tag::Groups,
+            Tag::Users,
+            Tag::principal("0123abcd"),
+            Tag::group_members("g-1_x"),
+        ] {
+            assert_eq!(Tag::decode(&tag.encode()), Some(tag));
+        }
+        assert_eq!(Tag::decode("X"), None);
+        assert_eq!(Tag::decode("Q:1"), None);
+    }
+
+    #[test]
+    fn changes_are_announced_and_remote_ones_are_not_sent_back() {
+        let changes = changes();
+        let (to, from) = std::sync::mpsc::channel();
+        changes.announce_to(to);
+        changes.invalidate(&[Tag::Groups]);
+        changes.invalidate(&[]);
+        changes.invalidate_all();
+        changes.invalidate_here(&[Tag::Users]);
+        changes.invalidate_all_here();
+        let sent: Vec<_> = from.try_iter().collect();
+        assert_eq!(sent, [Some(vec![Tag::Groups]), None]);
     }
 
     #[test]

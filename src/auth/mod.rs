@@ -3,6 +3,7 @@
 
 pub mod bce_signature;
 pub mod cache;
+pub mod cache_bus;
 pub mod context;
 pub mod credential_cipher;
 pub mod fresh_login;

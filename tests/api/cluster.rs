@@ -351,7 +351,80 @@ async fn futures_join(tasks: Vec<tokio::task::JoinHandle<u16>>) -> Vec<u16> {
     out
 }
 
+/// How long after a change made on one instance another answers with it. `None`: not
+/// within `wait`.
+async fn seen_after(
+    wait: std::time::Duration,
+    mut seen: impl AsyncFnMut() -> bool,
+) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < wait {
+        if seen().await {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    None
+}
+
+/// A new group in a list, a new membership and a disabled user's token, each changed on one
+/// instance while the other had it cached for a minute: on PostgreSQL the instances announce
+/// their changes to each other (LISTEN/NOTIFY), so the other sees each within milliseconds;
+/// on SQLite, one node, another process sees them only when its entries expire.
+async fn instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_sqlite() {
+    let apps = instances_with_cache(2, "60000").await;
+    let (a, b) = (&apps[0], &apps[1]);
+    let gid = a.create_group("agreed").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let uid = a.create_user("dana", "dana-pw-1").await;
+    let dana = a.login("dana", "dana-pw-1").await;
+    let own = format!("/v3/users/{uid}");
+    let member = format!("/v3/groups/{gid}/users/{uid}");
+    let group_count = async |app: &TestApp| -> usize {
+        let body = json(app.get("/v3/groups").await).await;
+        body["groups"].as_array().map_or(0, Vec::len)
+    };
+    // B caches the list, dana's token and the membership check.
+    assert_eq!(group_count(b).await, 1);
+    assert_eq!(b.call(Method::GET, &own, &dana, None).await.status(), 200);
+    assert_eq!(b.head(&member).await.status(), 404);
+
+    a.create_group("announced").await;
+    assert_eq!(a.put(&member).await.status(), 204);
+    let resp = a.patch(&own, json!({"user": {"enabled": false}})).await;
+    assert_eq!(resp.status(), 200);
+
+    let wait = std::time::Duration::from_secs(2);
+    let group = seen_after(wait, async || group_count(b).await == 2).await;
+    let membership = seen_after(wait, async || b.head(&member).await.status() == 204).await;
+    let token = seen_after(wait, async || {
+        b.call(Method::GET, &own, &dana, None).await.status() == 401
+    })
+    .await;
+    match crate::helpers::backend() {
+        crate::helpers::Backend::Postgres => {
+            for (what, seen) in [
+                ("group", group),
+                ("membership", membership),
+                ("token", token),
+            ] {
+                let seen = seen.unwrap_or_else(|| panic!("{what}: not seen on B within {wait:?}"));
+                // Milliseconds in practice; a generous bound for a shared machine.
+                assert!(seen < std::time::Duration::from_secs(1), "{what}: {seen:?}");
+            }
+        }
+        crate::helpers::Backend::Sqlite => {
+            assert_eq!((group, token), (None, None), "cached on B for the minute");
+            // A "not a member" answer is an error, and errors are never cached.
+            assert!(membership.is_some());
+        }
+    }
+}
+
 both_backends!(
+    instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_sqlite,
     tokens_revocations_and_disabled_users_hold_across_instances,
     cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere,
     cached_reads_see_changes_at_once_here_and_within_the_ttl_elsewhere,
