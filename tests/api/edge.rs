@@ -15,17 +15,8 @@ use serde_json::{json, Value};
 
 use crate::helpers::{
     assert_error, json, password_auth, spawn_app, spawn_app_with, AccessKey, Backend, TestApp,
+    AUTH_REQUIRED,
 };
-
-const AUTH_REQUIRED: &str = "The request you have made requires authentication.";
-
-/// A user with `admin` on the Default domain and an access key.
-async fn domain_admin(app: &TestApp, name: &str) -> (String, AccessKey) {
-    let uid = app.create_user(name, "edge-pw-123").await;
-    app.grant_domain_role(&uid, "default", "admin").await;
-    let key = app.create_access_key(&app.admin_token, &uid).await;
-    (uid, key)
-}
 
 /// The whole Keystone error body.
 fn keystone_error(code: u16, title: &str, message: &str) -> Value {
@@ -161,7 +152,7 @@ async fn data_and_log_files_are_created_owner_only() {
 
 async fn a_replayed_huawei_signature_is_401_after_the_grace() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "signer").await;
+    let (_, key) = app.domain_admin_with_key("signer").await;
     let victim = app.create_user("victim", "victim-pw-1").await;
     let in_domain = [("X-Domain-Id", "default")];
     let body = json!({"credential": {"user_id": victim}}).to_string();
@@ -224,7 +215,7 @@ async fn a_replayed_huawei_signature_is_401_after_the_grace() {
 
 async fn with_no_grace_a_signature_is_taken_exactly_once() {
     let app = spawn_app_with(&[("IAM_GROUPS_SIGNING__REPLAY_GRACE_MS", "0")]).await;
-    let (_, key) = domain_admin(&app, "signer").await;
+    let (_, key) = app.domain_admin_with_key("signer").await;
     let body = json!({"group": {"name": "once"}}).to_string();
     let at = Utc::now();
     for expected in [201, 401, 401] {
@@ -266,7 +257,7 @@ async fn replays_are_refused_across_instances() {
         ("IAM_GROUPS_TOKEN_KEY_FILE", token_file.as_str()),
     ];
     let second = spawn_app_with(&shared).await;
-    let (_, key) = domain_admin(&first, "signer").await;
+    let (_, key) = first.domain_admin_with_key("signer").await;
     let at = Utc::now();
     let body = json!({"group": {"name": "shared"}}).to_string();
     let resp = first
@@ -341,7 +332,7 @@ fn huawei_signature(
 
 async fn ambiguous_huawei_signed_requests_are_400() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "signer").await;
+    let (_, key) = app.domain_admin_with_key("signer").await;
     let in_domain = [("X-Domain-Id", "default")];
     app.create_group("a").await;
     app.create_group("b").await;
@@ -511,7 +502,7 @@ impl<'a> Bce<'a> {
 
 async fn a_replayed_baidu_signature_is_401_after_the_grace() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "owner").await;
+    let (_, key) = app.domain_admin_with_key("owner").await;
     app.create_user("victim", "victim-pw-1").await;
     let s = Bce::now(&key);
     let first = s
@@ -543,7 +534,7 @@ async fn a_replayed_baidu_signature_is_401_after_the_grace() {
 
 async fn baidu_expiration_is_capped() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "owner").await;
+    let (_, key) = app.domain_admin_with_key("owner").await;
     for (expiration, cap) in [(1801, 1800), (604_800, 1800)] {
         let s = Bce {
             expiration,
@@ -568,7 +559,7 @@ async fn baidu_expiration_is_capped() {
 
     // The cap is configurable.
     let app = spawn_app_with(&[("IAM_GROUPS_SIGNING__BCE_MAX_EXPIRATION_SECS", "60")]).await;
-    let (_, key) = domain_admin(&app, "owner").await;
+    let (_, key) = app.domain_admin_with_key("owner").await;
     let s = Bce {
         expiration: 61,
         ..Bce::now(&key)
@@ -592,7 +583,7 @@ async fn baidu_expiration_is_capped() {
 
 async fn a_baidu_body_must_be_bound_to_its_signature() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "owner").await;
+    let (_, key) = app.domain_admin_with_key("owner").await;
     let unbound = "A request with a body must sign Content-MD5, x-bce-content-sha256 or \
                    Content-Length, so that the body is bound to the signature.";
     let body = json!({"name": "evil"}).to_string();
@@ -657,7 +648,7 @@ async fn a_baidu_body_must_be_bound_to_its_signature() {
 
 async fn ambiguous_baidu_signed_requests_are_400() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "owner").await;
+    let (_, key) = app.domain_admin_with_key("owner").await;
     for (target, why) in [
         (
             "/v1/group?marker=a&marker=b",

@@ -344,6 +344,10 @@ pub async fn json(resp: Response) -> Value {
     resp.json().await.expect("json body")
 }
 
+/// Keystone's message for a request without valid credentials.
+#[allow(dead_code)] // not every test module uses it
+pub const AUTH_REQUIRED: &str = "The request you have made requires authentication.";
+
 /// An access key as created through the API.
 #[derive(Debug, Clone)]
 pub struct AccessKey {
@@ -370,6 +374,15 @@ impl TestApp {
             ))
             .await;
         assert_eq!(resp.status(), 204, "grant {role} on domain {domain_id}");
+    }
+
+    /// A new user with `admin` on the Default domain and an access key the admin made.
+    #[allow(dead_code)] // not every test module uses it
+    pub async fn domain_admin_with_key(&self, name: &str) -> (String, AccessKey) {
+        let uid = self.create_user(name, "signer-pw-123").await;
+        self.grant_domain_role(&uid, "default", "admin").await;
+        let key = self.create_access_key(&self.admin_token, &uid).await;
+        (uid, key)
     }
 
     /// Creates an access key for `user_id` with `token`; panics unless 201.

@@ -6,17 +6,7 @@ use iam_groups::auth::signature::Algorithm;
 use reqwest::{Method, Response};
 use serde_json::json;
 
-use crate::helpers::{assert_error, json, spawn_app, AccessKey, TestApp};
-
-const AUTH_REQUIRED: &str = "The request you have made requires authentication.";
-
-/// A user with `admin` on the Default domain and an access key.
-async fn domain_admin(app: &TestApp, name: &str) -> (String, AccessKey) {
-    let uid = app.create_user(name, "signer-pw-123").await;
-    app.grant_domain_role(&uid, "default", "admin").await;
-    let key = app.create_access_key(&app.admin_token, &uid).await;
-    (uid, key)
-}
+use crate::helpers::{assert_error, json, spawn_app, AccessKey, AUTH_REQUIRED};
 
 async fn assert_401(resp: Response) {
     let request_id = resp.headers()["x-request-id"].clone();
@@ -27,7 +17,7 @@ async fn assert_401(resp: Response) {
 
 async fn signed_requests_act_as_the_key_owner_in_the_named_domain() {
     let app = spawn_app().await;
-    let (uid, key) = domain_admin(&app, "sig").await;
+    let (uid, key) = app.domain_admin_with_key("sig").await;
     let in_domain = [("X-Domain-Id", "default")];
     for algorithm in [Algorithm::HmacSha256, Algorithm::HmacSm3] {
         let name = format!("signed {}", algorithm.name());
@@ -93,7 +83,7 @@ async fn signed_requests_act_as_the_key_owner_in_the_named_domain() {
 
 async fn bad_signatures_dates_keys_and_scopes_are_401() {
     let app = spawn_app().await;
-    let (uid, key) = domain_admin(&app, "sig").await;
+    let (uid, key) = app.domain_admin_with_key("sig").await;
     let alg = Algorithm::HmacSha256;
     let in_domain = [("X-Domain-Id", "default")];
     let now = Utc::now();
@@ -253,7 +243,7 @@ async fn bad_signatures_dates_keys_and_scopes_are_401() {
 
 async fn a_tampered_body_is_refused() {
     let app = spawn_app().await;
-    let (_, key) = domain_admin(&app, "sig").await;
+    let (_, key) = app.domain_admin_with_key("sig").await;
     // Sign one body, send another of the same length through a proxy-like rewrite: the
     // helper signs what it sends, so sign here by hand with a different body.
     let signed = app
@@ -317,7 +307,7 @@ async fn auth_domains_and_projects_list_where_the_caller_has_roles() {
     );
 
     // A signed request with no scope header may still discover its domains, as the SDK does.
-    let (_, key) = domain_admin(&app, "finder").await;
+    let (_, key) = app.domain_admin_with_key("finder").await;
     let resp = app
         .signed(
             Algorithm::HmacSha256,
