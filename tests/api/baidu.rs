@@ -8,7 +8,7 @@ use iam_groups::auth::signature::RequestParts;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
-use crate::helpers::{json, spawn_app, AccessKey, TestApp};
+use crate::helpers::{bce_time, json, spawn_app, AccessKey, TestApp};
 
 const GROUP_KEYS: [&str; 4] = ["createTime", "description", "id", "name"];
 const USER_KEYS: [&str; 5] = ["createTime", "description", "enabled", "id", "name"];
@@ -17,11 +17,6 @@ const KEY_KEYS: [&str; 4] = ["createTime", "description", "enabled", "id"];
 // ---------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------
-
-/// The signing time as `bce-auth-v1` writes it.
-fn bce_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
 
 fn keys_of(v: &Value) -> Vec<String> {
     let mut keys: Vec<String> = v

@@ -6,15 +6,14 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use iam_groups::auth::bce_signature;
+use chrono::Utc;
 use iam_groups::auth::signature::Algorithm;
 use iam_groups::auth::signature::RequestParts;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, json, password_auth, spawn_app, spawn_app_with, AccessKey, Backend, TestApp,
+    assert_error, json, password_auth, spawn_app, spawn_app_with, AccessKey, Backend, Bce, TestApp,
     AUTH_REQUIRED,
 };
 
@@ -410,95 +409,6 @@ async fn ambiguous_huawei_signed_requests_are_400() {
 // ---------------------------------------------------------------------------------------
 // Items 6, 7 and 12 on the Baidu face
 // ---------------------------------------------------------------------------------------
-
-fn bce_time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// A bce-auth-v1 request, signed by hand so every part can be chosen.
-struct Bce<'a> {
-    key: &'a AccessKey,
-    at: DateTime<Utc>,
-    expiration: u32,
-    /// `None`: the default set (what the SDK signs).
-    signed: Option<&'a [&'a str]>,
-    /// Extra headers, sent (and signed when named in `signed` or x-bce-*).
-    extra: Vec<(&'a str, String)>,
-}
-
-impl<'a> Bce<'a> {
-    fn now(key: &'a AccessKey) -> Self {
-        Bce {
-            key,
-            at: Utc::now(),
-            expiration: 1800,
-            signed: None,
-            extra: Vec::new(),
-        }
-    }
-
-    async fn send(
-        &self,
-        app: &TestApp,
-        method: Method,
-        target: &str,
-        body: Option<&str>,
-    ) -> Response {
-        let timestamp = bce_time(self.at);
-        let host = app.base.trim_start_matches("http://").to_string();
-        let mut headers: Vec<(String, String)> = vec![
-            ("host".into(), host),
-            ("x-bce-date".into(), timestamp.clone()),
-        ];
-        if let Some(body) = body {
-            headers.push(("content-type".into(), "application/json".into()));
-            headers.push(("content-length".into(), body.len().to_string()));
-        }
-        for (n, v) in &self.extra {
-            headers.push((n.to_string(), v.clone()));
-        }
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let parts = RequestParts {
-            method: method.as_str(),
-            path,
-            query,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_bytes()))
-                .collect(),
-            body: body.unwrap_or("").as_bytes(),
-        };
-        let prefix = format!(
-            "bce-auth-v1/{}/{timestamp}/{}",
-            self.key.access, self.expiration
-        );
-        let alg = Algorithm::HmacSha256;
-        let signing_key = hex::encode(alg.hmac(self.key.secret.as_bytes(), prefix.as_bytes()));
-        let names: Option<Vec<String>> = self
-            .signed
-            .map(|s| s.iter().map(|n| n.to_string()).collect());
-        let canonical = bce_signature::canonical_request(&parts, names.as_deref());
-        let signature = hex::encode(alg.hmac(signing_key.as_bytes(), canonical.as_bytes()));
-        let authorization = format!(
-            "{prefix}/{}/{signature}",
-            self.signed.map(|s| s.join(";")).unwrap_or_default()
-        );
-        let mut req = app
-            .client
-            .request(method, app.url(target))
-            .header("Authorization", authorization);
-        for (n, v) in &headers {
-            // reqwest sets Host and Content-Length itself, to the same values.
-            if n != "host" && n != "content-length" {
-                req = req.header(n.as_str(), v.as_str());
-            }
-        }
-        if let Some(body) = body {
-            req = req.body(body.to_string());
-        }
-        req.send().await.expect("request")
-    }
-}
 
 async fn a_replayed_baidu_signature_is_401_after_the_grace() {
     let app = spawn_app().await;

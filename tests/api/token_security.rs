@@ -5,13 +5,12 @@
 //! revokes its tokens for good; failed password proofs are audit events naming the account.
 
 use chrono::Utc;
-use iam_groups::auth::bce_signature;
-use iam_groups::auth::signature::{Algorithm, RequestParts};
+use iam_groups::auth::signature::Algorithm;
 use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::helpers::{
-    assert_error, json, password_auth, spawn_app, spawn_app_with, AccessKey, TestApp,
+    assert_error, json, password_auth, spawn_app, spawn_app_with, AccessKey, Bce, TestApp,
 };
 
 const KEYS: &str = "/v3.0/OS-CREDENTIAL/credentials";
@@ -387,32 +386,9 @@ async fn huawei_signed(app: &TestApp, key: &AccessKey) -> u16 {
 
 /// A Baidu-signed (`bce-auth-v1`) `GET /v1/user/{name}` with `key`.
 async fn baidu_signed(app: &TestApp, key: &AccessKey, name: &str) -> u16 {
-    let now = Utc::now();
-    let timestamp = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let host = app.base.trim_start_matches("http://").to_string();
-    let path = format!("/v1/user/{name}");
-    let headers = [
-        ("host".to_string(), host),
-        ("x-bce-date".to_string(), timestamp.clone()),
-    ];
-    let parts = RequestParts {
-        method: "GET",
-        path: &path,
-        query: "",
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_bytes()))
-            .collect(),
-        body: b"",
-    };
-    let authorization = bce_signature::sign(&key.access, &key.secret, &parts, &timestamp, 1800);
-    app.client
-        .get(app.url(&path))
-        .header("Authorization", authorization)
-        .header("x-bce-date", timestamp)
-        .send()
+    Bce::now(key)
+        .send(app, Method::GET, &format!("/v1/user/{name}"), None)
         .await
-        .expect("signed request")
         .status()
         .as_u16()
 }
