@@ -104,7 +104,7 @@ pub struct Invalidations {
     horizon: Duration,
     /// Where this instance's changes are announced to the others (`auth::cache_bus`, on
     /// PostgreSQL); `None` tells everything.
-    announce: Mutex<Option<std::sync::mpsc::Sender<Option<Vec<Tag>>>>>,
+    announce: std::sync::OnceLock<std::sync::mpsc::Sender<Option<Vec<Tag>>>>,
 }
 
 /// Tags remembered before old ones are pruned.
@@ -118,18 +118,18 @@ impl Invalidations {
             everything: AtomicU64::new(0),
             last: RwLock::new(HashMap::new()),
             horizon,
-            announce: Mutex::new(None),
+            announce: std::sync::OnceLock::new(),
         }
     }
 
     /// Sends every later change to `to` as well (`Some(tags)`, or `None` for everything).
+    /// Set once, at startup; a second call is ignored.
     pub fn announce_to(&self, to: std::sync::mpsc::Sender<Option<Vec<Tag>>>) {
-        *self.announce.lock().unwrap_or_else(PoisonError::into_inner) = Some(to);
+        let _ = self.announce.set(to);
     }
 
     fn announce(&self, change: Option<&[Tag]>) {
-        let announce = self.announce.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(to) = announce.as_ref() {
+        if let Some(to) = self.announce.get() {
             // A stopped bus has already resynced what it could; nothing to do here.
             let _ = to.send(change.map(<[Tag]>::to_vec));
         }
