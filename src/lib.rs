@@ -5,8 +5,10 @@
 //! `db/` (storage), with the rules on values in `domain/` and one error type in `error`.
 
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod domain;

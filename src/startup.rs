@@ -10,19 +10,19 @@ use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
-use crate::api::audit::{self, AuditLog};
-use crate::api::middleware::{
+use crate::api::http::middleware::{
     connection_socket, keep_signed_request, observe, response_headers, watch_client,
 };
 use crate::api::{baidu, not_found, routes};
-use crate::auth::cache::{FreshCache, Invalidations};
-use crate::auth::cache_bus;
+use crate::audit::{self, AuditLog};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
 use crate::bootstrap::{self, BootstrapReport};
+use crate::cache::bus;
+use crate::cache::{FreshCache, Invalidations};
 use crate::config::{DatabaseLocation, Settings};
 use crate::db::{self, DbPool};
 use crate::domain::values::PasswordRules;
@@ -130,11 +130,11 @@ impl Application {
             metrics.hash_events(),
         )
         .map_err(|e| fail("hashing threads")(&e))?;
-        // Remembers each change a second longer than any entry lives (see auth::cache).
+        // Remembers each change a second longer than any entry lives (see cache).
         let changes = Arc::new(Invalidations::new(ttl + std::time::Duration::from_secs(1)));
-        // On PostgreSQL the instances tell each other what changed (auth::cache_bus).
+        // On PostgreSQL the instances tell each other what changed (cache::bus).
         if let Ok(DatabaseLocation::Postgres(url)) = settings.database.location() {
-            cache_bus::start(&changes, url).map_err(|e| fail("cache bus thread")(&e))?;
+            bus::start(&changes, url).map_err(|e| fail("cache bus thread")(&e))?;
         }
         let state = web::Data::new(AppState {
             pool,

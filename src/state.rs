@@ -4,13 +4,13 @@ use std::sync::Arc;
 
 use actix_web::web::Bytes;
 
-use crate::api::audit::AuditLog;
-use crate::auth::cache::{FreshCache, Invalidations, Tag, TokenCache};
+use crate::audit::AuditLog;
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};
 use crate::auth::replay::ReplayGuard;
 use crate::auth::token::TokenKeys;
+use crate::cache::{FreshCache, Invalidations, Tag, TokenCache};
 use crate::config::Settings;
 use crate::db::models::{EndpointRow, ServiceRow};
 use crate::db::{self, DbConn, DbPool};
@@ -30,7 +30,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub keys: Arc<TokenKeys>,
     pub hasher: Arc<PasswordHasher>,
-    /// What each change made through this instance invalidated; see `auth::cache`.
+    /// What each change made through this instance invalidated; see `cache`.
     pub changes: Arc<Invalidations>,
     pub token_cache: Arc<TokenCache>,
     pub catalog_cache: Arc<FreshCache<CatalogRows>>,
@@ -60,7 +60,7 @@ impl AppState {
     /// changed" (`&[]`).
     pub fn changed(&self, tags: &[Tag]) {
         self.changes.invalidate(tags);
-        crate::api::middleware::declare_changes();
+        crate::api::http::middleware::declare_changes();
     }
 
     /// A database read computed from `tags`, answered from `read_cache` while none of them

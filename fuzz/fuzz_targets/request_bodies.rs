@@ -5,8 +5,8 @@
 #![no_main]
 
 use chrono::{DateTime, Utc};
-use iam_groups_fuzz::api::auth_request::check_auth_request;
-use iam_groups_fuzz::api::body::{parse_json_body, BodyObject};
+use iam_groups_fuzz::api::v3::auth_request::check_auth_request;
+use iam_groups_fuzz::api::http::body::{parse_json_body, BodyObject};
 use iam_groups_fuzz::auth::bce_signature;
 use iam_groups_fuzz::auth::signature::{self, RequestParts};
 use iam_groups_fuzz::domain::values::{Description, Name, NameFilter, Password, ResourceId};

@@ -8,10 +8,16 @@
 
 #[path = "../../src/api"]
 pub mod api {
-    #[path = "auth_request.rs"]
-    pub mod auth_request;
-    #[path = "body.rs"]
-    pub mod body;
+    #[path = "http"]
+    pub mod http {
+        #[path = "body.rs"]
+        pub mod body;
+    }
+    #[path = "v3"]
+    pub mod v3 {
+        #[path = "auth_request.rs"]
+        pub mod auth_request;
+    }
 }
 
 #[path = "../../src/auth"]

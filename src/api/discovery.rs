@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, Responder};
 use serde_json::{json, Value};
 
-use crate::api::common::BaseUrl;
+use crate::api::http::extract::BaseUrl;
 
 /// The newest Keystone v3 minor version whose behaviour this service follows.
 const VERSION_ID: &str = "v3.14";

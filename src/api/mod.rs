@@ -1,40 +1,31 @@
-//! HTTP: the routes, and one module of thin handlers per resource.
+//! The faces: `http/` is the plumbing every face shares (middleware, the caller, bodies,
+//! queries, envelopes, the route table and its OpenAPI document); `v3/` is Keystone's and
+//! Huawei's API, `baidu/` Baidu's `/v1`; discovery, the console and the operator's view
+//! are the pages around them.
 
-pub mod audit;
-pub mod auth;
-pub mod auth_request;
-pub mod auth_scopes;
 pub mod baidu;
-pub mod body;
-pub mod caller;
-pub mod catalog;
-pub mod ceiling;
-pub mod common;
 pub mod console;
-pub mod credentials;
 pub mod discovery;
-pub mod domains;
-pub mod grants;
-pub mod groups;
-pub mod middleware;
-pub mod openapi;
+pub mod http;
 pub mod operator;
-pub mod projects;
-pub mod role_assignments;
-pub mod roles;
-pub mod routing;
-pub mod users;
+pub mod v3;
 
+use crate::api::http::openapi;
+use crate::api::v3::{
+    auth, auth_scopes, catalog, credentials, domains, grants, groups, projects, role_assignments,
+    roles, users,
+};
+use crate::audit;
 use actix_web::{web, HttpRequest};
 use serde_json::json;
 
-use crate::api::openapi::{
+use crate::api::http::openapi::{
     any_object, audit_event, boolean, collection, credential, description_field, domain, endpoint,
     group, id_field, input, name_field, nullable, paged, project, region, resource_name_field,
     role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS,
     NAME_STARTS, PASSWORD_EXPIRES_AT,
 };
-use crate::api::routing::{op, RouteTable};
+use crate::api::http::routing::{op, RouteTable};
 use crate::error::ApiError;
 
 /// Answers a URL that matches no route.

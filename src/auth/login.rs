@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::auth::cache::Tag;
+use crate::cache::Tag;
 use crate::config::LoginSettings;
 use crate::db::models::UserRow;
 use crate::db::{self, users};

@@ -2,8 +2,6 @@
 //! the default policy.
 
 pub mod bce_signature;
-pub mod cache;
-pub mod cache_bus;
 pub mod context;
 pub mod credential_cipher;
 pub mod fresh_login;

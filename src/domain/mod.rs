@@ -1,6 +1,5 @@
 //! Identity rules that do not depend on HTTP or SQL: validated values, ids, times, paging.
 
-pub mod audit;
 pub mod credentials;
 pub mod filter;
 pub mod lockout;

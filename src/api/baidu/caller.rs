@@ -10,7 +10,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::api::caller::{
+use crate::api::http::caller::{
     active_key, authenticate, key_owner, token_header, ActingUser, CopiedRequest, AUTH_TOKEN_HEADER,
 };
 use crate::auth::bce_signature::{self, BceAuthorization};

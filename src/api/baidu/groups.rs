@@ -6,12 +6,13 @@ use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
 use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel};
-use crate::api::ceiling::{self, Membership};
-use crate::api::common::{authorize, BodyObject, JsonBody};
-use crate::api::groups::{group_target, membership_target};
-use crate::api::users::user_target;
-use crate::auth::cache::Tag;
+use crate::api::http::extract::{BodyObject, JsonBody};
+use crate::api::v3::groups::{group_target, membership_target};
+use crate::api::v3::users::user_target;
+use crate::auth::policy::ceiling::{self, Membership};
+use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Target};
+use crate::cache::Tag;
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
 use crate::db::users::{self as user_store, UserFilter};

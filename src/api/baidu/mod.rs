@@ -17,12 +17,12 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::api::middleware::RequestId;
-use crate::api::openapi::{
+use crate::api::http::middleware::RequestId;
+use crate::api::http::openapi::{
     bce_access_key, bce_group, bce_list as bce_list_of, bce_user, description_field, input,
     name_field, text,
 };
-use crate::api::routing::{op, RouteTable};
+use crate::api::http::routing::{op, RouteTable};
 use crate::db::models::{CredentialRow, GroupRow, UserRow};
 use crate::db::{groups as group_store, users as user_store, DbConn};
 use crate::domain::page::{Page, PageRequest};

@@ -6,11 +6,12 @@ use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
 use super::{bce_list, first_page, user_named, UserModel};
-use crate::api::ceiling;
-use crate::api::common::{authorize, BodyObject, JsonBody};
-use crate::api::users::user_target;
-use crate::auth::cache::Tag;
+use crate::api::http::extract::{BodyObject, JsonBody};
+use crate::api::v3::users::user_target;
+use crate::auth::policy::ceiling;
+use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Policy, Target};
+use crate::cache::Tag;
 use crate::db::models::UserRow;
 use crate::db::users::{self as store, UserChanges, UserFilter};
 use crate::db::{self};

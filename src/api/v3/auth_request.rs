@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::body::is_secret_field;
+use crate::api::http::body::is_secret_field;
 use crate::auth::refs::{DomainRef, ScopeRequest, UserRef};
 use crate::error::ApiError;
 

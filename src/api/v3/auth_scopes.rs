@@ -5,9 +5,9 @@
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::api::common::BaseUrl;
-use crate::api::domains::domain_json;
-use crate::api::projects::project_json;
+use crate::api::http::extract::BaseUrl;
+use crate::api::v3::domains::domain_json;
+use crate::api::v3::projects::project_json;
 use crate::auth::AuthContext;
 use crate::db::{self, assignments};
 use crate::error::ApiError;

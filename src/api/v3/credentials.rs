@@ -6,10 +6,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::api::ceiling;
-use crate::api::common::authorize;
-use crate::api::common::{BodyObject, JsonBody, ListQuery};
+use crate::api::http::extract::{BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
 use crate::auth::fresh_login::check_may_mint_access_key;
+use crate::auth::policy::ceiling;
+use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
 use crate::db::credentials::{self as store, CredentialChanges};

@@ -3,16 +3,17 @@
 //! `/v3/system/{users|groups}/{id}/roles[/{role_id}]`. Every form is one handler, told
 //! which form it serves by the route's [`GrantForm`].
 
-use crate::api::openapi::{collection, role};
-use crate::api::routing::{op, RouteTable};
+use crate::api::http::openapi::{collection, role};
+use crate::api::http::routing::{op, RouteTable};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::api::common::{authorize, BaseUrl};
-use crate::api::roles::role_json;
-use crate::auth::cache::Tag;
+use crate::api::http::extract::BaseUrl;
+use crate::api::v3::roles::role_json;
+use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::assignments::{self, ActorType, AssignmentKind, Grant, TargetType, SYSTEM_TARGET};
 use crate::db::models::RoleRow;
 use crate::db::resources::GLOBAL_ROLE_DOMAIN;

@@ -19,7 +19,7 @@ use diesel::pg::PgConnection;
 use diesel::sql_types::Text;
 use diesel::{Connection, RunQueryDsl};
 
-use crate::auth::cache::{Invalidations, Tag};
+use crate::cache::{Invalidations, Tag};
 
 /// The channel every instance listens on.
 pub const CHANNEL: &str = "iam_groups_changes";

@@ -15,8 +15,8 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{web, Error, HttpMessage};
 
-use crate::api::caller::ActingUser;
-use crate::api::common::{declared_length, read_body, BaseUrl, BodyLimits};
+use crate::api::http::caller::ActingUser;
+use crate::api::http::extract::{declared_length, read_body, BaseUrl, BodyLimits};
 use crate::auth::bce_signature::is_bce_auth;
 use crate::auth::password::{ClientProbe, CLIENT_GONE};
 use crate::auth::signature::is_signature;
@@ -187,7 +187,7 @@ impl BodyRefused {
 
 /// For a request with an `Authorization: SDK-HMAC-...` or `bce-auth-v1/...` header, reads the body (within
 /// [`BodyLimits`]), keeps a copy with the original path in the request's
-/// extensions for [`crate::api::caller`], and hands the same bytes on to the handler.
+/// extensions for [`crate::api::http::caller`], and hands the same bytes on to the handler.
 /// Other requests pass untouched, their bodies streamed as before.
 pub async fn keep_signed_request(
     mut req: ServiceRequest,

@@ -7,10 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::api::common::{parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery};
-use crate::auth::cache::Tag;
+use crate::api::http::envelope::parse_extra;
+use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::catalog::{self as store, EndpointFilter, PUBLIC_URL_PLACEHOLDER};
 use crate::db::models::{EndpointRow, RegionRow, ServiceRow};
 use crate::db::{self, write_tx};

@@ -5,15 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::api::ceiling;
-use crate::api::common::{
-    authorize, collection, list_domain, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
-    SelfLink,
-};
-use crate::auth::cache::Tag;
+use crate::api::http::envelope::{collection, parse_extra, SelfLink};
+use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
 use crate::auth::login;
+use crate::auth::policy::ceiling;
+use crate::auth::policy::glue::{authorize, list_domain};
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::models::UserRow;
 use crate::db::users::{UserChanges, UserFilter};
 use crate::db::{self, users as store};

@@ -1,66 +1,23 @@
-//! What every handler shares: the request body, the base URL, list queries, and Keystone's
-//! collection envelope `{"<things>": [...], "links": {"self", "previous", "next"}}`.
+//! What a handler extracts from a request besides its caller: the body (read, parsed
+//! later), the base URL its links use, and the client's address behind trusted proxies.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::web::Bytes;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::auth::policy::{enforce, Policy, Target};
-use crate::auth::AuthContext;
 use crate::config::Settings;
-use crate::domain::filter::{StringMatch, TimeMatch};
-use crate::domain::page::{Page, PageRequest};
 use crate::domain::proxies::is_valid_host;
-use crate::domain::values::NameFilter;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 // The body parsers live in body.rs, which needs no HTTP server or database, so the fuzz
-// target can build them alone; handlers keep reaching them here.
-pub use crate::api::body::{is_secret_field, parse_json_body, BodyObject};
-
-/// Enforces a rule on a loaded target. When the target does not exist, only a caller the
-/// rule would allow without any target attributes (an admin, a system reader) learns that
-/// with a 404; anyone else gets the 403, so existence does not leak.
-pub fn authorize<T>(
-    caller: &AuthContext,
-    policy: &Policy,
-    loaded: Result<T, ApiError>,
-    target: impl for<'a> Fn(&'a T) -> Target<'a>,
-) -> Result<T, ApiError> {
-    match loaded {
-        Ok(item) => {
-            enforce(caller, policy, &target(&item))?;
-            Ok(item)
-        }
-        Err(e @ (ApiError::NotFound { .. } | ApiError::NotFoundMessage(_))) => {
-            enforce(caller, policy, &Target::default())?;
-            Err(e)
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// False when the rule allows the caller whatever the target (an admin, a system reader):
-/// then the handler need not load the target just to check the policy.
-pub fn needs_target(caller: &AuthContext, policy: &Policy) -> bool {
-    !crate::auth::policy::allows(caller, policy, &Target::default())
-}
-
-/// The domain a list is restricted to: the one asked for, or, for a caller scoped to a
-/// domain who asked for none, that domain (as Keystone narrows domain readers' lists).
-pub fn list_domain(caller: &AuthContext, requested: Option<&str>) -> Option<String> {
-    requested
-        .map(str::to_owned)
-        .or_else(|| caller.token_domain_id().map(str::to_owned))
-}
+// target can build them alone; handlers reach them here too.
+pub use crate::api::http::body::{is_secret_field, parse_json_body, BodyObject};
 
 /// The request body, read up to `max_request_body_size`. Parsing is deferred to
 /// [`JsonBody::into_value`] so that the handler authenticates the caller first.
@@ -275,270 +232,6 @@ pub fn client_ip(req: &HttpRequest, settings: &Settings) -> Option<std::net::IpA
     )
 }
 
-/// The query string of a list request: filters plus `limit` and `marker`.
-#[derive(Debug, Clone)]
-pub struct ListQuery {
-    pairs: Vec<(String, String)>,
-}
-
-impl ListQuery {
-    pub fn from_request(req: &HttpRequest) -> Result<ListQuery, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
-            .map_err(|e| ApiError::Validation(format!("The query string is malformed: {e}")))?;
-        Ok(ListQuery { pairs })
-    }
-
-    /// The last value given for a parameter.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A boolean filter in Keystone's spelling (`true`/`false`, `1`/`0`, any case).
-    pub fn get_bool(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => match v.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" | "" => Ok(Some(true)),
-                "false" | "0" | "no" | "off" => Ok(Some(false)),
-                _ => Err(ApiError::invalid_field(
-                    key,
-                    format!("'{v}' is not a boolean"),
-                )),
-            },
-        }
-    }
-
-    /// Keystone's string comparators on `field`: `name__contains=x`, `name__istartswith=x`,
-    /// and the rest. Unknown comparators are ignored, as Keystone ignores unknown filters.
-    pub fn string_matches(&self, field: &str) -> Result<Vec<StringMatch>, ApiError> {
-        let prefix = format!("{field}__");
-        let mut found = Vec::new();
-        for (key, value) in &self.pairs {
-            let Some(suffix) = key.strip_prefix(&prefix) else {
-                continue;
-            };
-            let Some((op, case_sensitive)) = StringMatch::comparator(suffix) else {
-                continue;
-            };
-            let value = NameFilter::parse(key, value)?;
-            found.push(StringMatch {
-                op,
-                case_sensitive,
-                value: value.as_str().to_owned(),
-            });
-        }
-        Ok(found)
-    }
-
-    /// Keystone's time filters on `field`: every `field=[op:]timestamp` given, all of which
-    /// must hold (`password_expires_at=gt:...&password_expires_at=lt:...` is a range).
-    pub fn time_matches(&self, field: &str) -> Result<Vec<TimeMatch>, ApiError> {
-        self.pairs
-            .iter()
-            .filter(|(k, _)| k == field)
-            .map(|(_, v)| TimeMatch::parse(v).map_err(|why| ApiError::invalid_field(field, why)))
-            .collect()
-    }
-
-    /// `limit` and `marker`, with `limit` capped by `identity.list_limit`.
-    pub fn page(&self, settings: &Settings) -> Result<PageRequest, ApiError> {
-        let cap = settings.identity.list_limit;
-        let limit = match self.get("limit") {
-            None => None,
-            Some(raw) => match raw.trim().parse::<i64>() {
-                Ok(n) if n >= 1 => Some(n),
-                _ => {
-                    return Err(ApiError::invalid_field(
-                        "limit",
-                        format!("'{raw}' is not a positive integer"),
-                    ))
-                }
-            },
-        };
-        let limit = match (limit, cap) {
-            (Some(n), c) if c > 0 => Some(n.min(c)),
-            (None, c) if c > 0 => Some(c),
-            (n, _) => n,
-        };
-        let marker = match self.get("marker") {
-            None => None,
-            Some("") => {
-                return Err(ApiError::invalid_field("marker", "'' is too short"));
-            }
-            Some(m) => Some(m.to_string()),
-        };
-        Ok(PageRequest { limit, marker })
-    }
-
-    /// This query with `marker` replaced (or removed) and `limit` set, for page links.
-    fn with_marker(&self, marker: Option<&str>, limit: Option<i64>) -> String {
-        let mut pairs: Vec<(String, String)> = self
-            .pairs
-            .iter()
-            .filter(|(k, _)| k != "marker" && k != "limit")
-            .cloned()
-            .collect();
-        if let Some(limit) = limit {
-            pairs.push(("limit".into(), limit.to_string()));
-        }
-        if let Some(marker) = marker {
-            pairs.push(("marker".into(), marker.to_string()));
-        }
-        serde_urlencoded::to_string(&pairs).unwrap_or_default()
-    }
-}
-
-/// Keystone's collection envelope, `{"<key>": [...], "links": {...}, "truncated"?: true}`,
-/// serialized straight from the typed items.
-pub struct Collection<T> {
-    key: &'static str,
-    items: Vec<T>,
-    links: Links,
-    truncated: bool,
-}
-
-/// `{"self", "previous", "next"}`, as Keystone and Huawei write them.
-#[derive(Serialize)]
-pub struct Links {
-    #[serde(rename = "self")]
-    pub self_link: String,
-    pub previous: Option<String>,
-    pub next: Option<String>,
-}
-
-/// `{"self": url}`: the links of one resource.
-#[derive(Serialize)]
-pub struct SelfLink {
-    #[serde(rename = "self")]
-    pub self_link: String,
-}
-
-impl<T: Serialize> Serialize for Collection<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(2 + usize::from(self.truncated)))?;
-        map.serialize_entry(self.key, &self.items)?;
-        map.serialize_entry("links", &self.links)?;
-        if self.truncated {
-            map.serialize_entry("truncated", &true)?;
-        }
-        map.end()
-    }
-}
-
-/// Keystone's collection envelope with working `previous` and `next` links.
-pub fn collection<T: Serialize>(
-    key: &'static str,
-    page: Page<T>,
-    request: &PageRequest,
-    base: &BaseUrl,
-    req: &HttpRequest,
-    query: &ListQuery,
-) -> Collection<T> {
-    let path = base.join(req.path());
-    let self_link = match req.query_string() {
-        "" => path.clone(),
-        q => format!("{path}?{q}"),
-    };
-    let link = |marker: Option<&str>| {
-        let q = query.with_marker(marker, request.limit);
-        if q.is_empty() {
-            path.clone()
-        } else {
-            format!("{path}?{q}")
-        }
-    };
-    let next = page.next_marker.as_deref().map(|m| link(Some(m)));
-    let previous = page.previous_marker.as_ref().map(|m| link(m.as_deref()));
-    Collection {
-        key,
-        items: page.items,
-        links: Links {
-            self_link,
-            previous,
-            next,
-        },
-        truncated: page.truncated,
-    }
-}
-
-/// The cache key of a rendered list page: `read` (the filters as applied and the page),
-/// then the base URL and the request's path and query, which the links are made of.
-pub fn page_key(read: &str, base: &BaseUrl, req: &HttpRequest) -> String {
-    format!(
-        "{read}|{}{}?{}",
-        base.as_str(),
-        req.path(),
-        req.query_string()
-    )
-}
-
-/// A page of rows rendered as Keystone's collection, each row through `view`.
-pub fn render_page<'a, R, V: Serialize>(
-    key: &'static str,
-    rows: &'a Page<R>,
-    view: impl Fn(&'a R, &'a BaseUrl) -> V,
-    request: &PageRequest,
-    base: &'a BaseUrl,
-    req: &HttpRequest,
-    query: &ListQuery,
-) -> Result<Bytes, ApiError> {
-    let page = Page {
-        items: rows.items.iter().map(|row| view(row, base)).collect(),
-        truncated: rows.truncated,
-        next_marker: rows.next_marker.clone(),
-        previous_marker: rows.previous_marker.clone(),
-    };
-    let body = serde_json::to_vec(&collection(key, page, request, base, req, query))
-        .map_err(|e| ApiError::Internal(format!("rendering {key}: {e}")))?;
-    Ok(Bytes::from(body))
-}
-
-/// A 200 with a JSON body already rendered.
-pub fn json_body(body: Bytes) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(header::ContentType::json())
-        .body(body)
-}
-
-/// `{"self": base + path + id}`, written into the output without building the URL first.
-pub struct LinkTo<'a> {
-    pub base: &'a BaseUrl,
-    pub path: &'static str,
-    pub id: &'a str,
-}
-
-impl Serialize for LinkTo<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        struct Url<'a>(&'a LinkTo<'a>);
-        impl Serialize for Url<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                let l = self.0;
-                serializer.collect_str(&format_args!("{}{}{}", l.base.as_str(), l.path, l.id))
-            }
-        }
-        let mut map = serializer.serialize_map(Some(1))?;
-        map.serialize_entry("self", &Url(self))?;
-        map.end()
-    }
-}
-
-/// Parses a stored `extra` column; a damaged one reads as empty rather than failing reads.
-pub fn parse_extra(extra: &str) -> Map<String, Value> {
-    if extra == "{}" {
-        return Map::new();
-    }
-    match serde_json::from_str::<Value>(extra) {
-        Ok(Value::Object(map)) => map,
-        _ => Map::new(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -620,12 +313,5 @@ mod tests {
             parse_json_body(b"1e400"),
             Err(ApiError::MalformedJson)
         ));
-    }
-
-    #[test]
-    fn damaged_extra_reads_as_empty() {
-        assert!(parse_extra("not json").is_empty());
-        assert!(parse_extra("[1]").is_empty());
-        assert_eq!(parse_extra(r#"{"a":1}"#).get("a"), Some(&json!(1)));
     }
 }

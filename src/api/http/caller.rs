@@ -10,13 +10,13 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use crate::api::middleware::SignedRequest;
-use crate::auth::cache::Tag;
+use crate::api::http::middleware::SignedRequest;
 use crate::auth::context::{DomainRef, ScopeRequest};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::replay::SignatureUse;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
+use crate::cache::Tag;
 use crate::db::models::{CredentialRow, DomainRow, UserRow};
 use crate::db::{self, DbConn};
 use crate::domain::lockout::Lockout;
@@ -33,7 +33,7 @@ pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 pub struct ActingUser(pub String);
 
 /// Verifies a token string and loads its context; every failure is a 401. A token seen
-/// recently is answered from the cache (see `auth::cache`). Counts the outcome in the
+/// recently is answered from the cache (see `cache`). Counts the outcome in the
 /// metrics.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
     let result = verify_and_load(state, token).await;
@@ -111,7 +111,7 @@ pub struct CopiedRequest {
 }
 
 impl CopiedRequest {
-    /// Needs [`crate::api::middleware::keep_signed_request`] to have kept the request.
+    /// Needs [`crate::api::http::middleware::keep_signed_request`] to have kept the request.
     pub fn of(req: &HttpRequest) -> Result<CopiedRequest, ApiError> {
         let kept = req
             .extensions()

@@ -5,15 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::ceiling::{self, Membership};
-use crate::api::common::{
-    authorize, json_body, list_domain, needs_target, page_key, parse_extra, render_page, BaseUrl,
-    BodyObject, JsonBody, LinkTo, ListQuery,
-};
-use crate::api::users::{user_filter, user_json};
-use crate::auth::cache::Tag;
+use crate::api::http::envelope::{json_body, page_key, parse_extra, render_page, LinkTo};
+use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
+use crate::api::v3::users::{user_filter, user_json};
+use crate::auth::policy::ceiling::{self, Membership};
+use crate::auth::policy::glue::{authorize, list_domain, needs_target};
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::groups::{GroupChanges, GroupFilter};
 use crate::db::models::{GroupRow, UserRow};
 use crate::db::{self, groups as store, users as users_store, DbConn};

@@ -1,12 +1,12 @@
 //! `GET /openapi.json`: the OpenAPI 3 document of every route, built from the route table
-//! itself (see [`crate::api::routing`]), with the JSON Schemas of bodies and answers below.
+//! itself (see [`crate::api::http::routing`]), with the JSON Schemas of bodies and answers below.
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
 
-use crate::api::routing::{Auth, Operation, Param, ParamKind, RouteTable};
+use crate::api::http::routing::{Auth, Operation, Param, ParamKind, RouteTable};
 
 /// Statuses any authenticated route may answer besides its own.
 const COMMON_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 503];

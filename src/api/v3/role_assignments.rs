@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::api::common::{collection, BaseUrl, ListQuery};
-use crate::api::grants::grant_path;
+use crate::api::http::envelope::collection;
+use crate::api::http::extract::BaseUrl;
+use crate::api::http::query::ListQuery;
+use crate::api::v3::grants::grant_path;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentEntry, RoleAssignmentQuery, TargetType};

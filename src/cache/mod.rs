@@ -12,6 +12,8 @@
 //! - an entry lives at most `token.cache_ttl_ms` (1 s by default) from the start of its
 //!   load, so a change made through another instance takes effect here within that time.
 
+pub mod bus;
+
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,7 +43,7 @@ pub enum Tag {
 }
 
 impl Tag {
-    /// The tag as other instances read it (`auth::cache_bus`): ids are validated resource
+    /// The tag as other instances read it (`cache::bus`): ids are validated resource
     /// ids, which hold no `;`.
     pub fn encode(&self) -> String {
         match self {
@@ -102,7 +104,7 @@ pub struct Invalidations {
     everything: AtomicU64,
     last: RwLock<HashMap<Tag, (u64, Instant)>>,
     horizon: Duration,
-    /// Where this instance's changes are announced to the others (`auth::cache_bus`, on
+    /// Where this instance's changes are announced to the others (`cache::bus`, on
     /// PostgreSQL); `None` tells everything.
     announce: std::sync::OnceLock<std::sync::mpsc::Sender<Option<Vec<Tag>>>>,
 }

@@ -5,14 +5,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::api::common::{
-    authorize, collection, list_domain, BaseUrl, BodyObject, JsonBody, ListQuery,
-};
-use crate::api::domains::extra_with_tags;
-use crate::api::users::user_target;
-use crate::auth::cache::Tag;
+use crate::api::http::envelope::collection;
+use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
+use crate::api::v3::domains::extra_with_tags;
+use crate::api::v3::users::user_target;
+use crate::auth::policy::glue::{authorize, list_domain};
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::models::ProjectRow;
 use crate::db::projects::{ProjectChanges, ProjectFilter};
 use crate::db::{self, projects as store, resources, users as users_store};

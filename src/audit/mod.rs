@@ -3,6 +3,8 @@
 //! modelled on Keystone's CADF notifications: initiator, action, target, outcome, when, and
 //! the request id that ties them to the access log.
 
+pub mod event;
+
 use std::io::Write;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -12,15 +14,17 @@ use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::caller::ActingUser;
-use crate::api::common::{collection, BaseUrl, ListQuery};
-use crate::api::middleware::RequestId;
+use crate::api::http::caller::ActingUser;
+use crate::api::http::envelope::collection;
+use crate::api::http::extract::BaseUrl;
+use crate::api::http::middleware::RequestId;
+use crate::api::http::query::ListQuery;
+use crate::audit::event::{classify, EventKind};
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::audit::{self as store, AuditFilter};
 use crate::db::models::AuditEventRow;
 use crate::db::{self};
-use crate::domain::audit::{classify, EventKind};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;

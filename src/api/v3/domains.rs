@@ -5,12 +5,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::api::common::{
-    authorize, collection, parse_extra, BaseUrl, BodyObject, JsonBody, ListQuery,
-};
-use crate::auth::cache::Tag;
+use crate::api::http::envelope::{collection, parse_extra};
+use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::query::ListQuery;
+use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
+use crate::cache::Tag;
 use crate::db::domains::{DomainChanges, DomainFilter};
 use crate::db::models::DomainRow;
 use crate::db::{self, domains as store, resources};

@@ -6,6 +6,9 @@
 //! `role:X` checks the caller's *effective* roles, so an `admin` also passes `role:reader`
 //! through the inference rules admin -> manager -> member -> reader.
 
+pub mod ceiling;
+pub mod glue;
+
 use crate::auth::AuthContext;
 use crate::db::assignments::Holdings;
 use crate::error::ApiError;

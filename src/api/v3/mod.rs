@@ -1,0 +1,15 @@
+//! Keystone's v3 API as Huawei Cloud IAM serves it: one module per resource, each with its
+//! handlers; the route table in `api` lists them.
+
+pub mod auth;
+pub mod auth_request;
+pub mod auth_scopes;
+pub mod catalog;
+pub mod credentials;
+pub mod domains;
+pub mod grants;
+pub mod groups;
+pub mod projects;
+pub mod role_assignments;
+pub mod roles;
+pub mod users;
