@@ -60,7 +60,7 @@ impl AppState {
     /// changed" (`&[]`).
     pub fn changed(&self, tags: &[Tag]) {
         self.changes.invalidate(tags);
-        crate::api::http::middleware::declare_changes();
+        crate::change::declare();
     }
 
     /// A database read computed from `tags`, answered from `read_cache` while none of them

@@ -7,19 +7,20 @@ use actix_web::{web, HttpResponse};
 use super::caller::BceCaller;
 use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel};
 use crate::api::http::extract::{BodyObject, JsonBody};
-use crate::api::v3::groups::{group_target, membership_target};
+use crate::api::v3::groups::group_target;
 use crate::api::v3::users::user_target;
-use crate::auth::policy::ceiling::{self, Membership};
+use crate::auth::policy::ceiling;
 use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Target};
 use crate::cache::Tag;
+use crate::db;
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
 use crate::db::users::{self as user_store, UserFilter};
-use crate::db::{self, DbConn};
 use crate::domain::values::{Description, Name};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
+use crate::identity::{membership, Ref};
 use crate::state::AppState;
 
 fn group_response(status: StatusCode, group: GroupRow) -> HttpResponse {
@@ -207,40 +208,15 @@ pub async fn of_user(
     Ok(bce_list::<_, GroupModel>("groups", groups))
 }
 
-/// One membership change: load the named group and user, enforce, act, 204.
-async fn membership_call(
-    state: &AppState,
-    caller: &BceCaller,
-    path: web::Path<(String, String)>,
-    rule: &policy::Policy,
-    act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
-    change: Membership,
-) -> Result<HttpResponse, ApiError> {
-    let (group_name, user_name) = path.into_inner();
-    let account = caller.account.clone();
-    let pair = db::run(&state.pool, move |conn| {
-        let group = group_named(conn, &account, &group_name)?;
-        let user = user_named(conn, &account, &user_name)?;
-        Ok((group, user))
-    })
-    .await;
-    let (group, user) = authorize(&caller.ctx, rule, pair, membership_target)?;
-    ceiling::check_membership(state, &caller.ctx, rule, change, &group.id, &user.id).await?;
-    let tags = [Tag::group_members(&group.id), Tag::principal(&user.id)];
-    db::run(&state.pool, move |conn| act(conn, &user.id, &group.id)).await?;
-    state.changed(&tags);
-    Ok(HttpResponse::NoContent().finish())
-}
-
 /// `PUT /v1/group/{groupName}/user/{userName}` (204), idempotent.
 pub async fn add_user(
     state: web::Data<AppState>,
     caller: BceCaller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::ADD_USER_TO_GROUP;
-    let add = Membership::Add;
-    membership_call(&state, &caller, path, rule, store::add_user_to_group, add).await
+    let (group, user) = named_pair(&caller, path);
+    membership::add_user_to_group(&state, &caller.ctx, group, user).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `DELETE /v1/group/{groupName}/user/{userName}` (204).
@@ -249,15 +225,16 @@ pub async fn remove_user(
     caller: BceCaller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::REMOVE_USER_FROM_GROUP;
-    let remove = Membership::Remove;
-    membership_call(
-        &state,
-        &caller,
-        path,
-        rule,
-        store::remove_user_from_group,
-        remove,
+    let (group, user) = named_pair(&caller, path);
+    membership::remove_user_from_group(&state, &caller.ctx, group, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The group and the user a membership path names, in the caller's account.
+fn named_pair(caller: &BceCaller, path: web::Path<(String, String)>) -> (Ref, Ref) {
+    let (group_name, user_name) = path.into_inner();
+    (
+        Ref::named(&caller.account, group_name),
+        Ref::named(&caller.account, user_name),
     )
-    .await
 }

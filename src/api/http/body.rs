@@ -127,6 +127,21 @@ impl BodyObject {
         }
     }
 
+    /// An object with no fields (what is left once a body's fields are all read).
+    pub fn empty() -> BodyObject {
+        BodyObject { map: Map::new() }
+    }
+
+    /// True if `field` is present and null.
+    pub fn is_null(&self, field: &str) -> bool {
+        matches!(self.map.get(field), Some(Value::Null))
+    }
+
+    /// Removes `field`, whatever it holds.
+    pub fn remove(&mut self, field: &str) -> Option<Value> {
+        self.map.remove(field)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }

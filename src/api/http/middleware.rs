@@ -3,7 +3,6 @@
 //! request metrics of every request; and the copy of a signed request's path and body that
 //! its signature check needs.
 
-use std::cell::Cell;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -102,18 +101,6 @@ pub async fn observe(
     result
 }
 
-tokio::task_local! {
-    /// Set when the request's handler said what its write changed (`AppState::changed`):
-    /// the handler runs inside the same task as this middleware.
-    static DECLARED: Cell<bool>;
-}
-
-/// Records that the running request named what it changed. Outside a request (a test, an
-/// operator command) there is nothing to record.
-pub fn declare_changes() {
-    let _ = DECLARED.try_with(|declared| declared.set(true));
-}
-
 pub async fn response_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -127,12 +114,8 @@ pub async fn response_headers(
     let is_read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let is_login = req.method() == Method::POST && req.path() == "/v3/auth/tokens";
     let changes_state = !is_read && !is_login;
-    let (res, declared) = DECLARED
-        .scope(Cell::new(false), async {
-            let res = next.call(req).await;
-            (res, DECLARED.with(Cell::get))
-        })
-        .await;
+    let (res, record) = crate::change::scope(next.call(req)).await;
+    let declared = record.declared;
     let mut res = res?;
     if changes_state && !declared && res.status().is_success() {
         // A write that did not say what it changed: whatever was cached may be stale now.

@@ -10,3 +10,4 @@ pub mod middleware;
 pub mod openapi;
 pub mod query;
 pub mod routing;
+pub mod wire;

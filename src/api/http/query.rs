@@ -16,7 +16,12 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn from_request(req: &HttpRequest) -> Result<ListQuery, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        ListQuery::parse(req.query_string())
+    }
+
+    /// A query string as sent (without the `?`).
+    pub fn parse(query_string: &str) -> Result<ListQuery, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
             .map_err(|e| ApiError::Validation(format!("The query string is malformed: {e}")))?;
         Ok(ListQuery { pairs })
     }

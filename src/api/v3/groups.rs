@@ -9,17 +9,18 @@ use crate::api::http::envelope::{json_body, page_key, parse_extra, render_page, 
 use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
 use crate::api::http::query::ListQuery;
 use crate::api::v3::users::{user_filter, user_json};
-use crate::auth::policy::ceiling::{self, Membership};
+use crate::auth::policy::ceiling;
 use crate::auth::policy::glue::{authorize, list_domain, needs_target};
-use crate::auth::policy::{self, Policy, Target};
+use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::cache::Tag;
 use crate::db::groups::{GroupChanges, GroupFilter};
 use crate::db::models::{GroupRow, UserRow};
-use crate::db::{self, groups as store, users as users_store, DbConn};
+use crate::db::{self, groups as store, users as users_store};
 use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
+use crate::identity::{membership, Ref};
 use crate::state::AppState;
 
 /// A group as every response shows it: Keystone's fields, Huawei's `create_time` and
@@ -74,30 +75,6 @@ pub fn group_target(group: &GroupRow) -> Target<'_> {
         group_domain_id: Some(&group.domain_id),
         ..Target::default()
     }
-}
-
-pub fn membership_target((group, user): &(GroupRow, UserRow)) -> Target<'_> {
-    Target {
-        group_domain_id: Some(&group.domain_id),
-        user_id: Some(&user.id),
-        user_domain_id: Some(&user.domain_id),
-        ..Target::default()
-    }
-}
-
-/// The group and the user of a membership call, or the 404 naming the missing one.
-async fn group_and_user(
-    state: &AppState,
-    group_id: &str,
-    user_id: &str,
-) -> Result<(GroupRow, UserRow), ApiError> {
-    let (group_id, user_id) = (group_id.to_string(), user_id.to_string());
-    db::run(&state.pool, move |conn| {
-        let group = store::get_group(conn, &group_id)?;
-        let user = users_store::get_user(conn, &user_id)?;
-        Ok((group, user))
-    })
-    .await
 }
 
 /// Where a new group goes when the body names no domain: the token's, then the default.
@@ -332,49 +309,15 @@ pub async fn list_users(
     Ok(json_body(body))
 }
 
-/// One membership call: load the group and the user, enforce, act, 204. A check (a read)
-/// may be answered from the read cache.
-async fn membership_call(
-    state: &AppState,
-    caller: &AuthContext,
-    path: web::Path<(String, String)>,
-    rule: &Policy,
-    act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
-    change: Option<Membership>,
-) -> Result<HttpResponse, ApiError> {
-    let (group_id, user_id) = path.into_inner();
-    if needs_target(caller, rule) {
-        let pair = group_and_user(state, &group_id, &user_id).await;
-        authorize(caller, rule, pair, membership_target)?;
-        if let Some(change) = change {
-            ceiling::check_membership(state, caller, rule, change, &group_id, &user_id).await?;
-        }
-    }
-    let is_read = change.is_none();
-    // The act itself answers 404 for a missing group or user.
-    let tags = [Tag::group_members(&group_id), Tag::principal(&user_id)];
-    if is_read {
-        let key = format!("groups:member:{group_id}:{user_id}");
-        state
-            .cached_read(key, &tags, move |conn| act(conn, &user_id, &group_id))
-            .await?;
-    } else {
-        db::run(&state.pool, move |conn| act(conn, &user_id, &group_id)).await?;
-        // The user's groups and roles, and the group's members.
-        state.changed(&tags);
-    }
-    Ok(HttpResponse::NoContent().finish())
-}
-
 /// `PUT /v3/groups/{group_id}/users/{user_id}` (KeystoneAddUserToGroup), idempotent.
 pub async fn add_user(
     state: web::Data<AppState>,
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::ADD_USER_TO_GROUP;
-    let add = Some(Membership::Add);
-    membership_call(&state, &caller, path, rule, store::add_user_to_group, add).await
+    let (group_id, user_id) = path.into_inner();
+    membership::add_user_to_group(&state, &caller, Ref::Id(group_id), Ref::Id(user_id)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `HEAD` (and `GET`) `/v3/groups/{group_id}/users/{user_id}` (KeystoneCheckUserInGroup).
@@ -383,16 +326,9 @@ pub async fn check_user(
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::CHECK_USER_IN_GROUP;
-    membership_call(
-        &state,
-        &caller,
-        path,
-        rule,
-        store::check_user_in_group,
-        None,
-    )
-    .await
+    let (group_id, user_id) = path.into_inner();
+    membership::check_user_in_group(&state, &caller, group_id, user_id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `DELETE /v3/groups/{group_id}/users/{user_id}` (KeystoneRemoveUserFromGroup).
@@ -401,16 +337,10 @@ pub async fn remove_user(
     caller: AuthContext,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::REMOVE_USER_FROM_GROUP;
-    membership_call(
-        &state,
-        &caller,
-        path,
-        rule,
-        store::remove_user_from_group,
-        Some(Membership::Remove),
-    )
-    .await
+    let (group_id, user_id) = path.into_inner();
+    let (group, user) = (Ref::Id(group_id), Ref::Id(user_id));
+    membership::remove_user_from_group(&state, &caller, group, user).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /v3/users/{user_id}/groups` (KeystoneListGroupsForUser): admins, and users for
