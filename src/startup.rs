@@ -10,11 +10,12 @@ use actix_web::middleware::{from_fn, NormalizePath, TrailingSlash};
 use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
+use crate::api::http::audit;
 use crate::api::http::middleware::{
     connection_socket, keep_signed_request, observe, response_headers, watch_client,
 };
 use crate::api::{baidu, not_found, routes};
-use crate::audit::{self, AuditLog};
+use crate::audit::AuditLog;
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::login::LoginThrottle;
 use crate::auth::password::{HashWorkers, PasswordHasher};

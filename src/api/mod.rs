@@ -12,10 +12,10 @@ pub mod v3;
 
 use crate::api::http::openapi;
 use crate::api::v3::{
-    auth, auth_scopes, catalog, credentials, domains, grants, groups, projects, role_assignments,
-    roles, users,
+    audit_events, auth, auth_scopes, catalog, credentials, domains, grants, groups, projects,
+    role_assignments, roles, users,
 };
-use crate::audit;
+
 use actix_web::{web, HttpRequest};
 use serde_json::json;
 
@@ -180,7 +180,7 @@ fn auth_routes(t: &mut RouteTable<'_>) {
         .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
     );
     t.at("/v3/audit-events").get(
-        audit::list,
+        audit_events::list,
         op("listAuditEvents", "The audit trail (admins).")
             .tag("audit")
             .query(&paged(&[

@@ -240,6 +240,7 @@ fn routes() -> Vec<Row> {
         ("/metrics", 200),
         ("/console", 200),
         ("/console/app.js", 200),
+        ("/openapi.json", 200),
     ] {
         rows.extend(read(path, Public, ok));
     }
@@ -1546,3 +1547,68 @@ async fn authorization_matrix() {
 }
 
 both_backends!(authorization_matrix);
+
+/// True if the matrix row's path (placeholders as `<x>`, maybe a query) is an instance of
+/// the route template: a `{param}` matches any one segment, and the Baidu placeholders that
+/// fill several segments (`<b_pair>` is `<group>/user/<user>`, `<b_key>` is
+/// `<user>/accesskey/<key>`) stand for as many.
+fn instance_of(row_path: &str, template: &str) -> bool {
+    fn matches(got: &[&str], want: &[&str]) -> bool {
+        match (got.split_first(), want.split_first()) {
+            (None, None) => true,
+            (Some((g, got_rest)), Some((w, want_rest))) => {
+                let placeholder = g.starts_with('<') && g.ends_with('>');
+                let spans = placeholder && (g.ends_with("_pair>") || g.ends_with("_key>"));
+                let one = placeholder || (w.starts_with('{') && w.ends_with('}')) || g == w;
+                (one && matches(got_rest, want_rest)) || (spans && matches(got, want_rest))
+            }
+            _ => false,
+        }
+    }
+    let path = row_path.split('?').next().unwrap_or(row_path);
+    let got: Vec<&str> = path.split('/').collect();
+    let want: Vec<&str> = template.split('/').collect();
+    matches(&got, &want)
+}
+
+/// The guard of the matrix: every operation of the route table (the same declarations that
+/// serve and that `GET /openapi.json` documents) has at least one row above, so a new route
+/// cannot ship without its authorization rule being tried for every kind of caller.
+#[test]
+fn the_matrix_covers_every_route_of_the_route_table() {
+    let mut table = iam_groups::api::http::routing::RouteTable::documenting();
+    iam_groups::api::declare_routes(&mut table);
+    let rows = routes();
+    let missing: Vec<String> = table
+        .operations
+        .iter()
+        .filter(|op| {
+            !rows.iter().any(|r| {
+                r.method.as_str().eq_ignore_ascii_case(op.method) && instance_of(&r.path, &op.path)
+            })
+        })
+        .map(|op| format!("{} {}", op.method.to_uppercase(), op.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes of the route table with no row in the authorization matrix:\n{}",
+        missing.join("\n")
+    );
+    assert!(instance_of(
+        "/v3/groups/<gA>/users/<uA>?x=1",
+        "/v3/groups/{group_id}/users/{user_id}"
+    ));
+    assert!(!instance_of(
+        "/v3/groups/<gA>",
+        "/v3/groups/{group_id}/users/{user_id}"
+    ));
+    assert!(!instance_of(
+        "/v1/group/<b_group>",
+        "/v1/group/{group_name}/user/{user_name}"
+    ));
+    assert!(instance_of(
+        "/v1/group/<b_pair>",
+        "/v1/group/{group_name}/user/{user_name}"
+    ));
+    assert!(!instance_of("/v1/group/<b_pair>", "/v1/user"));
+}

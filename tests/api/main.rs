@@ -6,6 +6,7 @@ mod helpers;
 mod postgres;
 mod skips;
 
+mod architecture;
 mod audit;
 mod authz_matrix;
 mod baidu;

@@ -2,6 +2,7 @@
 //! list queries, Keystone's envelopes, and the route table that also yields the OpenAPI
 //! document.
 
+pub mod audit;
 pub mod body;
 pub mod caller;
 pub mod envelope;
