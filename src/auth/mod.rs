@@ -16,3 +16,6 @@ pub mod test_vectors;
 pub mod token;
 
 pub use context::{AuthContext, Scope};
+
+/// Validated tokens, by token string.
+pub type TokenCache = crate::cache::FreshCache<AuthContext>;

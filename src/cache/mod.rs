@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::auth::AuthContext;
 
 /// What a cached entry was computed from, and what a write changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -401,8 +400,6 @@ impl<T> Drop for Landing<'_, T> {
     }
 }
 
-/// Validated tokens, by token string.
-pub type TokenCache = FreshCache<AuthContext>;
 
 #[cfg(test)]
 mod tests {
