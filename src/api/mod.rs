@@ -183,16 +183,7 @@ fn auth_routes(t: &mut RouteTable<'_>) {
         audit_events::list,
         op("listAuditEvents", "The audit trail (admins).")
             .tag("audit")
-            .query(&paged(&[
-                text("event_type", "e.g. identity.group.created"),
-                text("outcome", "success or failure"),
-                text("initiator_id", "Who acted."),
-                text("target_type", "e.g. group"),
-                text("target_id", "What was acted on."),
-                text("request_id", "The request's id."),
-                text("since", "ISO 8601 time, or microseconds since the epoch."),
-                text("until", "ISO 8601 time, or microseconds since the epoch."),
-            ]))
+            .query(&audit_events::EventQuery::params())
             .answers(200, collection("audit_events", audit_event())),
     );
     let credential_body = wrapped(

@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-
 /// What a cached entry was computed from, and what a write changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Tag {
@@ -399,7 +398,6 @@ impl<T> Drop for Landing<'_, T> {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -65,8 +65,9 @@ enum Credentials {
 }
 
 impl Credentials {
-    /// A `bce-auth-v1` Authorization wins over a token; any other Authorization scheme is
-    /// Baidu's `InvalidHTTPAuthHeader`; nothing at all is a 401.
+    /// A `bce-auth-v1` Authorization wins over a token. An Authorization of another scheme
+    /// carries no credentials this face accepts, so it is a 401 like no credentials at all
+    /// (a malformed `bce-auth-v1` one is Baidu's 400 `InvalidHTTPAuthHeader`).
     fn of(req: &HttpRequest) -> Result<Credentials, ApiError> {
         let authorization = req.headers().get(AUTHORIZATION).map(|v| v.to_str());
         let token = token_header(req, AUTH_TOKEN_HEADER);
@@ -75,9 +76,8 @@ impl Credentials {
                 Ok(Credentials::Signed(Box::new(SignedCall::of(req, value)?)))
             }
             (_, Some(token)) => Ok(Credentials::Token(token.to_string())),
-            (Some(_), None) => Err(ApiError::bce(
-                BceCode::InvalidHttpAuthHeader,
-                "Authorization is not bce-auth-v1",
+            (Some(_), None) => Err(ApiError::unauthorized(
+                "Authorization is not bce-auth-v1, and no X-Auth-Token",
             )),
             (None, None) => Err(ApiError::unauthorized(
                 "no bce-auth-v1 Authorization and no X-Auth-Token",

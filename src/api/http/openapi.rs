@@ -20,7 +20,8 @@ pub const LIMIT: Param = Param {
 pub const MARKER: Param = Param {
     name: "marker",
     description: "Id of the last entry of the previous page.",
-    kind: ParamKind::Text,
+    // An empty marker names no entry: refused with 400, so documented as at least one.
+    kind: ParamKind::Sized { min: 1, max: 255 },
 };
 pub const NAME: Param = text("name", "Exact name.");
 pub const DOMAIN_ID: Param = text("domain_id", "Only entries of this domain.");
@@ -290,6 +291,10 @@ pub fn nullable() -> Value {
 fn parameter(param: &Param) -> Value {
     let schema = match param.kind {
         ParamKind::Text => json!({"type": "string"}),
+        ParamKind::Pattern(pattern) => json!({"type": "string", "pattern": pattern}),
+        ParamKind::Sized { min, max } => {
+            json!({"type": "string", "minLength": min, "maxLength": max})
+        }
         ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
         ParamKind::Boolean => json!({"type": "boolean"}),
     };
@@ -353,7 +358,14 @@ fn operation(op: &Operation) -> Value {
         "responses": responses,
     });
     if let Some(body) = &doc.body {
-        out["requestBody"] = json!({"required": true, "content": json_content(body)});
+        // Baidu's face reads an empty body as `{}`: a body with no required field may then
+        // be left out (an update that changes nothing). Keystone's always wraps its object.
+        let optional = doc.auth == Auth::Baidu
+            && body
+                .get("required")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty);
+        out["requestBody"] = json!({"required": !optional, "content": json_content(body)});
     }
     out["security"] = match doc.auth {
         Auth::Public => json!([]),

@@ -107,6 +107,10 @@ impl ListQuery {
             Some("") => {
                 return Err(ApiError::invalid_field("marker", "'' is too short"));
             }
+            // No id is longer; the document says the same bound.
+            Some(m) if m.chars().count() > 255 => {
+                return Err(ApiError::invalid_field("marker", "is too long"));
+            }
             Some(m) => Some(m.to_string()),
         };
         Ok(PageRequest { limit, marker })

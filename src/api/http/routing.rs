@@ -31,6 +31,13 @@ pub struct Param {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     Text,
+    /// A string of `min` to `max` characters, as the parser enforces.
+    Sized {
+        min: u32,
+        max: u32,
+    },
+    /// A string matching this regular expression (ECMA 262, as OpenAPI's `pattern`).
+    Pattern(&'static str),
     PositiveInteger,
     Boolean,
 }

@@ -36,7 +36,7 @@ use crate::api::http::body::BodyObject;
 use crate::api::http::query::ListQuery;
 use crate::api::http::routing::{Param, ParamKind};
 use crate::domain::filter::{StringMatch, TimeMatch};
-use crate::domain::values::{Description, Name, NameFilter, ResourceId};
+use crate::domain::values::{Description, Name, NameFilter, ResourceId, NAME_FILTER_MAX_CHARS};
 use crate::error::ApiError;
 
 /// A PATCH field: left alone, cleared, or set.
@@ -383,16 +383,21 @@ pub struct NameMatches {
 
 impl QueryField for NameMatches {
     fn params(name: &'static str, description: &'static str) -> Vec<Param> {
+        // As `NameFilter` reads them: up to 64 characters (Huawei's list filter).
+        let kind = ParamKind::Sized {
+            min: 0,
+            max: NAME_FILTER_MAX_CHARS as u32,
+        };
         let mut params = vec![Param {
             name,
             description,
-            kind: ParamKind::Text,
+            kind,
         }];
         for (suffix, what) in PATTERN_SUFFIXES {
             params.push(Param {
                 name: leak(format!("{name}__{suffix}")),
                 description: leak(format!("Only entries whose {name} {what}.")),
-                kind: ParamKind::Text,
+                kind,
             });
         }
         params
@@ -421,13 +426,19 @@ const PATTERN_SUFFIXES: &[(&str, &str)] = &[
     ("iequals", "is this, ignoring case"),
 ];
 
+/// What the document says a time filter is: an optional comparator, then an ISO 8601 UTC
+/// time. The date parts are bounded so that every string the pattern allows is a real
+/// time (days up to 28), which the parser accepts; the parser takes more (offsets,
+/// fractions, day 31), as Keystone does.
+pub const TIME_FILTER_PATTERN: &str = "^((lt|lte|gt|gte|eq|neq):)?(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z$";
+
 /// Keystone's time filters: `?<name>=[lt|lte|gt|gte|eq|neq:]<ISO 8601>`, repeatable.
 impl QueryField for Vec<TimeMatch> {
     fn params(name: &'static str, description: &'static str) -> Vec<Param> {
         vec![Param {
             name,
             description,
-            kind: ParamKind::Text,
+            kind: ParamKind::Pattern(TIME_FILTER_PATTERN),
         }]
     }
     fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
@@ -562,6 +573,17 @@ mod tests {
             name: NameMatches = "Exact name.",
             domain_id: Option<String> = "A domain.",
             enabled: Option<bool> = "Enabled or not.",
+        }
+    }
+
+    #[test]
+    fn what_the_time_pattern_allows_the_parser_reads() {
+        for sample in [
+            "lt:2026-12-01T10:00:00Z",
+            "neq:1999-02-28T23:59:59Z",
+            "2000-01-01T00:00:00Z",
+        ] {
+            assert!(TimeMatch::parse(sample).is_ok(), "{sample}");
         }
     }
 
