@@ -16,6 +16,9 @@
 //! The body is not signed; a signed `Content-MD5` binds it, so it is checked against the body.
 //! Pure functions over the request's parts, so the vectors captured from the SDK can be checked
 //! in unit tests.
+//!
+//! Over 500 lines: the canonical request is one algorithm, kept whole beside the tests that
+//! replay the SDK's captured requests against it.
 
 use base64::Engine;
 use chrono::{DateTime, NaiveDateTime, Utc};

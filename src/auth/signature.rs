@@ -16,6 +16,9 @@
 //!
 //! Pure functions over the request's parts: no HTTP framework and no database in here, so the
 //! vectors captured from the real SDKs can be checked in unit tests.
+//!
+//! Over 500 lines: the canonical request is one algorithm, kept whole beside the tests that
+//! replay the SDKs' captured requests against it.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
