@@ -2,8 +2,8 @@
 //! `GET /openapi.json` against the running service as an admin with every check it has
 //! (`--checks all`): it fails on any 5xx, any answer the document does not allow (status,
 //! content type, body schema, headers), a valid request refused or an invalid one accepted,
-//! a credential ignored, and any answer slower than 5 s. tests/clients/schemathesis_hooks.py keeps the run from deleting the
-//! identity it acts as.
+//! a credential ignored, and any answer slower than 5 s. tests/clients/schemathesis_hooks.py
+//! keeps the run from deleting the identity it acts as.
 
 use std::io::Write;
 use std::process::Command;
