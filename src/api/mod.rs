@@ -47,7 +47,8 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_routes(t);
     group_routes(t);
     user_routes(t);
-    resource_routes(t);
+    domains::routes(t);
+    projects::routes(t);
     role_routes(t);
     grants::routes(t);
     catalog_routes(t);
@@ -426,103 +427,6 @@ fn user_routes(t: &mut RouteTable<'_>) {
             .empty(204)
             .errors(&[401]),
     );
-    t.at("/v3/users/{user_id}/projects").get(
-        projects::list_for_user,
-        u("listProjectsForUser", "The projects a user has roles on.")
-            .query(&paged(&[]))
-            .answers(200, collection("projects", project())),
-    );
-}
-
-fn resource_routes(t: &mut RouteTable<'_>) {
-    let d = |id: &str, summary: &str| op(id, summary).tag("domains");
-    let domain_fields = [("description", description_field()), ("enabled", boolean())];
-    t.at("/v3/domains")
-        .get(
-            domains::list,
-            d("listDomains", "List domains.")
-                .query(&paged(&[NAME, ENABLED, NAME_CONTAINS, NAME_STARTS]))
-                .answers(200, collection("domains", domain())),
-        )
-        .post(
-            domains::create,
-            d("createDomain", "Create a domain.")
-                .body(wrapped(
-                    "domain",
-                    input(&[("name", resource_name_field())], &domain_fields),
-                ))
-                .answers(201, wrapped("domain", domain()))
-                .errors(&[409]),
-        );
-    t.at("/v3/domains/{domain_id}")
-        .get(
-            domains::show,
-            d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain())),
-        )
-        .patch(
-            domains::update,
-            d("updateDomain", "Update a domain.")
-                .body(wrapped("domain", input(&[], &domain_fields)))
-                .answers(200, wrapped("domain", domain()))
-                .errors(&[409]),
-        )
-        .delete(
-            domains::delete,
-            d(
-                "deleteDomain",
-                "Delete a disabled domain and what it holds.",
-            )
-            .empty(204),
-        );
-    let p = |id: &str, summary: &str| op(id, summary).tag("projects");
-    let project_fields = [
-        ("description", description_field()),
-        ("domain_id", id_field()),
-        ("enabled", boolean()),
-        ("parent_id", nullable()),
-        ("is_domain", boolean()),
-    ];
-    t.at("/v3/projects")
-        .get(
-            projects::list,
-            p("listProjects", "List projects.")
-                .query(&paged(&[
-                    NAME,
-                    DOMAIN_ID,
-                    ENABLED,
-                    NAME_CONTAINS,
-                    NAME_STARTS,
-                    text("parent_id", "Children of this project."),
-                    text("is_domain", "Projects acting as domains."),
-                ]))
-                .answers(200, collection("projects", project())),
-        )
-        .post(
-            projects::create,
-            p("createProject", "Create a project.")
-                .body(wrapped(
-                    "project",
-                    input(&[("name", resource_name_field())], &project_fields),
-                ))
-                .answers(201, wrapped("project", project()))
-                .errors(&[409]),
-        );
-    t.at("/v3/projects/{project_id}")
-        .get(
-            projects::show,
-            p("showProject", "Show a project.").answers(200, wrapped("project", project())),
-        )
-        .patch(
-            projects::update,
-            p("updateProject", "Update a project.")
-                .body(wrapped("project", input(&[], &project_fields)))
-                .answers(200, wrapped("project", project()))
-                .errors(&[409]),
-        )
-        .delete(
-            projects::delete,
-            p("deleteProject", "Delete a project.").empty(204),
-        );
 }
 
 fn role_routes(t: &mut RouteTable<'_>) {
