@@ -20,10 +20,9 @@ use actix_web::{web, HttpRequest};
 use serde_json::json;
 
 use crate::api::http::openapi::{
-    any_object, audit_event, boolean, collection, credential, description_field, domain, endpoint,
-    group, id_field, input, name_field, nullable, paged, project, region, resource_name_field,
-    role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS,
-    NAME_STARTS, PASSWORD_EXPIRES_AT,
+    any_object, audit_event, boolean, collection, credential, description_field, endpoint, group,
+    id_field, input, name_field, nullable, paged, region, service, text, token, user, wrapped,
+    DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS, NAME_STARTS, PASSWORD_EXPIRES_AT,
 };
 use crate::api::http::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -49,7 +48,9 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     user_routes(t);
     domains::routes(t);
     projects::routes(t);
-    role_routes(t);
+    roles::routes(t);
+    role_assignments::routes(t);
+    auth_scopes::routes(t);
     grants::routes(t);
     catalog_routes(t);
     baidu::routes(t);
@@ -146,39 +147,6 @@ fn auth_routes(t: &mut RouteTable<'_>) {
         op("authSystem", "The system scopes the caller may ask for.")
             .tag("tokens")
             .answers(200, any_object()),
-    );
-    t.at("/v3/auth/domains").get(
-        auth_scopes::domains,
-        op("authDomains", "The domains the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("domains", domain())),
-    );
-    t.at("/v3/auth/projects").get(
-        auth_scopes::projects,
-        op("authProjects", "The projects the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("projects", project())),
-    );
-    t.at("/v3/role_assignments").get(
-        role_assignments::list,
-        op(
-            "listRoleAssignments",
-            "Role assignments, optionally effective and named.",
-        )
-        .tag("roles")
-        .query(&paged(&[
-            text("user.id", "Assignments of this user."),
-            text("group.id", "Assignments of this group."),
-            text("role.id", "Assignments of this role."),
-            text("scope.project.id", "On this project."),
-            text("scope.domain.id", "On this domain."),
-            text("scope.system", "On the system."),
-            text("scope.OS-INHERIT:inherited_to", "Only inherited ones."),
-            text("effective", "Expand groups and inheritance."),
-            text("include_names", "Add names."),
-            text("include_subtree", "And the project's subtree."),
-        ]))
-        .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
     );
     t.at("/v3/audit-events").get(
         audit::list,
@@ -426,86 +394,6 @@ fn user_routes(t: &mut RouteTable<'_>) {
             ))
             .empty(204)
             .errors(&[401]),
-    );
-}
-
-fn role_routes(t: &mut RouteTable<'_>) {
-    let r = |id: &str, summary: &str| op(id, summary).tag("roles");
-    let role_fields = [
-        ("description", description_field()),
-        ("domain_id", nullable()),
-    ];
-    t.at("/v3/roles")
-        .get(
-            roles::list,
-            r("listRoles", "List roles.")
-                .query(&paged(&[NAME, DOMAIN_ID, NAME_CONTAINS, NAME_STARTS]))
-                .answers(200, collection("roles", role())),
-        )
-        .post(
-            roles::create,
-            r("createRole", "Create a role.")
-                .body(wrapped(
-                    "role",
-                    input(&[("name", resource_name_field())], &role_fields),
-                ))
-                .answers(201, wrapped("role", role()))
-                .errors(&[409]),
-        );
-    t.at("/v3/roles/{role_id}")
-        .get(
-            roles::show,
-            r("showRole", "Show a role.").answers(200, wrapped("role", role())),
-        )
-        .patch(
-            roles::update,
-            r("updateRole", "Update a role.")
-                .body(wrapped(
-                    "role",
-                    input(
-                        &[],
-                        &[
-                            ("name", resource_name_field()),
-                            ("description", description_field()),
-                        ],
-                    ),
-                ))
-                .answers(200, wrapped("role", role()))
-                .errors(&[409]),
-        )
-        .delete(
-            roles::delete,
-            r("deleteRole", "Delete a role and its grants.").empty(204),
-        );
-    t.at("/v3/roles/{prior_role_id}/implies").get(
-        roles::list_implied,
-        r("listImpliedRoles", "The roles a role implies.")
-            .answers(200, wrapped("role_inference", any_object())),
-    );
-    // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
-    t.at("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
-        .put(
-            roles::create_implied,
-            r("createImpliedRole", "Make one role imply another.")
-                .answers(201, wrapped("role_inference", any_object())),
-        )
-        .get_only(
-            roles::show_implied,
-            r("showImpliedRole", "Show an implication.")
-                .answers(200, wrapped("role_inference", any_object())),
-        )
-        .head(
-            roles::check_implied,
-            r("checkImpliedRole", "Does one role imply the other?").empty(204),
-        )
-        .delete(
-            roles::delete_implied,
-            r("deleteImpliedRole", "Remove an implication.").empty(204),
-        );
-    t.at("/v3/role_inferences").get(
-        roles::list_inferences,
-        r("listRoleInferences", "Every implication.")
-            .answers(200, wrapped("role_inferences", json!({"type": "array"}))),
     );
 }
 

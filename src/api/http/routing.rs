@@ -33,6 +33,8 @@ pub enum ParamKind {
     Text,
     PositiveInteger,
     Boolean,
+    /// One of these words (a value the server refuses otherwise).
+    OneOf(&'static [&'static str]),
 }
 
 /// The documentation of one operation.
