@@ -5,6 +5,7 @@
 //! `db/` (storage), with the rules on values in `domain/` and one error type in `error`.
 
 pub mod api;
+pub mod assignment;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
@@ -16,5 +17,6 @@ pub mod domain;
 pub mod error;
 pub mod identity;
 pub mod metrics;
+pub mod resource;
 pub mod startup;
 pub mod state;

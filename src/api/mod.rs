@@ -20,10 +20,9 @@ use actix_web::{web, HttpRequest};
 use serde_json::json;
 
 use crate::api::http::openapi::{
-    any_object, audit_event, boolean, collection, credential, description_field, domain, endpoint,
-    group, id_field, input, name_field, nullable, paged, project, region, resource_name_field,
-    role, service, text, token, user, wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS,
-    NAME_STARTS, PASSWORD_EXPIRES_AT,
+    any_object, audit_event, boolean, collection, credential, description_field, endpoint, group,
+    id_field, input, name_field, nullable, paged, region, service, text, token, user, wrapped,
+    DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS, NAME_STARTS, PASSWORD_EXPIRES_AT,
 };
 use crate::api::http::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -47,8 +46,11 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_routes(t);
     group_routes(t);
     user_routes(t);
-    resource_routes(t);
-    role_routes(t);
+    domains::routes(t);
+    projects::routes(t);
+    roles::routes(t);
+    role_assignments::routes(t);
+    auth_scopes::routes(t);
     grants::routes(t);
     catalog_routes(t);
     baidu::routes(t);
@@ -145,39 +147,6 @@ fn auth_routes(t: &mut RouteTable<'_>) {
         op("authSystem", "The system scopes the caller may ask for.")
             .tag("tokens")
             .answers(200, any_object()),
-    );
-    t.at("/v3/auth/domains").get(
-        auth_scopes::domains,
-        op("authDomains", "The domains the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("domains", domain())),
-    );
-    t.at("/v3/auth/projects").get(
-        auth_scopes::projects,
-        op("authProjects", "The projects the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("projects", project())),
-    );
-    t.at("/v3/role_assignments").get(
-        role_assignments::list,
-        op(
-            "listRoleAssignments",
-            "Role assignments, optionally effective and named.",
-        )
-        .tag("roles")
-        .query(&paged(&[
-            text("user.id", "Assignments of this user."),
-            text("group.id", "Assignments of this group."),
-            text("role.id", "Assignments of this role."),
-            text("scope.project.id", "On this project."),
-            text("scope.domain.id", "On this domain."),
-            text("scope.system", "On the system."),
-            text("scope.OS-INHERIT:inherited_to", "Only inherited ones."),
-            text("effective", "Expand groups and inheritance."),
-            text("include_names", "Add names."),
-            text("include_subtree", "And the project's subtree."),
-        ]))
-        .answers(200, wrapped("role_assignments", json!({"type": "array"}))),
     );
     t.at("/v3/audit-events").get(
         audit_events::list,
@@ -416,183 +385,6 @@ fn user_routes(t: &mut RouteTable<'_>) {
             ))
             .empty(204)
             .errors(&[401]),
-    );
-    t.at("/v3/users/{user_id}/projects").get(
-        projects::list_for_user,
-        u("listProjectsForUser", "The projects a user has roles on.")
-            .query(&paged(&[]))
-            .answers(200, collection("projects", project())),
-    );
-}
-
-fn resource_routes(t: &mut RouteTable<'_>) {
-    let d = |id: &str, summary: &str| op(id, summary).tag("domains");
-    let domain_fields = [("description", description_field()), ("enabled", boolean())];
-    t.at("/v3/domains")
-        .get(
-            domains::list,
-            d("listDomains", "List domains.")
-                .query(&paged(&[NAME, ENABLED, NAME_CONTAINS, NAME_STARTS]))
-                .answers(200, collection("domains", domain())),
-        )
-        .post(
-            domains::create,
-            d("createDomain", "Create a domain.")
-                .body(wrapped(
-                    "domain",
-                    input(&[("name", resource_name_field())], &domain_fields),
-                ))
-                .answers(201, wrapped("domain", domain()))
-                .errors(&[409]),
-        );
-    t.at("/v3/domains/{domain_id}")
-        .get(
-            domains::show,
-            d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain())),
-        )
-        .patch(
-            domains::update,
-            d("updateDomain", "Update a domain.")
-                .body(wrapped("domain", input(&[], &domain_fields)))
-                .answers(200, wrapped("domain", domain()))
-                .errors(&[409]),
-        )
-        .delete(
-            domains::delete,
-            d(
-                "deleteDomain",
-                "Delete a disabled domain and what it holds.",
-            )
-            .empty(204),
-        );
-    let p = |id: &str, summary: &str| op(id, summary).tag("projects");
-    let project_fields = [
-        ("description", description_field()),
-        ("domain_id", id_field()),
-        ("enabled", boolean()),
-        ("parent_id", nullable()),
-        ("is_domain", boolean()),
-    ];
-    t.at("/v3/projects")
-        .get(
-            projects::list,
-            p("listProjects", "List projects.")
-                .query(&paged(&[
-                    NAME,
-                    DOMAIN_ID,
-                    ENABLED,
-                    NAME_CONTAINS,
-                    NAME_STARTS,
-                    text("parent_id", "Children of this project."),
-                    text("is_domain", "Projects acting as domains."),
-                ]))
-                .answers(200, collection("projects", project())),
-        )
-        .post(
-            projects::create,
-            p("createProject", "Create a project.")
-                .body(wrapped(
-                    "project",
-                    input(&[("name", resource_name_field())], &project_fields),
-                ))
-                .answers(201, wrapped("project", project()))
-                .errors(&[409]),
-        );
-    t.at("/v3/projects/{project_id}")
-        .get(
-            projects::show,
-            p("showProject", "Show a project.").answers(200, wrapped("project", project())),
-        )
-        .patch(
-            projects::update,
-            p("updateProject", "Update a project.")
-                .body(wrapped("project", input(&[], &project_fields)))
-                .answers(200, wrapped("project", project()))
-                .errors(&[409]),
-        )
-        .delete(
-            projects::delete,
-            p("deleteProject", "Delete a project.").empty(204),
-        );
-}
-
-fn role_routes(t: &mut RouteTable<'_>) {
-    let r = |id: &str, summary: &str| op(id, summary).tag("roles");
-    let role_fields = [
-        ("description", description_field()),
-        ("domain_id", nullable()),
-    ];
-    t.at("/v3/roles")
-        .get(
-            roles::list,
-            r("listRoles", "List roles.")
-                .query(&paged(&[NAME, DOMAIN_ID, NAME_CONTAINS, NAME_STARTS]))
-                .answers(200, collection("roles", role())),
-        )
-        .post(
-            roles::create,
-            r("createRole", "Create a role.")
-                .body(wrapped(
-                    "role",
-                    input(&[("name", resource_name_field())], &role_fields),
-                ))
-                .answers(201, wrapped("role", role()))
-                .errors(&[409]),
-        );
-    t.at("/v3/roles/{role_id}")
-        .get(
-            roles::show,
-            r("showRole", "Show a role.").answers(200, wrapped("role", role())),
-        )
-        .patch(
-            roles::update,
-            r("updateRole", "Update a role.")
-                .body(wrapped(
-                    "role",
-                    input(
-                        &[],
-                        &[
-                            ("name", resource_name_field()),
-                            ("description", description_field()),
-                        ],
-                    ),
-                ))
-                .answers(200, wrapped("role", role()))
-                .errors(&[409]),
-        )
-        .delete(
-            roles::delete,
-            r("deleteRole", "Delete a role and its grants.").empty(204),
-        );
-    t.at("/v3/roles/{prior_role_id}/implies").get(
-        roles::list_implied,
-        r("listImpliedRoles", "The roles a role implies.")
-            .answers(200, wrapped("role_inference", any_object())),
-    );
-    // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
-    t.at("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
-        .put(
-            roles::create_implied,
-            r("createImpliedRole", "Make one role imply another.")
-                .answers(201, wrapped("role_inference", any_object())),
-        )
-        .get_only(
-            roles::show_implied,
-            r("showImpliedRole", "Show an implication.")
-                .answers(200, wrapped("role_inference", any_object())),
-        )
-        .head(
-            roles::check_implied,
-            r("checkImpliedRole", "Does one role imply the other?").empty(204),
-        )
-        .delete(
-            roles::delete_implied,
-            r("deleteImpliedRole", "Remove an implication.").empty(204),
-        );
-    t.at("/v3/role_inferences").get(
-        roles::list_inferences,
-        r("listRoleInferences", "Every implication.")
-            .answers(200, wrapped("role_inferences", json!({"type": "array"}))),
     );
 }
 

@@ -9,7 +9,7 @@ use super::models::ProjectRow;
 use super::resources::{get_domain, get_project};
 use super::revocations::{self, Revoked};
 use super::schema::{assignments, projects, user_group_membership as membership};
-use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
+use super::{is_unique_violation, paginate, string_match, write_tx, Backend, DbConn, MatchSql};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
@@ -30,6 +30,12 @@ pub struct ProjectFilter {
     pub name_matches: Vec<StringMatch>,
     /// Only these projects (the ones a user has roles on).
     pub ids: Option<Vec<String>>,
+    /// Keystone's tag filters: all of these tags, any of them, not all of them together,
+    /// none of them.
+    pub tags: Option<Vec<String>>,
+    pub tags_any: Option<Vec<String>>,
+    pub not_tags: Option<Vec<String>>,
+    pub not_tags_any: Option<Vec<String>>,
 }
 
 /// Changes of `PATCH /v3/projects/{id}`; `None` leaves a field as it is.
@@ -122,9 +128,66 @@ pub fn list_projects(
             for m in &filter.name_matches {
                 query = query.filter(string_match(backend, r#""projects"."name""#, m));
             }
+            let tag_filters = [
+                (&filter.tags, TagTest::All),
+                (&filter.tags_any, TagTest::Any),
+                (&filter.not_tags, TagTest::NotAll),
+                (&filter.not_tags_any, TagTest::None),
+            ];
+            for (tags, test) in tag_filters {
+                if let Some(tags) = tags {
+                    query = query.filter(tag_match(backend, test, tags));
+                }
+            }
             windowed!(query, projects::id, window).load(conn)
         },
     )
+}
+
+/// How a tag filter compares a project's tags with the ones asked for.
+#[derive(Debug, Clone, Copy)]
+enum TagTest {
+    All,
+    Any,
+    NotAll,
+    None,
+}
+
+/// One of Keystone's tag filters on a project, in SQL on both backends. The tags live in
+/// the `extra` JSON text (`{"tags": [...]}`); the asked-for tags are bound as one JSON
+/// array, so the statement is the same whatever their number.
+fn tag_match(backend: Backend, test: TagTest, tags: &[String]) -> MatchSql {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    // `EXISTS (an asked-for tag that the project holds | lacks)`, the asked-for tags
+    // bound between the opening and the rest.
+    let (open, held, lacked) = match backend {
+        Backend::Sqlite => (
+            "EXISTS (SELECT 1 FROM json_each(",
+            r#") w WHERE w.value IN (SELECT t.value FROM json_each("projects"."extra", '$.tags') t))"#,
+            r#") w WHERE w.value NOT IN (SELECT t.value FROM json_each("projects"."extra", '$.tags') t))"#,
+        ),
+        Backend::Postgres => (
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CAST(",
+            r#" AS jsonb)) w(value) WHERE COALESCE(CAST("projects"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
+            r#" AS jsonb)) w(value) WHERE NOT COALESCE(CAST("projects"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
+        ),
+    };
+    let (negate, rest) = match test {
+        // All held: no asked-for tag is lacked.
+        TagTest::All => (true, lacked),
+        TagTest::Any => (false, held),
+        // Not all held: some asked-for tag is lacked.
+        TagTest::NotAll => (false, lacked),
+        TagTest::None => (true, held),
+    };
+    let open = if negate {
+        format!("NOT {open}")
+    } else {
+        open.to_string()
+    };
+    let asked = serde_json::Value::from(tags.to_vec()).to_string();
+    sql::<Bool>(&open).bind::<Text, _>(asked).sql(rest)
 }
 
 /// Ids of the projects a user has a role on: granted to them or to one of their groups,

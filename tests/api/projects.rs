@@ -372,6 +372,110 @@ async fn plain_users_cannot_manage_projects() {
     );
 }
 
+async fn tag_filters_select_projects() {
+    let app = spawn_app().await;
+    create_project(&app, json!({"name": "ab", "tags": ["a", "b"]})).await;
+    create_project(&app, json!({"name": "a", "tags": ["a"]})).await;
+    create_project(&app, json!({"name": "c", "tags": ["c"]})).await;
+    create_project(&app, json!({"name": "none"})).await;
+    let get = |q: &'static str| {
+        let app = &app;
+        async move {
+            let resp = app.get(&format!("/v3/projects?{q}")).await;
+            assert_eq!(resp.status(), 200, "{q}");
+            names(&json(resp).await)
+        }
+    };
+    // Every tag asked for.
+    assert_eq!(get("tags=a,b").await, ["ab"]);
+    assert_eq!(get("tags=a").await, ["a", "ab"]);
+    assert_eq!(get("tags=a,c").await, Vec::<String>::new());
+    // Any of them.
+    assert_eq!(get("tags-any=b,c").await, ["ab", "c"]);
+    assert_eq!(get("tags-any=z").await, Vec::<String>::new());
+    // Not all of them together (the admin project has no tags).
+    assert_eq!(get("not-tags=a,b").await, ["a", "admin", "c", "none"]);
+    // None of them.
+    assert_eq!(get("not-tags-any=a,c").await, ["admin", "none"]);
+    // Combined, and with the other filters, before the page.
+    assert_eq!(get("tags=a&not-tags=b").await, ["a"]);
+    assert_eq!(get("tags-any=a,c&name__startswith=a").await, ["a", "ab"]);
+    let body = json(app.get("/v3/projects?tags-any=a,c&limit=2").await).await;
+    assert_eq!(names(&body).len(), 2);
+    assert_eq!(body["truncated"], true);
+    let next = body["links"]["next"].as_str().unwrap();
+    let rest = json(
+        app.client
+            .get(next)
+            .header("X-Auth-Token", &app.admin_token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(names(&rest).len(), 1);
+    assert!(rest.get("truncated").is_none(), "{rest}");
+    // An empty filter is a filter for the empty tag, which no project has.
+    assert_eq!(get("tags=").await, Vec::<String>::new());
+    assert_eq!(get("not-tags-any=").await.len(), 5);
+}
+
+async fn the_projects_of_a_user_take_keystones_filters() {
+    let app = spawn_app().await;
+    let other = create_domain(&app, "other").await;
+    let uid = app.create_user("fay", "pw-fay-1").await;
+    let member = json(app.get("/v3/roles?name=member").await).await["roles"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ids = Vec::new();
+    for body in [
+        json!({"name": "alpha"}),
+        json!({"name": "beta", "enabled": false}),
+        json!({"name": "gamma", "domain_id": other}),
+        json!({"name": "unrelated"}),
+    ] {
+        let unrelated = body["name"] == "unrelated";
+        let id = create_project(&app, body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if !unrelated {
+            let grant = format!("/v3/projects/{id}/users/{uid}/roles/{member}");
+            assert_eq!(app.put(&grant).await.status(), 204);
+        }
+        ids.push(id);
+    }
+    let get = |q: String| {
+        let app = &app;
+        let uid = uid.clone();
+        async move {
+            let resp = app.get(&format!("/v3/users/{uid}/projects?{q}")).await;
+            assert_eq!(resp.status(), 200, "{q}");
+            names(&json(resp).await)
+        }
+    };
+    assert_eq!(get(String::new()).await, ["alpha", "beta", "gamma"]);
+    assert_eq!(get("name=beta".into()).await, ["beta"]);
+    assert_eq!(get("name=unrelated".into()).await, Vec::<String>::new());
+    assert_eq!(get("name__startswith=al".into()).await, ["alpha"]);
+    assert_eq!(get("enabled=false".into()).await, ["beta"]);
+    assert_eq!(get("enabled=true".into()).await, ["alpha", "gamma"]);
+    assert_eq!(get(format!("domain_id={other}")).await, ["gamma"]);
+    assert_eq!(
+        get("domain_id=default&enabled=true".into()).await,
+        ["alpha"]
+    );
+    assert_eq!(get("domain_id=".into()).await, Vec::<String>::new());
+    assert_error(
+        app.get(&format!("/v3/users/{uid}/projects?enabled=maybe"))
+            .await,
+        400,
+        "'maybe' is not a boolean",
+    )
+    .await;
+}
+
 both_backends!(
     a_project_is_the_same_object_in_every_response,
     project_rules_are_keystone_4xx,
@@ -380,4 +484,6 @@ both_backends!(
     list_filters_projects,
     the_projects_of_a_user,
     plain_users_cannot_manage_projects,
+    tag_filters_select_projects,
+    the_projects_of_a_user_take_keystones_filters,
 );

@@ -307,8 +307,232 @@ async fn effective_filters_reach_inherited_and_implied_roles() {
     assert_eq!(body["role_assignments"], json!([]));
 }
 
+/// One entry as (actor, role, scope, inherited): `user:<id>`, `member`, `project:<id>`.
+fn entries(
+    body: &Value,
+    roles: &HashMap<String, String>,
+) -> BTreeSet<(String, String, String, bool)> {
+    let role_name = |id: &str| {
+        roles
+            .iter()
+            .find(|(_, v)| v.as_str() == id)
+            .map(|(k, _)| k.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
+    body["role_assignments"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            let actor = match (e["user"]["id"].as_str(), e["group"]["id"].as_str()) {
+                (Some(u), _) => format!("user:{u}"),
+                (_, Some(g)) => format!("group:{g}"),
+                _ => panic!("no actor in {e}"),
+            };
+            let scope = &e["scope"];
+            let target = if let Some(p) = scope["project"]["id"].as_str() {
+                format!("project:{p}")
+            } else if let Some(d) = scope["domain"]["id"].as_str() {
+                format!("domain:{d}")
+            } else {
+                assert_eq!(scope["system"], json!({"all": true}));
+                "system".to_string()
+            };
+            let inherited = scope["OS-INHERIT:inherited_to"] == "projects";
+            (
+                actor,
+                role_name(e["role"]["id"].as_str().unwrap()),
+                target,
+                inherited,
+            )
+        })
+        .collect()
+}
+
+async fn every_filter_of_the_list_selects_its_assignments() {
+    let app = spawn_app_with(&[]).await;
+    let roles = role_ids(&app).await;
+    let d = created(
+        &app,
+        "/v3/domains",
+        json!({"domain": {"name": "f"}}),
+        "domain",
+    )
+    .await;
+    let p = created(
+        &app,
+        "/v3/projects",
+        json!({"project": {"name": "top", "domain_id": d}}),
+        "project",
+    )
+    .await;
+    let c = created(
+        &app,
+        "/v3/projects",
+        json!({"project": {"name": "below", "parent_id": p}}),
+        "project",
+    )
+    .await;
+    let u = created(
+        &app,
+        "/v3/users",
+        json!({"user": {"name": "una", "domain_id": d}}),
+        "user",
+    )
+    .await;
+    let g = created(
+        &app,
+        "/v3/groups",
+        json!({"group": {"name": "gee", "domain_id": d}}),
+        "group",
+    )
+    .await;
+    let (member, reader) = (&roles["member"], &roles["reader"]);
+    put_ok(&app, &format!("/v3/projects/{p}/users/{u}/roles/{member}")).await;
+    put_ok(&app, &format!("/v3/projects/{c}/groups/{g}/roles/{reader}")).await;
+    put_ok(&app, &format!("/v3/domains/{d}/users/{u}/roles/{reader}")).await;
+    put_ok(
+        &app,
+        &format!("/v3/OS-INHERIT/domains/{d}/users/{u}/roles/{member}/inherited_to_projects"),
+    )
+    .await;
+    put_ok(&app, &format!("/v3/system/users/{u}/roles/{reader}")).await;
+    let get = |q: String| {
+        let app = &app;
+        let roles = &roles;
+        async move {
+            let resp = app.get(&format!("/v3/role_assignments?{q}")).await;
+            assert_eq!(resp.status(), 200, "{q}");
+            entries(&json(resp).await, roles)
+        }
+    };
+    let e = |actor: &str, role: &str, target: String, inherited: bool| {
+        (actor.to_string(), role.to_string(), target, inherited)
+    };
+    let (user, group) = (format!("user:{u}"), format!("group:{g}"));
+    let on_p = e(&user, "member", format!("project:{p}"), false);
+    let on_c = e(&group, "reader", format!("project:{c}"), false);
+    let on_d = e(&user, "reader", format!("domain:{d}"), false);
+    let inherited = e(&user, "member", format!("domain:{d}"), true);
+    let system = e(&user, "reader", "system".into(), false);
+
+    let all_of_user = BTreeSet::from([
+        on_p.clone(),
+        on_d.clone(),
+        inherited.clone(),
+        system.clone(),
+    ]);
+    assert_eq!(get(format!("user.id={u}")).await, all_of_user);
+    assert_eq!(
+        get(format!("group.id={g}")).await,
+        BTreeSet::from([on_c.clone()])
+    );
+    assert_eq!(
+        get(format!("role.id={reader}&scope.domain.id={d}")).await,
+        BTreeSet::from([on_d.clone()])
+    );
+    assert_eq!(
+        get(format!("role.id={member}&group.id={g}")).await,
+        BTreeSet::new()
+    );
+    assert_eq!(
+        get(format!("scope.project.id={p}")).await,
+        BTreeSet::from([on_p.clone()])
+    );
+    assert_eq!(
+        get(format!("scope.project.id={c}&user.id={u}")).await,
+        BTreeSet::new()
+    );
+    assert_eq!(
+        get(format!("scope.project.id={p}&include_subtree=true")).await,
+        BTreeSet::from([on_p.clone(), on_c.clone()])
+    );
+    assert_eq!(
+        get(format!(
+            "scope.OS-INHERIT:inherited_to=projects&user.id={u}"
+        ))
+        .await,
+        BTreeSet::from([inherited.clone()])
+    );
+    assert_eq!(
+        get(format!("scope.system=all&user.id={u}")).await,
+        BTreeSet::from([system.clone()])
+    );
+    assert_eq!(
+        get(format!("scope.system=all&group.id={g}")).await,
+        BTreeSet::new()
+    );
+    // Names only when asked for.
+    let named = json(
+        app.get(&format!(
+            "/v3/role_assignments?group.id={g}&include_names=true"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(named["role_assignments"][0]["group"]["name"], "gee");
+    assert_eq!(
+        named["role_assignments"][0]["scope"]["project"]["name"],
+        "below"
+    );
+    let plain = json(
+        app.get(&format!(
+            "/v3/role_assignments?group.id={g}&include_names=false"
+        ))
+        .await,
+    )
+    .await;
+    assert_eq!(plain["role_assignments"][0]["group"], json!({"id": g}));
+
+    for (q, message) in [
+        ("scope.system=yes", "'yes' is not 'all'"),
+        ("scope.system=", "'' is not 'all'"),
+        (
+            "scope.OS-INHERIT:inherited_to=domains",
+            "'domains' is not 'projects'",
+        ),
+        (
+            "include_subtree=true",
+            "scope.project.id needs to be specified",
+        ),
+        ("include_names=maybe", "'maybe' is not a boolean"),
+    ] {
+        let resp = app.get(&format!("/v3/role_assignments?{q}")).await;
+        crate::helpers::assert_error(resp, 400, message).await;
+    }
+    let resp = app
+        .get(&format!(
+            "/v3/role_assignments?scope.project.id={p}&scope.domain.id={d}"
+        ))
+        .await;
+    crate::helpers::assert_error(resp, 400, "Specify at most one of").await;
+    // The document says which scope words the list takes, as the server does.
+    let doc = json(app.get("/openapi.json").await).await;
+    let params = doc["paths"]["/v3/role_assignments"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters")
+        .clone();
+    let schema_of = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["schema"].clone())
+            .unwrap_or_else(|| panic!("no parameter {name}"))
+    };
+    assert_eq!(
+        schema_of("scope.system"),
+        json!({"type": "string", "enum": ["all"]})
+    );
+    assert_eq!(
+        schema_of("scope.OS-INHERIT:inherited_to"),
+        json!({"type": "string", "enum": ["projects"]})
+    );
+    assert_eq!(schema_of("include_subtree"), json!({"type": "boolean"}));
+}
+
 both_backends!(
     role_assignments_page_under_the_list_limit,
     a_domain_readers_effective_list_is_its_domain_alone_and_paged,
     effective_filters_reach_inherited_and_implied_roles,
+    every_filter_of_the_list_selects_its_assignments,
 );

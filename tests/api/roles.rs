@@ -385,6 +385,55 @@ async fn users_and_groups_lists_take_string_filters() {
     .await;
 }
 
+async fn the_role_list_filters_by_domain_and_name_together() {
+    let app = spawn_app().await;
+    let d = create_domain(&app, "dom").await;
+    let other = create_domain(&app, "other").await;
+    let auditor = create_role(&app, json!({"name": "auditor", "domain_id": d})).await;
+    create_role(&app, json!({"name": "viewer", "domain_id": d})).await;
+    create_role(&app, json!({"name": "auditor", "domain_id": other})).await;
+    let get = |q: String| {
+        let app = &app;
+        async move {
+            let resp = app.get(&format!("/v3/roles?{q}")).await;
+            assert_eq!(resp.status(), 200, "{q}");
+            json(resp).await
+        }
+    };
+    assert_eq!(
+        get(format!("domain_id={d}&name=auditor")).await["roles"],
+        json!([auditor])
+    );
+    assert_eq!(
+        names(&get(format!("domain_id={d}")).await, "roles"),
+        ["auditor", "viewer"]
+    );
+    assert_eq!(
+        names(
+            &get(format!("domain_id={d}&name__startswith=v")).await,
+            "roles"
+        ),
+        ["viewer"]
+    );
+    assert_eq!(
+        names(
+            &get(format!("domain_id={other}&name=viewer")).await,
+            "roles"
+        ),
+        Vec::<String>::new()
+    );
+    // A domain's roles are not among the global ones, and an empty domain_id is a filter
+    // for a domain of that id, which none has.
+    assert_eq!(
+        names(&get("name=viewer".into()).await, "roles"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(&get("domain_id=".into()).await, "roles"),
+        Vec::<String>::new()
+    );
+}
+
 both_backends!(
     a_role_is_the_same_object_in_every_response,
     role_rules_are_keystone_4xx,
@@ -392,4 +441,5 @@ both_backends!(
     implied_role_rules_are_enforced,
     plain_users_cannot_manage_roles,
     users_and_groups_lists_take_string_filters,
+    the_role_list_filters_by_domain_and_name_together,
 );

@@ -297,6 +297,7 @@ fn parameter(param: &Param) -> Value {
         }
         ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
         ParamKind::Boolean => json!({"type": "boolean"}),
+        ParamKind::OneOf(words) => json!({"type": "string", "enum": words}),
     };
     json!({"name": param.name, "in": "query", "required": false,
            "description": param.description, "schema": schema})

@@ -40,6 +40,8 @@ pub enum ParamKind {
     Pattern(&'static str),
     PositiveInteger,
     Boolean,
+    /// One of these words (a value the server refuses otherwise).
+    OneOf(&'static [&'static str]),
 }
 
 /// The documentation of one operation.

@@ -161,6 +161,7 @@ impl BodyField for ResourceId {
 }
 
 /// Keystone's `tags`.
+#[derive(Debug, Clone)]
 pub struct Tags(pub Vec<String>);
 
 impl BodyField for Tags {
@@ -171,6 +172,73 @@ impl BodyField for Tags {
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         Ok(body.take_tags(field)?.map(Tags))
     }
+}
+
+/// A project's or domain's name: trimmed, 1 to 64 characters (Keystone's resource schema).
+pub struct ResourceName(pub Name);
+
+impl BodyField for ResourceName {
+    fn schema() -> Value {
+        json!({"type": "string", "minLength": 1, "maxLength": 64})
+    }
+    fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
+        match body.take_string(field)? {
+            None => Ok(None),
+            Some(s) => Ok(Some(ResourceName(Name::parse_resource(field, &s)?))),
+        }
+    }
+}
+
+/// Keystone's resource `options`: no option is supported, so only an empty object.
+pub struct Options;
+
+impl BodyField for Options {
+    fn schema() -> Value {
+        json!({"type": "object", "maxProperties": 0})
+    }
+    fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
+        debug_assert_eq!(field, "options");
+        let present = body.contains(field);
+        body.take_options()?;
+        Ok(present.then_some(Options))
+    }
+}
+
+/// A list filter of tags, comma-separated (`?tags=a,b`): Keystone's `tags`, `tags-any`,
+/// `not-tags`, `not-tags-any`.
+impl QueryField for Option<Tags> {
+    fn params(name: &'static str, description: &'static str) -> Vec<Param> {
+        vec![Param {
+            name,
+            description,
+            kind: ParamKind::Text,
+        }]
+    }
+    fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
+        Ok(query
+            .get(name)
+            .map(|raw| Tags(raw.split(',').map(str::to_owned).collect())))
+    }
+}
+
+/// Refuses an update body with nothing in it, as Keystone's `minProperties: 1` does.
+pub fn require_properties(body: &Value, key: &str) -> Result<(), ApiError> {
+    if body
+        .get(key)
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        return Err(ApiError::Validation(format!(
+            "Invalid input for field '{key}': {{}} does not have enough properties"
+        )));
+    }
+    Ok(())
+}
+
+/// The schema of an update body whose object under `key` must not be empty.
+pub fn with_min_properties(mut schema: Value, key: &str) -> Value {
+    schema["properties"][key]["minProperties"] = json!(1);
+    schema
 }
 
 /// The fields left once the declared ones are read: Keystone keeps them as extra attributes.

@@ -6,10 +6,12 @@ use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::http::extract::BaseUrl;
-use crate::api::v3::domains::domain_json;
-use crate::api::v3::projects::project_json;
+use crate::api::http::openapi::collection;
+use crate::api::http::routing::{op, RouteTable};
+use crate::api::v3::domains::{domain_json, domain_schema};
+use crate::api::v3::projects::{project_json, project_schema};
+use crate::assignment::scopes;
 use crate::auth::AuthContext;
-use crate::db::{self, assignments};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -24,11 +26,7 @@ pub async fn domains(
     caller: AuthContext,
     base: BaseUrl,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user_id().to_string();
-    let rows = db::run(&state.pool, move |conn| {
-        assignments::list_domains_for_user(conn, &user_id)
-    })
-    .await?;
+    let rows = scopes::domains_for_caller(&state, &caller).await?;
     let domains: Vec<Value> = rows.into_iter().map(|d| domain_json(d, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "domains": domains,
@@ -43,14 +41,26 @@ pub async fn projects(
     caller: AuthContext,
     base: BaseUrl,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user_id().to_string();
-    let rows = db::run(&state.pool, move |conn| {
-        assignments::list_projects_for_user(conn, &user_id)
-    })
-    .await?;
+    let rows = scopes::projects_for_caller(&state, &caller).await?;
     let projects: Vec<Value> = rows.into_iter().map(|p| project_json(p, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "projects": projects,
         "links": links(&base, "/v3/auth/projects"),
     })))
+}
+
+/// Declares `GET /v3/auth/domains` and `GET /v3/auth/projects`.
+pub fn routes(t: &mut RouteTable<'_>) {
+    t.at("/v3/auth/domains").get(
+        domains,
+        op("authDomains", "The domains the caller may scope to.")
+            .tag("tokens")
+            .answers(200, collection("domains", domain_schema())),
+    );
+    t.at("/v3/auth/projects").get(
+        projects,
+        op("authProjects", "The projects the caller may scope to.")
+            .tag("tokens")
+            .answers(200, collection("projects", project_schema())),
+    );
 }

@@ -1,24 +1,58 @@
-//! `/v3/domains`: Keystone v3 domains.
-//! Each handler: validate, load the target, enforce policy, act, wrap.
+//! `/v3/domains`: Keystone v3 domains. Handlers extract the typed request, call the
+//! resource manager ([`crate::resource::domains`]) and wrap the view.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use crate::api::http::envelope::{collection, parse_extra};
-use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::extract::{BaseUrl, JsonBody};
+use crate::api::http::openapi::{self, wrapped};
 use crate::api::http::query::ListQuery;
-use crate::auth::policy::glue::authorize;
-use crate::auth::policy::{self, Target};
+use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::wire::{
+    require_properties, with_min_properties, Extra, NameMatches, Options, ResourceName, Tags, Text,
+};
 use crate::auth::AuthContext;
-use crate::cache::Tag;
-use crate::db::domains::{DomainChanges, DomainFilter};
+use crate::db::domains::DomainFilter;
 use crate::db::models::DomainRow;
-use crate::db::{self, domains as store, resources};
-use crate::domain::values::{Description, Name, NameFilter};
-use crate::domain::{new_id, now_ms};
+use crate::domain::values::Description;
 use crate::error::ApiError;
+use crate::resource::domains::{self as manager, DomainUpdate, NewDomain};
 use crate::state::AppState;
+
+crate::wire_body! {
+    /// The body of `POST /v3/domains`.
+    pub struct CreateDomain in "domain" {
+        required name: ResourceName,
+        patch description: Description,
+        optional enabled: bool,
+        optional options: Options,
+        optional tags: Tags,
+        rest extra: Extra,
+    }
+}
+
+crate::wire_body! {
+    /// The body of `PATCH /v3/domains/{domain_id}`.
+    pub struct UpdateDomain in "domain" {
+        optional name: ResourceName,
+        patch description: Description,
+        optional enabled: bool,
+        optional id: Text,
+        optional options: Options,
+        optional tags: Tags,
+        rest extra: Extra,
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3/domains`.
+    pub struct DomainListQuery {
+        name: NameMatches = "Only domains of this name; with name__contains etc., a pattern.",
+        enabled: Option<bool> = "Only enabled (true) or disabled (false) domains.",
+    }
+}
 
 /// Renders a stored `extra` with Keystone's `tags` and `options` in place.
 pub fn extra_with_tags(extra: &str) -> Map<String, Value> {
@@ -44,33 +78,24 @@ pub fn domain_json(domain: DomainRow, base: &BaseUrl) -> Value {
     Value::Object(map)
 }
 
+/// The schema of [`domain_json`].
+pub fn domain_schema() -> Value {
+    json!({"type": "object", "required":
+    ["id", "name", "description", "enabled", "tags", "options", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "description": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "options": {"type": "object"},
+        "links": {"type": "object", "required": ["self"],
+            "properties": {"self": {"type": "string"}}},
+    }})
+}
+
 fn domain_response(status: StatusCode, domain: DomainRow, base: &BaseUrl) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "domain": domain_json(domain, base) }))
-}
-
-fn domain_target(domain: &DomainRow) -> Target<'_> {
-    Target {
-        domain_id: Some(&domain.id),
-        ..Target::default()
-    }
-}
-
-/// The extra attributes of a body, with validated `tags` kept among them.
-fn extra_of(mut body: BodyObject) -> Result<Map<String, Value>, ApiError> {
-    body.take_options()?;
-    let tags = body.take_tags("tags")?;
-    let mut extra = body.into_extra();
-    if let Some(tags) = tags {
-        extra.insert("tags".into(), json!(tags));
-    }
-    Ok(extra)
-}
-
-async fn load(state: &AppState, domain_id: String) -> Result<DomainRow, ApiError> {
-    db::run(&state.pool, move |conn| {
-        resources::get_domain(conn, &domain_id)
-    })
-    .await
 }
 
 /// `POST /v3/domains` (Keystone create_domain).
@@ -80,34 +105,19 @@ pub async fn create(
     base: BaseUrl,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut domain = BodyObject::unwrap_from(body.into_value()?, "domain")?;
-    let name = domain
-        .take_string("name")?
-        .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
-    let name = Name::parse_resource("name", &name)?;
-    let description = match domain.take_nullable_string("description")? {
-        Some(Some(d)) => Description::parse("description", &d)?,
-        _ => Description::default(),
+    let body = CreateDomain::from_body(body.into_value()?)?;
+    let new = NewDomain {
+        name: body.name.0,
+        description: body.description.into_option().flatten(),
+        enabled: body.enabled,
+        tags: body.tags.map(|t| t.0),
+        extra: body.extra.0,
     };
-    let enabled = domain.take_bool("enabled")?.unwrap_or(true);
-    let extra = extra_of(domain)?;
-    policy::enforce(&caller, &policy::CREATE_DOMAIN, &Target::default())?;
-    let row = DomainRow {
-        id: new_id(),
-        name: name.into_inner(),
-        description: description.into_inner(),
-        enabled,
-        extra: Value::Object(extra).to_string(),
-        created_at: now_ms(),
-    };
-    let created = db::run(&state.pool, move |conn| store::create_domain(conn, row)).await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    let created = manager::create_domain(&state, &caller, new).await?;
     Ok(domain_response(StatusCode::CREATED, created, &base))
 }
 
-/// `GET /v3/domains` (Keystone list_domains): `name`, `enabled`, the string comparators,
-/// `limit`, `marker`. A domain reader sees only their own domain.
+/// `GET /v3/domains` (Keystone list_domains). A domain reader sees only their own domain.
 pub async fn list(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -115,38 +125,17 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::from_request(&req)?;
-    let mut filter = DomainFilter {
+    let q = DomainListQuery::from_query(&query)?;
+    let filter = DomainFilter {
         id: None,
-        name: query
-            .get("name")
-            .map(|n| NameFilter::parse("name", n))
-            .transpose()?
-            .map(|n| n.as_str().to_owned()),
-        enabled: query.get_bool("enabled")?,
-        name_matches: query.string_matches("name")?,
+        name: q.name.exact,
+        enabled: q.enabled,
+        name_matches: q.name.patterns,
     };
     let page = query.page(&state.settings)?;
-    if !policy::allows(&caller, &policy::LIST_DOMAINS, &Target::default()) {
-        let own = caller.token_domain_id().map(str::to_owned);
-        policy::enforce(
-            &caller,
-            &policy::LIST_DOMAINS,
-            &Target {
-                domain_id: own.as_deref(),
-                ..Target::default()
-            },
-        )?;
-        filter.id = own;
-    }
-    let request = page.clone();
-    let domains = db::run(&state.pool, move |conn| {
-        store::list_domains(conn, &filter, &page)
-    })
-    .await?;
+    let domains = manager::list_domains(&state, &caller, filter, page.clone()).await?;
     let domains = domains.map(|d| domain_json(d, &base));
-    Ok(HttpResponse::Ok().json(collection(
-        "domains", domains, &request, &base, &req, &query,
-    )))
+    Ok(HttpResponse::Ok().json(collection("domains", domains, &page, &base, &req, &query)))
 }
 
 /// `GET /v3/domains/{domain_id}` (Keystone get_domain).
@@ -156,13 +145,11 @@ pub async fn show(
     base: BaseUrl,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let domain = load(&state, path.into_inner()).await;
-    let domain = authorize(&caller, &policy::GET_DOMAIN, domain, domain_target)?;
+    let domain = manager::get_domain(&state, &caller, path.into_inner()).await?;
     Ok(domain_response(StatusCode::OK, domain, &base))
 }
 
-/// `PATCH /v3/domains/{domain_id}` (Keystone update_domain): name, description, enabled,
-/// tags, extras.
+/// `PATCH /v3/domains/{domain_id}` (Keystone update_domain).
 pub async fn update(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -170,62 +157,66 @@ pub async fn update(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let domain_id = path.into_inner();
-    let mut domain = BodyObject::unwrap_from(body.into_value()?, "domain")?;
-    if domain.is_empty() {
-        return Err(ApiError::Validation(
-            "Invalid input for field 'domain': {} does not have enough properties".into(),
-        ));
-    }
-    let name = domain
-        .take_string("name")?
-        .map(|n| Name::parse_resource("name", &n))
-        .transpose()?
-        .map(Name::into_inner);
-    let description = match domain.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
-        Some(None) => Some(String::new()),
-        None => None,
+    let body = body.into_value()?;
+    require_properties(&body, "domain")?;
+    let body = UpdateDomain::from_body(body)?;
+    let update = DomainUpdate {
+        id: body.id.map(|t| t.0),
+        name: body.name.map(|n| n.0),
+        description: body.description.into_option(),
+        enabled: body.enabled,
+        tags: body.tags.map(|t| t.0),
+        extra: body.extra.0,
     };
-    let enabled = domain.take_bool("enabled")?;
-    let claimed_id = domain.take_string("id")?;
-    let extra = extra_of(domain)?;
-    let current = load(&state, domain_id.clone()).await;
-    let current = authorize(&caller, &policy::UPDATE_DOMAIN, current, domain_target)?;
-    if claimed_id.is_some_and(|id| id != current.id) {
-        return Err(ApiError::Validation("Cannot change ID".into()));
-    }
-    let changes = DomainChanges {
-        name,
-        description,
-        enabled,
-        extra,
-    };
-    let lifetime = state.settings.token.expiration * 1000;
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_domain(conn, &domain_id, changes, lifetime)
-    })
-    .await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    let updated = manager::update_domain(&state, &caller, path.into_inner(), update).await?;
     Ok(domain_response(StatusCode::OK, updated, &base))
 }
 
-/// `DELETE /v3/domains/{domain_id}` (Keystone delete_domain): only a disabled domain, and
-/// everything it holds goes with it.
+/// `DELETE /v3/domains/{domain_id}` (Keystone delete_domain).
 pub async fn delete(
     state: web::Data<AppState>,
     caller: AuthContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let domain_id = path.into_inner();
-    let domain = load(&state, domain_id.clone()).await;
-    authorize(&caller, &policy::DELETE_DOMAIN, domain, domain_target)?;
-    db::run(&state.pool, move |conn| {
-        store::delete_domain(conn, &domain_id)
-    })
-    .await?;
-    // Its users, groups and grants went with it.
-    state.changed(&[Tag::Authz, Tag::Users, Tag::Groups]);
+    manager::delete_domain(&state, &caller, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Declares the domain routes.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let d = |id: &str, summary: &str| op(id, summary).tag("domains");
+    t.at("/v3/domains")
+        .get(
+            list,
+            d("listDomains", "List domains.")
+                .query(&DomainListQuery::params())
+                .answers(200, openapi::collection("domains", domain_schema())),
+        )
+        .post(
+            create,
+            d("createDomain", "Create a domain.")
+                .body(CreateDomain::schema())
+                .answers(201, wrapped("domain", domain_schema()))
+                .errors(&[409]),
+        );
+    t.at("/v3/domains/{domain_id}")
+        .get(
+            show,
+            d("showDomain", "Show a domain.").answers(200, wrapped("domain", domain_schema())),
+        )
+        .patch(
+            update,
+            d("updateDomain", "Update a domain.")
+                .body(with_min_properties(UpdateDomain::schema(), "domain"))
+                .answers(200, wrapped("domain", domain_schema()))
+                .errors(&[409]),
+        )
+        .delete(
+            delete,
+            d(
+                "deleteDomain",
+                "Delete a disabled domain and what it holds.",
+            )
+            .empty(204),
+        );
 }

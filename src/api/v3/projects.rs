@@ -1,26 +1,83 @@
-//! `/v3/projects` and `/v3/users/{user_id}/projects`: Keystone v3 projects.
-//! Each handler: validate, load the target, enforce policy, act, wrap.
+//! `/v3/projects` and `/v3/users/{user_id}/projects`: Keystone v3 projects. Handlers
+//! extract the typed request, call the resource manager ([`crate::resource::projects`])
+//! and wrap the view.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::api::http::envelope::collection;
-use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::extract::{BaseUrl, JsonBody};
+use crate::api::http::openapi::{self, wrapped};
 use crate::api::http::query::ListQuery;
+use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::wire::{
+    require_properties, with_min_properties, Extra, NameMatches, Options, ResourceName, Tags, Text,
+};
 use crate::api::v3::domains::extra_with_tags;
-use crate::api::v3::users::user_target;
-use crate::auth::policy::glue::{authorize, list_domain};
-use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
-use crate::cache::Tag;
 use crate::db::models::ProjectRow;
-use crate::db::projects::{ProjectChanges, ProjectFilter};
-use crate::db::{self, projects as store, resources, users as users_store};
-use crate::domain::values::{Description, Name, NameFilter, ResourceId};
-use crate::domain::{new_id, now_ms};
+use crate::db::projects::ProjectFilter;
+use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
+use crate::resource::projects::{self as manager, NewProject, ProjectUpdate};
 use crate::state::AppState;
+
+crate::wire_body! {
+    /// The body of `POST /v3/projects`.
+    pub struct CreateProject in "project" {
+        required name: ResourceName,
+        patch description: Description,
+        optional enabled: bool,
+        optional is_domain: bool,
+        patch domain_id: ResourceId,
+        patch parent_id: ResourceId,
+        optional options: Options,
+        optional tags: Tags,
+        rest extra: Extra,
+    }
+}
+
+crate::wire_body! {
+    /// The body of `PATCH /v3/projects/{project_id}`: the domain, parent and `is_domain`
+    /// may only be restated.
+    pub struct UpdateProject in "project" {
+        optional name: ResourceName,
+        patch description: Description,
+        optional enabled: bool,
+        patch domain_id: Text,
+        patch parent_id: Text,
+        optional is_domain: bool,
+        optional id: Text,
+        optional options: Options,
+        optional tags: Tags,
+        rest extra: Extra,
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3/projects`.
+    pub struct ProjectListQuery {
+        name: NameMatches = "Only projects of this name; with name__contains etc., a pattern.",
+        domain_id: Option<String> = "Only projects of this domain.",
+        enabled: Option<bool> = "Only enabled (true) or disabled (false) projects.",
+        parent_id: Option<String> = "Only children of this project (or top-level projects of this domain).",
+        is_domain: Option<bool> = "Projects acting as domains (none here) or not.",
+        tags: Option<Tags> = "Only projects with all of these tags (comma-separated).",
+        tags_any as "tags-any": Option<Tags> = "Only projects with any of these tags.",
+        not_tags as "not-tags": Option<Tags> = "Only projects without all of these tags together.",
+        not_tags_any as "not-tags-any": Option<Tags> = "Only projects with none of these tags.",
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3/users/{user_id}/projects`.
+    pub struct UserProjectListQuery {
+        name: NameMatches = "Only projects of this name; with name__contains etc., a pattern.",
+        domain_id: Option<String> = "Only projects of this domain.",
+        enabled: Option<bool> = "Only enabled (true) or disabled (false) projects.",
+    }
+}
 
 /// A project as every response shows it: a top-level project's parent is its domain.
 pub fn project_json(project: ProjectRow, base: &BaseUrl) -> Value {
@@ -40,41 +97,31 @@ pub fn project_json(project: ProjectRow, base: &BaseUrl) -> Value {
     Value::Object(map)
 }
 
+/// The schema of [`project_json`].
+pub fn project_schema() -> Value {
+    json!({"type": "object", "required": ["id", "name", "domain_id", "description",
+    "enabled", "parent_id", "is_domain", "tags", "options", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "domain_id": {"type": "string"},
+        "description": {"type": "string"},
+        "enabled": {"type": "boolean"},
+        "parent_id": {"type": "string"},
+        "is_domain": {"type": "boolean"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "options": {"type": "object"},
+        "links": {"type": "object", "required": ["self"],
+            "properties": {"self": {"type": "string"}}},
+    }})
+}
+
 fn project_response(status: StatusCode, project: ProjectRow, base: &BaseUrl) -> HttpResponse {
     HttpResponse::build(status).json(json!({ "project": project_json(project, base) }))
 }
 
-fn project_target(project: &ProjectRow) -> Target<'_> {
-    Target {
-        project_id: Some(&project.id),
-        project_domain_id: Some(&project.domain_id),
-        ..Target::default()
-    }
-}
-
-fn extra_of(mut body: BodyObject) -> Result<Map<String, Value>, ApiError> {
-    body.take_options()?;
-    let tags = body.take_tags("tags")?;
-    let mut extra = body.into_extra();
-    if let Some(tags) = tags {
-        extra.insert("tags".into(), json!(tags));
-    }
-    Ok(extra)
-}
-
-fn name_filter(query: &ListQuery) -> Result<Option<String>, ApiError> {
-    Ok(query
-        .get("name")
-        .map(|n| NameFilter::parse("name", n))
-        .transpose()?
-        .map(|n| n.as_str().to_owned()))
-}
-
-async fn load(state: &AppState, project_id: String) -> Result<ProjectRow, ApiError> {
-    db::run(&state.pool, move |conn| {
-        resources::get_project(conn, &project_id)
-    })
-    .await
+fn tags(t: Option<Tags>) -> Option<Vec<String>> {
+    t.map(|t| t.0)
 }
 
 /// `POST /v3/projects` (Keystone create_project).
@@ -84,79 +131,22 @@ pub async fn create(
     base: BaseUrl,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut project = BodyObject::unwrap_from(body.into_value()?, "project")?;
-    let name = project
-        .take_string("name")?
-        .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
-    let name = Name::parse_resource("name", &name)?;
-    let description = match project.take_nullable_string("description")? {
-        Some(Some(d)) => Description::parse("description", &d)?,
-        _ => Description::default(),
+    let body = CreateProject::from_body(body.into_value()?)?;
+    let new = NewProject {
+        name: body.name.0,
+        description: body.description.into_option().flatten(),
+        enabled: body.enabled,
+        is_domain: body.is_domain,
+        domain_id: body.domain_id.into_option().flatten(),
+        parent_id: body.parent_id.into_option().flatten(),
+        tags: tags(body.tags),
+        extra: body.extra.0,
     };
-    let enabled = project.take_bool("enabled")?.unwrap_or(true);
-    if project.take_bool("is_domain")? == Some(true) {
-        return Err(ApiError::invalid_field(
-            "is_domain",
-            "projects acting as domains are not supported",
-        ));
-    }
-    let domain_id = project
-        .take_nullable_string("domain_id")?
-        .flatten()
-        .map(|id| ResourceId::parse("domain_id", &id))
-        .transpose()?
-        .map(ResourceId::into_inner);
-    let parent_id = project
-        .take_nullable_string("parent_id")?
-        .flatten()
-        .map(|id| ResourceId::parse("parent_id", &id))
-        .transpose()?
-        .map(ResourceId::into_inner);
-    let extra = extra_of(project)?;
-    // Without a domain, a parent project decides it; then the token's, then the default.
-    let parent = match &parent_id {
-        Some(id) if Some(id) != domain_id.as_ref() => {
-            let id = id.clone();
-            let found = db::run(&state.pool, move |conn| {
-                Ok(resources::get_project(conn, &id).ok())
-            })
-            .await?;
-            found
-        }
-        _ => None,
-    };
-    let domain_id = domain_id
-        .or_else(|| parent.as_ref().map(|p| p.domain_id.clone()))
-        .or_else(|| caller.scope_domain_id().map(str::to_owned))
-        .unwrap_or_else(|| state.settings.identity.default_domain_id.clone());
-    // A parent naming the domain itself means a top-level project.
-    let parent_id = parent_id.filter(|p| *p != domain_id);
-    policy::enforce(
-        &caller,
-        &policy::CREATE_PROJECT,
-        &Target {
-            project_domain_id: Some(&domain_id),
-            ..Target::default()
-        },
-    )?;
-    let row = ProjectRow {
-        id: new_id(),
-        name: name.into_inner(),
-        domain_id,
-        description: description.into_inner(),
-        enabled,
-        parent_id,
-        extra: Value::Object(extra).to_string(),
-        created_at: now_ms(),
-    };
-    let created = db::run(&state.pool, move |conn| store::create_project(conn, row)).await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    let created = manager::create_project(&state, &caller, new).await?;
     Ok(project_response(StatusCode::CREATED, created, &base))
 }
 
-/// `GET /v3/projects` (Keystone list_projects): `name`, `domain_id`, `enabled`,
-/// `parent_id`, `is_domain`, the string comparators, `limit`, `marker`.
+/// `GET /v3/projects` (Keystone list_projects), every filter applied before the page.
 pub async fn list(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -164,33 +154,24 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::from_request(&req)?;
+    let q = ProjectListQuery::from_query(&query)?;
     let filter = ProjectFilter {
-        name: name_filter(&query)?,
-        domain_id: list_domain(&caller, query.get("domain_id")),
-        enabled: query.get_bool("enabled")?,
-        parent_id: query.get("parent_id").map(str::to_owned),
-        is_domain: query.get_bool("is_domain")?,
-        name_matches: query.string_matches("name")?,
+        name: q.name.exact,
+        domain_id: q.domain_id,
+        enabled: q.enabled,
+        parent_id: q.parent_id,
+        is_domain: q.is_domain,
+        name_matches: q.name.patterns,
         ids: None,
+        tags: tags(q.tags),
+        tags_any: tags(q.tags_any),
+        not_tags: tags(q.not_tags),
+        not_tags_any: tags(q.not_tags_any),
     };
     let page = query.page(&state.settings)?;
-    policy::enforce(
-        &caller,
-        &policy::LIST_PROJECTS,
-        &Target {
-            list_domain_id: filter.domain_id.as_deref(),
-            ..Target::default()
-        },
-    )?;
-    let request = page.clone();
-    let projects = db::run(&state.pool, move |conn| {
-        store::list_projects(conn, &filter, &page)
-    })
-    .await?;
+    let projects = manager::list_projects(&state, &caller, filter, page.clone()).await?;
     let projects = projects.map(|p| project_json(p, &base));
-    Ok(HttpResponse::Ok().json(collection(
-        "projects", projects, &request, &base, &req, &query,
-    )))
+    Ok(HttpResponse::Ok().json(collection("projects", projects, &page, &base, &req, &query)))
 }
 
 /// `GET /v3/projects/{project_id}` (Keystone get_project).
@@ -200,13 +181,11 @@ pub async fn show(
     base: BaseUrl,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = load(&state, path.into_inner()).await;
-    let project = authorize(&caller, &policy::GET_PROJECT, project, project_target)?;
+    let project = manager::get_project(&state, &caller, path.into_inner()).await?;
     Ok(project_response(StatusCode::OK, project, &base))
 }
 
-/// `PATCH /v3/projects/{project_id}` (Keystone update_project): name, description,
-/// enabled, tags, extras; the domain, parent and `is_domain` are fixed.
+/// `PATCH /v3/projects/{project_id}` (Keystone update_project).
 pub async fn update(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -214,66 +193,21 @@ pub async fn update(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = path.into_inner();
-    let mut project = BodyObject::unwrap_from(body.into_value()?, "project")?;
-    if project.is_empty() {
-        return Err(ApiError::Validation(
-            "Invalid input for field 'project': {} does not have enough properties".into(),
-        ));
-    }
-    let name = project
-        .take_string("name")?
-        .map(|n| Name::parse_resource("name", &n))
-        .transpose()?
-        .map(Name::into_inner);
-    let description = match project.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
-        Some(None) => Some(String::new()),
-        None => None,
+    let body = body.into_value()?;
+    require_properties(&body, "project")?;
+    let body = UpdateProject::from_body(body)?;
+    let update = ProjectUpdate {
+        id: body.id.map(|t| t.0),
+        name: body.name.map(|n| n.0),
+        description: body.description.into_option(),
+        enabled: body.enabled,
+        domain_id: body.domain_id.map(|t| t.0).into_option(),
+        parent_id: body.parent_id.map(|t| t.0).into_option(),
+        is_domain: body.is_domain,
+        tags: tags(body.tags),
+        extra: body.extra.0,
     };
-    let enabled = project.take_bool("enabled")?;
-    let new_domain = project.take_nullable_string("domain_id")?;
-    let new_parent = project.take_nullable_string("parent_id")?;
-    let is_domain = project.take_bool("is_domain")?;
-    let claimed_id = project.take_string("id")?;
-    let extra = extra_of(project)?;
-    let current = load(&state, project_id.clone()).await;
-    let current = authorize(&caller, &policy::UPDATE_PROJECT, current, project_target)?;
-    if claimed_id.is_some_and(|id| id != current.id) {
-        return Err(ApiError::Validation("Cannot change ID".into()));
-    }
-    if new_domain.is_some_and(|d| d.as_deref() != Some(current.domain_id.as_str())) {
-        return Err(ApiError::Validation(
-            "Update of `domain_id` is not allowed.".into(),
-        ));
-    }
-    if is_domain == Some(true) {
-        return Err(ApiError::Validation(
-            "Update of `is_domain` is not allowed.".into(),
-        ));
-    }
-    let shown_parent = current
-        .parent_id
-        .clone()
-        .unwrap_or_else(|| current.domain_id.clone());
-    if new_parent.is_some_and(|p| p.as_deref() != Some(shown_parent.as_str())) {
-        return Err(ApiError::Forbidden(
-            "Update of `parent_id` is not allowed.".into(),
-        ));
-    }
-    let changes = ProjectChanges {
-        name,
-        description,
-        enabled,
-        extra,
-    };
-    let lifetime = state.settings.token.expiration * 1000;
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_project(conn, &project_id, changes, lifetime)
-    })
-    .await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    let updated = manager::update_project(&state, &caller, path.into_inner(), update).await?;
     Ok(project_response(StatusCode::OK, updated, &base))
 }
 
@@ -283,21 +217,11 @@ pub async fn delete(
     caller: AuthContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let project_id = path.into_inner();
-    let project = load(&state, project_id.clone()).await;
-    authorize(&caller, &policy::DELETE_PROJECT, project, project_target)?;
-    db::run(&state.pool, move |conn| {
-        store::delete_project(conn, &project_id)
-    })
-    .await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    manager::delete_project(&state, &caller, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /v3/users/{user_id}/projects` (Keystone list_user_projects): the projects the user
-/// has a role on, directly, through a group, or by inheritance. Filters `name`,
-/// `domain_id`, `enabled`.
+/// `GET /v3/users/{user_id}/projects` (Keystone list_user_projects).
 pub async fn list_for_user(
     state: web::Data<AppState>,
     caller: AuthContext,
@@ -305,30 +229,58 @@ pub async fn list_for_user(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = path.into_inner();
     let query = ListQuery::from_request(&req)?;
-    let mut filter = ProjectFilter {
-        name: name_filter(&query)?,
-        domain_id: query.get("domain_id").map(str::to_owned),
-        enabled: query.get_bool("enabled")?,
-        name_matches: query.string_matches("name")?,
+    let q = UserProjectListQuery::from_query(&query)?;
+    let filter = ProjectFilter {
+        name: q.name.exact,
+        domain_id: q.domain_id,
+        enabled: q.enabled,
+        name_matches: q.name.patterns,
         ..ProjectFilter::default()
     };
     let page = query.page(&state.settings)?;
-    let lookup_id = user_id.clone();
-    let user = db::run(&state.pool, move |conn| {
-        users_store::get_user(conn, &lookup_id)
-    })
-    .await;
-    authorize(&caller, &policy::LIST_PROJECTS_FOR_USER, user, user_target)?;
-    let request = page.clone();
-    let projects = db::run(&state.pool, move |conn| {
-        filter.ids = Some(store::project_ids_for_user(conn, &user_id)?);
-        store::list_projects(conn, &filter, &page)
-    })
-    .await?;
+    let projects =
+        manager::list_user_projects(&state, &caller, path.into_inner(), filter, page.clone())
+            .await?;
     let projects = projects.map(|p| project_json(p, &base));
-    Ok(HttpResponse::Ok().json(collection(
-        "projects", projects, &request, &base, &req, &query,
-    )))
+    Ok(HttpResponse::Ok().json(collection("projects", projects, &page, &base, &req, &query)))
+}
+
+/// Declares the project routes, with `GET /v3/users/{user_id}/projects`.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let p = |id: &str, summary: &str| op(id, summary).tag("projects");
+    t.at("/v3/projects")
+        .get(
+            list,
+            p("listProjects", "List projects.")
+                .query(&ProjectListQuery::params())
+                .answers(200, openapi::collection("projects", project_schema())),
+        )
+        .post(
+            create,
+            p("createProject", "Create a project.")
+                .body(CreateProject::schema())
+                .answers(201, wrapped("project", project_schema()))
+                .errors(&[409]),
+        );
+    t.at("/v3/projects/{project_id}")
+        .get(
+            show,
+            p("showProject", "Show a project.").answers(200, wrapped("project", project_schema())),
+        )
+        .patch(
+            update,
+            p("updateProject", "Update a project.")
+                .body(with_min_properties(UpdateProject::schema(), "project"))
+                .answers(200, wrapped("project", project_schema()))
+                .errors(&[409]),
+        )
+        .delete(delete, p("deleteProject", "Delete a project.").empty(204));
+    t.at("/v3/users/{user_id}/projects").get(
+        list_for_user,
+        op("listProjectsForUser", "The projects a user has roles on.")
+            .tag("users")
+            .query(&UserProjectListQuery::params())
+            .answers(200, openapi::collection("projects", project_schema())),
+    );
 }

@@ -1,149 +1,54 @@
-//! `GET /v3/role_assignments`, with Keystone's filters, `effective` and `include_names`.
-
-use std::collections::HashMap;
+//! `GET /v3/role_assignments`, with Keystone's filters, `effective`, `include_names` and
+//! `include_subtree`; the assignment manager ([`crate::assignment::role_assignments`])
+//! holds the rules.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use crate::api::http::envelope::collection;
 use crate::api::http::extract::BaseUrl;
+use crate::api::http::openapi::{self, any_object};
 use crate::api::http::query::ListQuery;
+use crate::api::http::routing::{op, Param, ParamKind, RouteTable};
 use crate::api::v3::grants::grant_path;
-use crate::auth::policy::{self, Target};
+use crate::assignment::role_assignments::{self as manager, AssignmentFilters, Names};
 use crate::auth::AuthContext;
-use crate::db::assignments::{self, ActorType, AssignmentEntry, RoleAssignmentQuery, TargetType};
-use crate::db::resources::GLOBAL_ROLE_DOMAIN;
-use crate::db::{self, groups, resources, roles, users, DbConn};
+use crate::db::assignments::{ActorType, AssignmentEntry, TargetType};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-fn parse_query(query: &ListQuery) -> Result<(RoleAssignmentQuery, bool), ApiError> {
-    let flag = |name: &str| -> Result<bool, ApiError> {
-        // Keystone treats a bare `?effective` as true.
-        Ok(query.get_bool(name)?.unwrap_or(false))
-    };
-    let parsed = RoleAssignmentQuery {
-        user_id: query.get("user.id").map(str::to_owned),
-        group_id: query.get("group.id").map(str::to_owned),
-        role_id: query.get("role.id").map(str::to_owned),
-        project_id: query.get("scope.project.id").map(str::to_owned),
-        domain_id: query.get("scope.domain.id").map(str::to_owned),
-        system: match query.get("scope.system") {
-            None => false,
-            Some("all") => true,
-            Some(other) => {
-                return Err(ApiError::invalid_field(
-                    "scope.system",
-                    format!("'{other}' is not 'all'"),
-                ))
-            }
-        },
-        inherited_only: match query.get("scope.OS-INHERIT:inherited_to") {
-            None => false,
-            Some("projects") => true,
-            Some(other) => {
-                return Err(ApiError::invalid_field(
-                    "scope.OS-INHERIT:inherited_to",
-                    format!("'{other}' is not 'projects'"),
-                ))
-            }
-        },
-        effective: flag("effective")?,
-        include_subtree: flag("include_subtree")?,
-    };
-    if parsed.effective && parsed.group_id.is_some() {
-        return Err(ApiError::Validation(
-            "Combining effective and group filter will always result in an empty list.".into(),
-        ));
+crate::wire_query! {
+    /// `GET /v3/role_assignments`.
+    pub struct RoleAssignmentListQuery {
+        user_id as "user.id": Option<String> = "Assignments of this user.",
+        group_id as "group.id": Option<String> = "Assignments of this group.",
+        role_id as "role.id": Option<String> = "Assignments of this role.",
+        project_id as "scope.project.id": Option<String> = "On this project.",
+        domain_id as "scope.domain.id": Option<String> = "On this domain.",
+        system as "scope.system": Option<String> = "On the system (`all`).",
+        inherited_to as "scope.OS-INHERIT:inherited_to": Option<String> =
+            "Only those inherited to projects (`projects`).",
+        effective: Option<bool> = "Expand groups, inheritance and implied roles (a bare `effective` is true).",
+        include_names: Option<bool> = "Add the names of roles, actors and scopes.",
+        include_subtree: Option<bool> = "With scope.project.id: the projects below it too.",
     }
-    if parsed.include_subtree && parsed.project_id.is_none() {
-        return Err(ApiError::Validation(
-            "scope.project.id needs to be specified if include_subtree is also specified.".into(),
-        ));
-    }
-    let scopes = [
-        parsed.project_id.is_some(),
-        parsed.domain_id.is_some(),
-        parsed.system,
-    ];
-    if scopes.iter().filter(|s| **s).count() > 1 {
-        return Err(ApiError::Validation(
-            "Specify at most one of scope.project.id, scope.domain.id and scope.system.".into(),
-        ));
-    }
-    Ok((parsed, flag("include_names")?))
 }
 
-/// Names of everything the entries mention, looked up once each.
-#[derive(Default)]
-struct Names {
-    roles: HashMap<String, (String, Option<String>)>,
-    users: HashMap<String, (String, String)>,
-    groups: HashMap<String, (String, String)>,
-    projects: HashMap<String, (String, String)>,
-    domains: HashMap<String, String>,
+/// The document's parameters: the two scope words are the only values accepted.
+fn params() -> Vec<Param> {
+    let mut params = RoleAssignmentListQuery::params();
+    for p in &mut params {
+        match p.name {
+            "scope.system" => p.kind = ParamKind::OneOf(&["all"]),
+            "scope.OS-INHERIT:inherited_to" => p.kind = ParamKind::OneOf(&["projects"]),
+            _ => {}
+        }
+    }
+    params
 }
 
-impl Names {
-    fn load(conn: &mut DbConn, entries: &[AssignmentEntry]) -> Result<Names, ApiError> {
-        let mut names = Names::default();
-        let ok_or_skip = |r: Result<(), ApiError>| match r {
-            Err(ApiError::NotFound { .. }) | Ok(()) => Ok(()),
-            Err(e) => Err(e),
-        };
-        for e in entries {
-            if !names.roles.contains_key(&e.role_id) {
-                ok_or_skip(roles::get_role(conn, &e.role_id).map(|r| {
-                    let domain = (r.domain_id != GLOBAL_ROLE_DOMAIN).then_some(r.domain_id);
-                    names.roles.insert(r.id, (r.name, domain));
-                }))?;
-            }
-            match e.actor {
-                ActorType::User if !names.users.contains_key(&e.actor_id) => {
-                    ok_or_skip(users::get_user(conn, &e.actor_id).map(|u| {
-                        names.users.insert(u.id, (u.name, u.domain_id));
-                    }))?
-                }
-                ActorType::Group if !names.groups.contains_key(&e.actor_id) => {
-                    ok_or_skip(groups::get_group(conn, &e.actor_id).map(|g| {
-                        names.groups.insert(g.id, (g.name, g.domain_id));
-                    }))?
-                }
-                _ => {}
-            }
-            if e.target == TargetType::Project && !names.projects.contains_key(&e.target_id) {
-                ok_or_skip(resources::get_project(conn, &e.target_id).map(|p| {
-                    names.projects.insert(p.id, (p.name, p.domain_id));
-                }))?;
-            }
-        }
-        let mut domain_ids: Vec<String> = names
-            .users
-            .values()
-            .map(|(_, d)| d.clone())
-            .chain(names.groups.values().map(|(_, d)| d.clone()))
-            .chain(names.projects.values().map(|(_, d)| d.clone()))
-            .chain(names.roles.values().filter_map(|(_, d)| d.clone()))
-            .chain(
-                entries
-                    .iter()
-                    .filter(|e| e.target == TargetType::Domain)
-                    .map(|e| e.target_id.clone()),
-            )
-            .collect();
-        domain_ids.sort();
-        domain_ids.dedup();
-        for id in domain_ids {
-            ok_or_skip(resources::get_domain(conn, &id).map(|d| {
-                names.domains.insert(d.id, d.name);
-            }))?;
-        }
-        Ok(names)
-    }
-
-    fn domain(&self, id: &str) -> Value {
-        json!({"id": id, "name": self.domains.get(id)})
-    }
+fn domain_of(names: &Names, id: &str) -> Value {
+    json!({"id": id, "name": names.domains.get(id)})
 }
 
 fn entry_json(e: &AssignmentEntry, base: &BaseUrl, names: Option<&Names>) -> Value {
@@ -154,7 +59,7 @@ fn entry_json(e: &AssignmentEntry, base: &BaseUrl, names: Option<&Names>) -> Val
         if let Some((name, domain)) = n.roles.get(&e.role_id) {
             role["name"] = json!(name);
             if let Some(d) = domain {
-                role["domain"] = n.domain(d);
+                role["domain"] = domain_of(n, d);
             }
         }
         let actor_names = match e.actor {
@@ -163,13 +68,13 @@ fn entry_json(e: &AssignmentEntry, base: &BaseUrl, names: Option<&Names>) -> Val
         };
         if let Some((name, domain)) = actor_names {
             actor["name"] = json!(name);
-            actor["domain"] = n.domain(domain);
+            actor["domain"] = domain_of(n, domain);
         }
         match e.target {
             TargetType::Project => {
                 if let Some((name, domain)) = n.projects.get(&e.target_id) {
                     scope_obj["name"] = json!(name);
-                    scope_obj["domain"] = n.domain(domain);
+                    scope_obj["domain"] = domain_of(n, domain);
                 }
             }
             TargetType::Domain => scope_obj["name"] = json!(n.domains.get(&e.target_id)),
@@ -228,46 +133,43 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::from_request(&req)?;
-    let (mut filter, include_names) = parse_query(&query)?;
-    // A domain reader sees the assignments on their own domain only.
-    let unrestricted = policy::allows(&caller, &policy::LIST_ROLE_ASSIGNMENTS, &Target::default());
-    if !unrestricted {
-        if let (Some(domain), None, None) = (
-            caller.token_domain_id(),
-            &filter.project_id,
-            &filter.domain_id,
-        ) {
-            filter.domain_id = Some(domain.to_string());
-        }
-    }
-    let list_domain = filter.domain_id.clone();
-    policy::enforce(
-        &caller,
-        &policy::LIST_ROLE_ASSIGNMENTS,
-        &Target {
-            list_domain_id: list_domain.as_deref(),
-            ..Target::default()
-        },
-    )?;
+    let q = RoleAssignmentListQuery::from_query(&query)?;
+    let filters = AssignmentFilters {
+        user_id: q.user_id,
+        group_id: q.group_id,
+        role_id: q.role_id,
+        project_id: q.project_id,
+        domain_id: q.domain_id,
+        system: q.system,
+        inherited_to: q.inherited_to,
+        effective: q.effective.unwrap_or(false),
+        include_names: q.include_names.unwrap_or(false),
+        include_subtree: q.include_subtree.unwrap_or(false),
+    };
     let page = query.page(&state.settings)?;
-    let request = page.clone();
-    let (entries, names) = db::run(&state.pool, move |conn| {
-        let entries = assignments::list_role_assignments_page(conn, &filter, &page)?;
-        let names = if include_names {
-            Some(Names::load(conn, &entries.items)?)
-        } else {
-            None
-        };
-        Ok((entries, names))
-    })
-    .await?;
+    let (entries, names) =
+        manager::list_role_assignments(&state, &caller, filters, page.clone()).await?;
     let items = entries.map(|e| entry_json(&e, &base, names.as_ref()));
     Ok(HttpResponse::Ok().json(collection(
         "role_assignments",
         items,
-        &request,
+        &page,
         &base,
         &req,
         &query,
     )))
+}
+
+/// Declares `GET /v3/role_assignments`.
+pub fn routes(t: &mut RouteTable<'_>) {
+    t.at("/v3/role_assignments").get(
+        list,
+        op(
+            "listRoleAssignments",
+            "Role assignments, optionally effective and named.",
+        )
+        .tag("roles")
+        .query(&params())
+        .answers(200, openapi::collection("role_assignments", any_object())),
+    );
 }

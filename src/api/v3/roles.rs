@@ -1,31 +1,56 @@
 //! `/v3/roles`, `/v3/roles/{id}/implies` and `/v3/role_inferences`: Keystone v3 roles and
-//! implied roles. Each handler: validate, load the target, enforce policy, act, wrap.
+//! implied roles. Handlers extract the typed request, call the assignment manager
+//! ([`crate::assignment::roles`]) and wrap the view.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::http::envelope::{collection, parse_extra};
-use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
+use crate::api::http::extract::{BaseUrl, JsonBody};
+use crate::api::http::openapi::{self, any_object, wrapped};
 use crate::api::http::query::ListQuery;
-use crate::auth::policy::glue::authorize;
-use crate::auth::policy::{self, Target};
+use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::wire::{
+    require_properties, with_min_properties, Extra, NameMatches, Options, Text,
+};
+use crate::assignment::roles::{self as manager, role_domain, Inference, NewRole, RoleUpdate};
 use crate::auth::AuthContext;
-use crate::cache::Tag;
 use crate::db::models::RoleRow;
-use crate::db::resources::GLOBAL_ROLE_DOMAIN;
-use crate::db::roles::{RoleChanges, RoleFilter};
-use crate::db::{self, assignments, roles as store};
-use crate::domain::values::{Description, Name, NameFilter, ResourceId};
-use crate::domain::{new_id, now_ms};
+use crate::db::roles::RoleFilter;
+use crate::domain::values::{Description, Name, ResourceId};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Roles that no rule may imply (Keystone's `prohibited_implied_role`).
-const PROHIBITED_IMPLIED_ROLES: &[&str] = &["admin"];
+crate::wire_body! {
+    /// The body of `POST /v3/roles`; without `domain_id` the role is global.
+    pub struct CreateRole in "role" {
+        required name: Name,
+        patch description: Description,
+        patch domain_id: ResourceId,
+        optional options: Options,
+        rest extra: Extra,
+    }
+}
 
-fn role_domain(role: &RoleRow) -> Option<&str> {
-    (role.domain_id != GLOBAL_ROLE_DOMAIN).then_some(role.domain_id.as_str())
+crate::wire_body! {
+    /// The body of `PATCH /v3/roles/{role_id}`: the domain may only be restated.
+    pub struct UpdateRole in "role" {
+        optional name: Name,
+        patch description: Description,
+        patch domain_id: Text,
+        optional id: Text,
+        optional options: Options,
+        rest extra: Extra,
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3/roles`.
+    pub struct RoleListQuery {
+        name: NameMatches = "Only roles of this name; with name__contains etc., a pattern.",
+        domain_id: Option<String> = "Only the roles of this domain (without it, the global roles).",
+    }
 }
 
 /// A role as every response shows it: a global role has `domain_id: null`.
@@ -41,15 +66,23 @@ pub fn role_json(role: RoleRow, base: &BaseUrl) -> Value {
     Value::Object(map)
 }
 
-fn role_response(status: StatusCode, role: RoleRow, base: &BaseUrl) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "role": role_json(role, base) }))
+/// The schema of [`role_json`].
+pub fn role_schema() -> Value {
+    json!({"type": "object", "required":
+    ["id", "name", "domain_id", "description", "options", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "domain_id": {"type": ["string", "null"]},
+        "description": {"type": "string"},
+        "options": {"type": "object"},
+        "links": {"type": "object", "required": ["self"],
+            "properties": {"self": {"type": "string"}}},
+    }})
 }
 
-fn role_target(role: &RoleRow) -> Target<'_> {
-    Target {
-        role: Some((&role.name, role_domain(role))),
-        ..Target::default()
-    }
+fn role_response(status: StatusCode, role: RoleRow, base: &BaseUrl) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "role": role_json(role, base) }))
 }
 
 /// A role as an implied-role rule shows it: id, name, links.
@@ -61,180 +94,8 @@ fn role_ref(role: &RoleRow, base: &BaseUrl) -> Value {
     })
 }
 
-async fn load(state: &AppState, role_id: String) -> Result<RoleRow, ApiError> {
-    db::run(&state.pool, move |conn| store::get_role(conn, &role_id)).await
-}
-
-/// `POST /v3/roles` (Keystone create_role).
-pub async fn create(
-    state: web::Data<AppState>,
-    caller: AuthContext,
-    base: BaseUrl,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
-    let mut role = BodyObject::unwrap_from(body.into_value()?, "role")?;
-    let name = role
-        .take_string("name")?
-        .ok_or_else(|| ApiError::invalid_field("name", "'name' is a required property"))?;
-    let name = Name::parse("name", &name)?;
-    let description = match role.take_nullable_string("description")? {
-        Some(Some(d)) => Description::parse("description", &d)?,
-        _ => Description::default(),
-    };
-    let domain_id = match role.take_nullable_string("domain_id")?.flatten() {
-        Some(id) => ResourceId::parse("domain_id", &id)?.into_inner(),
-        None => GLOBAL_ROLE_DOMAIN.to_string(),
-    };
-    role.take_options()?;
-    let extra = role.into_extra();
-    policy::enforce(&caller, &policy::CREATE_ROLE, &Target::default())?;
-    let row = RoleRow {
-        id: new_id(),
-        name: name.into_inner(),
-        domain_id,
-        description: description.into_inner(),
-        extra: Value::Object(extra).to_string(),
-        created_at: now_ms(),
-    };
-    let created = db::run(&state.pool, move |conn| store::create_role(conn, row)).await?;
-    // What every token's roles are computed from.
-    state.changed(&[Tag::Authz]);
-    Ok(role_response(StatusCode::CREATED, created, &base))
-}
-
-/// `GET /v3/roles` (Keystone list_roles): `name`, `domain_id` (global roles without it),
-/// the string comparators, `limit`, `marker`.
-pub async fn list(
-    state: web::Data<AppState>,
-    caller: AuthContext,
-    base: BaseUrl,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::from_request(&req)?;
-    let filter = RoleFilter {
-        name: query
-            .get("name")
-            .map(|n| NameFilter::parse("name", n))
-            .transpose()?
-            .map(|n| n.as_str().to_owned()),
-        domain_id: query
-            .get("domain_id")
-            .map(|d| ResourceId::parse("domain_id", d))
-            .transpose()?
-            .map(ResourceId::into_inner),
-        name_matches: query.string_matches("name")?,
-    };
-    let page = query.page(&state.settings)?;
-    policy::enforce(&caller, &policy::LIST_ROLES, &Target::default())?;
-    let request = page.clone();
-    let roles = db::run(&state.pool, move |conn| {
-        store::list_roles(conn, &filter, &page)
-    })
-    .await?;
-    let roles = roles.map(|r| role_json(r, &base));
-    Ok(HttpResponse::Ok().json(collection("roles", roles, &request, &base, &req, &query)))
-}
-
-/// `GET /v3/roles/{role_id}` (Keystone get_role).
-pub async fn show(
-    state: web::Data<AppState>,
-    caller: AuthContext,
-    base: BaseUrl,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let role = load(&state, path.into_inner()).await;
-    let role = authorize(&caller, &policy::GET_ROLE, role, role_target)?;
-    Ok(role_response(StatusCode::OK, role, &base))
-}
-
-/// `PATCH /v3/roles/{role_id}` (Keystone update_role): name, description, extras.
-pub async fn update(
-    state: web::Data<AppState>,
-    caller: AuthContext,
-    base: BaseUrl,
-    path: web::Path<String>,
-    body: JsonBody,
-) -> Result<HttpResponse, ApiError> {
-    let role_id = path.into_inner();
-    let mut role = BodyObject::unwrap_from(body.into_value()?, "role")?;
-    if role.is_empty() {
-        return Err(ApiError::Validation(
-            "Invalid input for field 'role': {} does not have enough properties".into(),
-        ));
-    }
-    let name = role
-        .take_string("name")?
-        .map(|n| Name::parse("name", &n))
-        .transpose()?
-        .map(Name::into_inner);
-    let description = match role.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
-        Some(None) => Some(String::new()),
-        None => None,
-    };
-    let new_domain = role.take_nullable_string("domain_id")?;
-    let claimed_id = role.take_string("id")?;
-    role.take_options()?;
-    let extra = role.into_extra();
-    let current = load(&state, role_id.clone()).await;
-    let current = authorize(&caller, &policy::UPDATE_ROLE, current, role_target)?;
-    if claimed_id.is_some_and(|id| id != current.id) {
-        return Err(ApiError::Validation("Cannot change ID".into()));
-    }
-    if new_domain.is_some_and(|d| d.as_deref() != role_domain(&current)) {
-        return Err(ApiError::Validation(
-            "Update of `domain_id` is not allowed.".into(),
-        ));
-    }
-    let changes = RoleChanges {
-        name,
-        description,
-        extra,
-    };
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_role(conn, &role_id, changes)
-    })
-    .await?;
-    // What every token's roles are computed from.
-    state.changed(&[Tag::Authz]);
-    Ok(role_response(StatusCode::OK, updated, &base))
-}
-
-/// `DELETE /v3/roles/{role_id}` (Keystone delete_role): its grants and rules go with it.
-pub async fn delete(
-    state: web::Data<AppState>,
-    caller: AuthContext,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let role_id = path.into_inner();
-    let role = load(&state, role_id.clone()).await;
-    authorize(&caller, &policy::DELETE_ROLE, role, role_target)?;
-    db::run(&state.pool, move |conn| store::delete_role(conn, &role_id)).await?;
-    // What every token's roles are computed from.
-    state.changed(&[Tag::Authz]);
-    Ok(HttpResponse::NoContent().finish())
-}
-
-/// The two roles of a rule, and whether the rule exists.
-async fn rule(
-    state: &AppState,
-    prior_id: String,
-    implied_id: String,
-) -> Result<(RoleRow, RoleRow, bool), ApiError> {
-    db::run(&state.pool, move |conn| {
-        let prior = store::get_role(conn, &prior_id)?;
-        let implied = store::get_role(conn, &implied_id)?;
-        let exists = assignments::implied_role_exists(conn, &prior_id, &implied_id)?;
-        Ok((prior, implied, exists))
-    })
-    .await
-}
-
-fn no_rule(prior: &RoleRow, implied: &RoleRow) -> ApiError {
-    ApiError::NotFoundMessage(format!("{} does not imply {}.", prior.id, implied.id))
-}
-
-fn inference_json(prior: &RoleRow, implied: &RoleRow, base: &BaseUrl) -> Value {
+fn inference_json(rule: &Inference, base: &BaseUrl) -> Value {
+    let (prior, implied) = (&rule.prior, &rule.implied);
     json!({
         "role_inference": {
             "prior_role": role_ref(prior, base),
@@ -246,6 +107,87 @@ fn inference_json(prior: &RoleRow, implied: &RoleRow, base: &BaseUrl) -> Value {
     })
 }
 
+/// `POST /v3/roles` (Keystone create_role).
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let body = CreateRole::from_body(body.into_value()?)?;
+    let new = NewRole {
+        name: body.name,
+        description: body.description.into_option().flatten(),
+        domain_id: body.domain_id.into_option().flatten(),
+        extra: body.extra.0,
+    };
+    let created = manager::create_role(&state, &caller, new).await?;
+    Ok(role_response(StatusCode::CREATED, created, &base))
+}
+
+/// `GET /v3/roles` (Keystone list_roles).
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let query = ListQuery::from_request(&req)?;
+    let q = RoleListQuery::from_query(&query)?;
+    let filter = RoleFilter {
+        name: q.name.exact,
+        domain_id: q.domain_id,
+        name_matches: q.name.patterns,
+    };
+    let page = query.page(&state.settings)?;
+    let roles = manager::list_roles(&state, &caller, filter, page.clone()).await?;
+    let roles = roles.map(|r| role_json(r, &base));
+    Ok(HttpResponse::Ok().json(collection("roles", roles, &page, &base, &req, &query)))
+}
+
+/// `GET /v3/roles/{role_id}` (Keystone get_role).
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let role = manager::get_role(&state, &caller, path.into_inner()).await?;
+    Ok(role_response(StatusCode::OK, role, &base))
+}
+
+/// `PATCH /v3/roles/{role_id}` (Keystone update_role).
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    base: BaseUrl,
+    path: web::Path<String>,
+    body: JsonBody,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_value()?;
+    require_properties(&body, "role")?;
+    let body = UpdateRole::from_body(body)?;
+    let update = RoleUpdate {
+        id: body.id.map(|t| t.0),
+        name: body.name,
+        description: body.description.into_option(),
+        domain_id: body.domain_id.map(|t| t.0).into_option(),
+        extra: body.extra.0,
+    };
+    let updated = manager::update_role(&state, &caller, path.into_inner(), update).await?;
+    Ok(role_response(StatusCode::OK, updated, &base))
+}
+
+/// `DELETE /v3/roles/{role_id}` (Keystone delete_role).
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: AuthContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    manager::delete_role(&state, &caller, path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// `PUT /v3/roles/{prior_role_id}/implies/{implied_role_id}` (Keystone
 /// create_implied_role): 201 with the rule.
 pub async fn create_implied(
@@ -255,28 +197,8 @@ pub async fn create_implied(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (prior_id, implied_id) = path.into_inner();
-    let found = rule(&state, prior_id.clone(), implied_id.clone()).await;
-    let (prior, implied, _) = authorize(&caller, &policy::WRITE_IMPLIED_ROLES, found, |_| {
-        Target::default()
-    })?;
-    if PROHIBITED_IMPLIED_ROLES.contains(&implied.name.as_str()) {
-        return Err(ApiError::Forbidden(format!(
-            "{} cannot be an implied roles.",
-            implied.id
-        )));
-    }
-    if role_domain(&prior).is_none() && role_domain(&implied).is_some() {
-        return Err(ApiError::Forbidden(
-            "Global role cannot imply a domain-specific role".into(),
-        ));
-    }
-    db::run(&state.pool, move |conn| {
-        assignments::create_implied_role(conn, &prior_id, &implied_id)
-    })
-    .await?;
-    // What every token's roles are computed from.
-    state.changed(&[Tag::Authz]);
-    Ok(HttpResponse::Created().json(inference_json(&prior, &implied, &base)))
+    let rule = manager::create_implied_role(&state, &caller, prior_id, implied_id).await?;
+    Ok(HttpResponse::Created().json(inference_json(&rule, &base)))
 }
 
 /// `GET /v3/roles/{prior_role_id}/implies/{implied_role_id}` (Keystone get_implied_role).
@@ -287,14 +209,8 @@ pub async fn show_implied(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (prior_id, implied_id) = path.into_inner();
-    let found = rule(&state, prior_id, implied_id).await;
-    let (prior, implied, exists) = authorize(&caller, &policy::READ_IMPLIED_ROLES, found, |_| {
-        Target::default()
-    })?;
-    if !exists {
-        return Err(no_rule(&prior, &implied));
-    }
-    Ok(HttpResponse::Ok().json(inference_json(&prior, &implied, &base)))
+    let rule = manager::get_implied_role(&state, &caller, prior_id, implied_id).await?;
+    Ok(HttpResponse::Ok().json(inference_json(&rule, &base)))
 }
 
 /// `HEAD /v3/roles/{prior_role_id}/implies/{implied_role_id}` (Keystone
@@ -305,13 +221,7 @@ pub async fn check_implied(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (prior_id, implied_id) = path.into_inner();
-    let found = rule(&state, prior_id, implied_id).await;
-    let (prior, implied, exists) = authorize(&caller, &policy::READ_IMPLIED_ROLES, found, |_| {
-        Target::default()
-    })?;
-    if !exists {
-        return Err(no_rule(&prior, &implied));
-    }
+    manager::get_implied_role(&state, &caller, prior_id, implied_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -323,19 +233,7 @@ pub async fn delete_implied(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (prior_id, implied_id) = path.into_inner();
-    let found = rule(&state, prior_id.clone(), implied_id.clone()).await;
-    let (prior, implied, _) = authorize(&caller, &policy::WRITE_IMPLIED_ROLES, found, |_| {
-        Target::default()
-    })?;
-    let deleted = db::run(&state.pool, move |conn| {
-        assignments::delete_implied_role(conn, &prior_id, &implied_id)
-    })
-    .await?;
-    if !deleted {
-        return Err(no_rule(&prior, &implied));
-    }
-    // What every token's roles are computed from.
-    state.changed(&[Tag::Authz]);
+    manager::delete_implied_role(&state, &caller, prior_id, implied_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -346,15 +244,7 @@ pub async fn list_implied(
     base: BaseUrl,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let prior_id = path.into_inner();
-    let prior = load(&state, prior_id.clone()).await;
-    let prior = authorize(&caller, &policy::READ_IMPLIED_ROLES, prior, |_| {
-        Target::default()
-    })?;
-    let implied = db::run(&state.pool, move |conn| {
-        store::list_implied_roles(conn, &prior_id)
-    })
-    .await?;
+    let (prior, implied) = manager::list_implied_roles(&state, &caller, path.into_inner()).await?;
     let implies: Vec<Value> = implied.iter().map(|r| role_ref(r, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "role_inference": {"prior_role": role_ref(&prior, &base), "implies": implies},
@@ -368,8 +258,7 @@ pub async fn list_inferences(
     caller: AuthContext,
     base: BaseUrl,
 ) -> Result<HttpResponse, ApiError> {
-    policy::enforce(&caller, &policy::READ_IMPLIED_ROLES, &Target::default())?;
-    let rules = db::run(&state.pool, store::list_role_inference_rules).await?;
+    let rules = manager::list_role_inference_rules(&state, &caller).await?;
     let inferences: Vec<Value> = rules
         .iter()
         .map(|(prior, implied)| {
@@ -380,4 +269,69 @@ pub async fn list_inferences(
         })
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "role_inferences": inferences })))
+}
+
+/// Declares the role and implied-role routes.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let r = |id: &str, summary: &str| op(id, summary).tag("roles");
+    t.at("/v3/roles")
+        .get(
+            list,
+            r("listRoles", "List roles.")
+                .query(&RoleListQuery::params())
+                .answers(200, openapi::collection("roles", role_schema())),
+        )
+        .post(
+            create,
+            r("createRole", "Create a role.")
+                .body(CreateRole::schema())
+                .answers(201, wrapped("role", role_schema()))
+                .errors(&[409]),
+        );
+    t.at("/v3/roles/{role_id}")
+        .get(
+            show,
+            r("showRole", "Show a role.").answers(200, wrapped("role", role_schema())),
+        )
+        .patch(
+            update,
+            r("updateRole", "Update a role.")
+                .body(with_min_properties(UpdateRole::schema(), "role"))
+                .answers(200, wrapped("role", role_schema()))
+                .errors(&[409]),
+        )
+        .delete(
+            delete,
+            r("deleteRole", "Delete a role and its grants.").empty(204),
+        );
+    t.at("/v3/roles/{prior_role_id}/implies").get(
+        list_implied,
+        r("listImpliedRoles", "The roles a role implies.")
+            .answers(200, wrapped("role_inference", any_object())),
+    );
+    // HEAD answers 204 without a body here, as Keystone's check_implied_role does.
+    t.at("/v3/roles/{prior_role_id}/implies/{implied_role_id}")
+        .put(
+            create_implied,
+            r("createImpliedRole", "Make one role imply another.")
+                .answers(201, wrapped("role_inference", any_object())),
+        )
+        .get_only(
+            show_implied,
+            r("showImpliedRole", "Show an implication.")
+                .answers(200, wrapped("role_inference", any_object())),
+        )
+        .head(
+            check_implied,
+            r("checkImpliedRole", "Does one role imply the other?").empty(204),
+        )
+        .delete(
+            delete_implied,
+            r("deleteImpliedRole", "Remove an implication.").empty(204),
+        );
+    t.at("/v3/role_inferences").get(
+        list_inferences,
+        r("listRoleInferences", "Every implication.")
+            .answers(200, wrapped("role_inferences", json!({"type": "array"}))),
+    );
 }
