@@ -136,7 +136,7 @@ pub fn boolean() -> Value {
 }
 
 pub fn any_object() -> Value {
-    json!({"type": "object"})
+    json!({"type": "object", "additionalProperties": crate::api::http::wire::any_json()})
 }
 
 pub fn group() -> Value {
@@ -394,6 +394,7 @@ pub fn document(operations: &[Operation]) -> Value {
         },
         "paths": paths,
         "components": {
+            "schemas": {"AnyJson": crate::api::http::wire::any_json_component()},
             "securitySchemes": {
                 "token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
                 "bceAuth": {"type": "apiKey", "in": "header", "name": "Authorization",

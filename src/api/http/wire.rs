@@ -264,12 +264,32 @@ pub fn object_schema(properties: Vec<(&str, Value, bool)>, rest: bool) -> Value 
     if !required.is_empty() {
         schema["required"] = Value::Array(required);
     }
-    if !rest {
-        // Unknown fields are ignored rather than refused, as Keystone's schemas allow
-        // them; the document says so rather than promising a 400.
-        schema["additionalProperties"] = json!(true);
-    }
+    // Fields not declared are kept as extra attributes (`rest`) or ignored, as Keystone's
+    // schemas allow them; either way they are JSON the body parser keeps exactly.
+    let _ = rest;
+    schema["additionalProperties"] = any_json();
     schema
+}
+
+/// Where the document defines [`any_json`].
+pub const ANY_JSON_REF: &str = "#/components/schemas/AnyJson";
+
+/// Any JSON value the body parser keeps exactly: numbers within what a 64-bit integer or a
+/// double holds (a longer one is refused, not stored rounded: see `parse_json_body`).
+/// Recursive, so it lives in the document's components and is referred to.
+pub fn any_json() -> Value {
+    json!({"$ref": ANY_JSON_REF})
+}
+
+/// The component [`any_json`] refers to.
+pub fn any_json_component() -> Value {
+    json!({"anyOf": [
+        {"type": ["string", "boolean", "null"]},
+        {"type": "integer", "minimum": i64::MIN, "maximum": u64::MAX},
+        {"type": "number", "minimum": -1.0e300, "maximum": 1.0e300},
+        {"type": "array", "items": {"$ref": ANY_JSON_REF}},
+        {"type": "object", "additionalProperties": {"$ref": ANY_JSON_REF}},
+    ]})
 }
 
 #[doc(hidden)]
@@ -398,7 +418,8 @@ macro_rules! wire_body {
         $crate::api::http::body::BodyObject::from_body($body)?
     };
     (@wrap $inner:ident, $key:literal) => {
-        ::serde_json::json!({"type": "object", "required": [$key], "properties": {$key: $inner}})
+        ::serde_json::json!({"type": "object", "required": [$key], "properties": {$key: $inner},
+            "additionalProperties": $crate::api::http::wire::any_json()})
     };
     (@wrap $inner:ident) => {
         $inner
@@ -628,7 +649,7 @@ mod tests {
         let inner = &s["properties"]["thing"];
         assert_eq!(inner["required"], json!(["name"]));
         assert_eq!(inner["properties"]["type"]["type"], "string");
-        assert!(inner.get("additionalProperties").is_none());
+        assert_eq!(inner["additionalProperties"], any_json());
         let u = Update::schema();
         assert_eq!(
             u["properties"]["thing"]["properties"]["description"]["type"],
