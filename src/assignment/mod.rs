@@ -5,6 +5,7 @@
 //! and target (for grants, `rule:domain_managed_target_role` is the ceiling a manager may
 //! not pass), acts, and says what it changed ([`crate::change`]). Nothing here knows HTTP.
 
+pub mod ceiling;
 pub mod grants;
 pub mod role_assignments;
 pub mod roles;

@@ -1,6 +1,6 @@
 //! Memberships: a user in a group. Adding is idempotent; checking is a cached read.
 
-use crate::auth::policy::ceiling::{self, Membership};
+use crate::assignment::ceiling::{self, Membership};
 use crate::auth::policy::glue::{authorize, needs_target};
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;

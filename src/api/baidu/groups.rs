@@ -9,7 +9,7 @@ use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel
 use crate::api::http::extract::{BodyObject, JsonBody};
 use crate::api::v3::groups::group_target;
 use crate::api::v3::users::user_target;
-use crate::auth::policy::ceiling;
+use crate::assignment::ceiling;
 use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Target};
 use crate::cache::Tag;

@@ -8,7 +8,7 @@ use super::caller::BceCaller;
 use super::{bce_list, first_page, user_named, UserModel};
 use crate::api::http::extract::{BodyObject, JsonBody};
 use crate::api::v3::users::user_target;
-use crate::auth::policy::ceiling;
+use crate::assignment::ceiling;
 use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Policy, Target};
 use crate::cache::Tag;

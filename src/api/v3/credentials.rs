@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 
 use crate::api::http::extract::{BodyObject, JsonBody};
 use crate::api::http::query::ListQuery;
+use crate::assignment::ceiling;
 use crate::auth::fresh_login::check_may_mint_access_key;
-use crate::auth::policy::ceiling;
 use crate::auth::policy::glue::authorize;
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;

@@ -9,7 +9,7 @@ use crate::api::http::envelope::{json_body, page_key, parse_extra, render_page, 
 use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
 use crate::api::http::query::ListQuery;
 use crate::api::v3::users::{user_filter, user_json};
-use crate::auth::policy::ceiling;
+use crate::assignment::ceiling;
 use crate::auth::policy::glue::{authorize, list_domain, needs_target};
 use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;

@@ -6,7 +6,6 @@
 //! `role:X` checks the caller's *effective* roles, so an `admin` also passes `role:reader`
 //! through the inference rules admin -> manager -> member -> reader.
 
-pub mod ceiling;
 pub mod glue;
 
 use crate::auth::AuthContext;

@@ -1,6 +1,7 @@
-//! The manager's ceiling at the HTTP edge: after a handler has enforced Keystone's rule on
-//! a loaded user or group, these load what the target holds and apply
-//! [`policy::enforce_ceiling`], the one rule, for every face (`/v3`, `/v3.0` and `/v1`).
+//! The manager's ceiling: after an operation has enforced Keystone's rule on a loaded user
+//! or group, these load what the target holds and apply [`policy::enforce_ceiling`], the
+//! one rule, for every face (`/v3`, `/v3.0` and `/v1`). It reads assignments, so it lives
+//! with them, above the policy table it applies.
 //! Admins skip the lookup: the ceiling never limits them.
 
 use crate::auth::policy::{self, Held, Policy};
