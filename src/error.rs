@@ -373,66 +373,29 @@ fn malformed_json_message() -> String {
 // Left out of the fuzz target's build (cargo-fuzz sets `cfg(fuzzing)`), which compiles this
 // file with the parsers and without the database layer.
 #[cfg(not(fuzzing))]
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
+impl From<crate::db::StoreError> for ApiError {
+    /// Storage's outcomes in Keystone's words (Baidu's for a group still in use); what
+    /// storage could not classify is an opaque 500.
+    fn from(e: crate::db::StoreError) -> Self {
+        use crate::db::{Refusal, StoreError};
         match e {
-            // SQLite reports a locked database this way once busy_timeout has run out.
-            Error::DatabaseError(DatabaseErrorKind::Unknown, ref info)
-                if info.message().contains("locked") || info.message().contains("busy") =>
-            {
-                ApiError::Unavailable(format!("database busy: {}", info.message()))
+            StoreError::NotFound { kind, id } => ApiError::NotFound { kind, id },
+            StoreError::NotFoundMessage(message) => ApiError::NotFoundMessage(message),
+            StoreError::Conflict { what, detail } => ApiError::Conflict { kind: what, detail },
+            // Keystone answers an integrity error other than a duplicate with its
+            // UnexpectedError: a 500 whose detail is only logged.
+            StoreError::ForeignKey(detail) => {
+                ApiError::Internal(format!("foreign key violation: {detail}"))
             }
-            // Every stored string is checked NUL-free on the way in, so a NUL reaching
-            // PostgreSQL (which refuses to even compare one) is in an id or name from a path
-            // or marker, and names nothing: not found, as SQLite answers the same lookup.
-            Error::DatabaseError(_, ref info)
-                if info.message().contains("invalid byte sequence")
-                    && info.message().contains("0x00") =>
-            {
-                ApiError::NotFoundMessage("The resource could not be found.".into())
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StoreError::Refused(Refusal::Invalid(message)) => ApiError::Validation(message),
+            StoreError::Refused(Refusal::Forbidden(message)) => ApiError::Forbidden(message),
+            StoreError::Refused(Refusal::LimitReached(message)) => ApiError::QuotaExceeded(message),
+            StoreError::Refused(Refusal::InUse(message)) => {
+                ApiError::bce_with_message(BceCode::DeleteConflict, message)
             }
-            // SQLite on a full or read-only disk: the database is unavailable for writes
-            // until the operator makes room; nothing was written (the transaction failed).
-            Error::DatabaseError(_, ref info)
-                if [
-                    "database or disk is full",
-                    "readonly database",
-                    "disk I/O error",
-                    "unable to open database file",
-                ]
-                .iter()
-                .any(|needle| info.message().contains(needle)) =>
-            {
-                ApiError::Unavailable(format!("database not writable: {}", info.message()))
-            }
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::Unavailable(e.to_string())
-            }
-            // PostgreSQL going away mid-request (restart, failover, admin shutdown).
-            Error::DatabaseError(_, ref info)
-                if [
-                    "terminating connection",
-                    "server closed the connection",
-                    "connection to server",
-                    "no connection to the server",
-                    "could not connect",
-                    "the database system is",
-                ]
-                .iter()
-                .any(|needle| info.message().contains(needle)) =>
-            {
-                ApiError::Unavailable(format!("database unavailable: {}", info.message()))
-            }
-            other => ApiError::Internal(format!("database error: {other}")),
+            StoreError::Internal(detail) => ApiError::Internal(format!("database error: {detail}")),
         }
-    }
-}
-
-#[cfg(not(fuzzing))]
-impl From<r2d2::Error> for ApiError {
-    fn from(e: r2d2::Error) -> Self {
-        ApiError::Unavailable(format!("no database connection: {e}"))
     }
 }
 
@@ -482,25 +445,6 @@ mod tests {
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("users"));
         assert_eq!(body["error"]["title"], "Internal Server Error");
-    }
-
-    #[test]
-    fn a_nul_that_reached_postgresql_names_nothing() {
-        use diesel::result::{DatabaseErrorKind, Error};
-        let pg = Error::DatabaseError(
-            DatabaseErrorKind::Unknown,
-            Box::new(String::from(
-                "invalid byte sequence for encoding \"UTF8\": 0x00",
-            )),
-        );
-        assert!(matches!(ApiError::from(pg), ApiError::NotFoundMessage(_)));
-        let other = Error::DatabaseError(
-            DatabaseErrorKind::Unknown,
-            Box::new(String::from(
-                "invalid byte sequence for encoding \"UTF8\": 0xff",
-            )),
-        );
-        assert!(matches!(ApiError::from(other), ApiError::Internal(_)));
     }
 
     #[actix_web::test]

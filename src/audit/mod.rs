@@ -24,7 +24,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::audit::{self as store, AuditFilter};
 use crate::db::models::AuditEventRow;
-use crate::db::{self};
+use crate::db::{self, StoreError};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -274,7 +274,7 @@ async fn write_event(state: &AppState, row: AuditEventRow, kind: &EventKind) {
         if let Some(sink) = sink {
             sink.append(&EventView::from(row));
         }
-        Ok(())
+        Ok::<_, StoreError>(())
     })
     .await;
     if let Err(e) = written {

@@ -16,7 +16,7 @@ use crate::cache::Tag;
 use crate::db::groups::{self as store, GroupChanges, GroupFilter};
 use crate::db::models::GroupRow;
 use crate::db::users::{self as user_store, UserFilter};
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, StoreError};
 use crate::domain::values::{Description, Name};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
@@ -213,7 +213,7 @@ async fn membership_call(
     caller: &BceCaller,
     path: web::Path<(String, String)>,
     rule: &policy::Policy,
-    act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
+    act: fn(&mut DbConn, &str, &str) -> Result<(), StoreError>,
     change: Membership,
 ) -> Result<HttpResponse, ApiError> {
     let (group_name, user_name) = path.into_inner();
@@ -221,7 +221,7 @@ async fn membership_call(
     let pair = db::run(&state.pool, move |conn| {
         let group = group_named(conn, &account, &group_name)?;
         let user = user_named(conn, &account, &user_name)?;
-        Ok((group, user))
+        Ok::<_, ApiError>((group, user))
     })
     .await;
     let (group, user) = authorize(&caller.ctx, rule, pair, membership_target)?;

@@ -71,6 +71,7 @@ async fn load(state: &AppState, domain_id: String) -> Result<DomainRow, ApiError
         resources::get_domain(conn, &domain_id)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// `POST /v3/domains` (Keystone create_domain).

@@ -16,7 +16,7 @@ use crate::auth::AuthContext;
 use crate::cache::Tag;
 use crate::db::groups::{GroupChanges, GroupFilter};
 use crate::db::models::{GroupRow, UserRow};
-use crate::db::{self, groups as store, users as users_store, DbConn};
+use crate::db::{self, groups as store, users as users_store, DbConn, StoreError};
 use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
@@ -254,7 +254,7 @@ pub async fn update(
         if new_domain.is_some_and(|d| d != current.domain_id) {
             return Err(ApiError::Validation("Cannot change Domain ID".into()));
         }
-        store::update_group(conn, &group_id, changes)
+        Ok(store::update_group(conn, &group_id, changes)?)
     })
     .await?;
     // Lists of groups show its name; a group's members do not.
@@ -339,7 +339,7 @@ async fn membership_call(
     caller: &AuthContext,
     path: web::Path<(String, String)>,
     rule: &Policy,
-    act: fn(&mut DbConn, &str, &str) -> Result<(), ApiError>,
+    act: fn(&mut DbConn, &str, &str) -> Result<(), StoreError>,
     change: Option<Membership>,
 ) -> Result<HttpResponse, ApiError> {
     let (group_id, user_id) = path.into_inner();

@@ -75,6 +75,7 @@ async fn load(state: &AppState, project_id: String) -> Result<ProjectRow, ApiErr
         resources::get_project(conn, &project_id)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// `POST /v3/projects` (Keystone create_project).
@@ -118,7 +119,7 @@ pub async fn create(
         Some(id) if Some(id) != domain_id.as_ref() => {
             let id = id.clone();
             let found = db::run(&state.pool, move |conn| {
-                Ok(resources::get_project(conn, &id).ok())
+                Ok::<_, ApiError>(resources::get_project(conn, &id).ok())
             })
             .await?;
             found

@@ -13,7 +13,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentEntry, RoleAssignmentQuery, TargetType};
 use crate::db::resources::GLOBAL_ROLE_DOMAIN;
-use crate::db::{self, groups, resources, roles, users, DbConn};
+use crate::db::{self, groups, resources, roles, users, DbConn, StoreError};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -87,8 +87,8 @@ struct Names {
 impl Names {
     fn load(conn: &mut DbConn, entries: &[AssignmentEntry]) -> Result<Names, ApiError> {
         let mut names = Names::default();
-        let ok_or_skip = |r: Result<(), ApiError>| match r {
-            Err(ApiError::NotFound { .. }) | Ok(()) => Ok(()),
+        let ok_or_skip = |r: Result<(), StoreError>| match r {
+            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
             Err(e) => Err(e),
         };
         for e in entries {
@@ -258,7 +258,7 @@ pub async fn list(
         } else {
             None
         };
-        Ok((entries, names))
+        Ok::<_, ApiError>((entries, names))
     })
     .await?;
     let items = entries.map(|e| entry_json(&e, &base, names.as_ref()));

@@ -62,7 +62,9 @@ fn role_ref(role: &RoleRow, base: &BaseUrl) -> Value {
 }
 
 async fn load(state: &AppState, role_id: String) -> Result<RoleRow, ApiError> {
-    db::run(&state.pool, move |conn| store::get_role(conn, &role_id)).await
+    db::run(&state.pool, move |conn| store::get_role(conn, &role_id))
+        .await
+        .map_err(ApiError::from)
 }
 
 /// `POST /v3/roles` (Keystone create_role).
