@@ -11,7 +11,8 @@ use actix_web::web::Bytes;
 use actix_web::{web, App, HttpServer};
 
 use crate::api::http::middleware::{
-    connection_socket, keep_signed_request, observe, response_headers, watch_client,
+    connection_socket, keep_signed_request, nul_names_nothing, observe, response_headers,
+    watch_client,
 };
 use crate::api::{baidu, not_found, routes};
 use crate::audit::{self, AuditLog};
@@ -174,6 +175,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(nul_names_nothing))
                 .wrap(from_fn(watch_client))
                 .wrap(from_fn(baidu::bce_errors))
                 .wrap(from_fn(audit::record))
