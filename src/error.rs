@@ -370,6 +370,22 @@ fn malformed_json_message() -> String {
     expecting_message("valid JSON", "request body")
 }
 
+impl From<crate::domain::error::ValueError> for ApiError {
+    /// A refused value is Keystone's 400 for that field or rule; a key that could not be
+    /// drawn at all is a 500.
+    fn from(e: crate::domain::error::ValueError) -> Self {
+        use crate::domain::error::ValueError;
+        match e {
+            ValueError::Invalid { field, reason } => ApiError::invalid_field(&field, reason),
+            ValueError::PasswordRequirements(detail) => ApiError::password_requirements(detail),
+            ValueError::PasswordUnverifiable(detail) => ApiError::password_validation(detail),
+            ValueError::NoRandomness(detail) => {
+                ApiError::Internal(format!("no randomness: {detail}"))
+            }
+        }
+    }
+}
+
 // Left out of the fuzz target's build (cargo-fuzz sets `cfg(fuzzing)`), which compiles this
 // file with the parsers and without the database layer.
 #[cfg(not(fuzzing))]
@@ -445,6 +461,73 @@ mod tests {
         assert_eq!(status, 500);
         assert!(!body.to_string().contains("users"));
         assert_eq!(body["error"]["title"], "Internal Server Error");
+    }
+
+    #[actix_web::test]
+    async fn storage_outcomes_keep_keystones_and_baidus_wording() {
+        use crate::db::StoreError;
+        let (status, body) = body_of(StoreError::not_found("group", "g1").into()).await;
+        assert_eq!(
+            (status, body["error"]["message"].as_str()),
+            (404, Some("Could not find group: g1."))
+        );
+        let (status, body) = body_of(
+            StoreError::Conflict {
+                what: "group",
+                detail: "Duplicate entry found with name g at domain ID default".into(),
+            }
+            .into(),
+        )
+        .await;
+        assert_eq!(status, 409);
+        assert_eq!(
+            body["error"]["message"],
+            "Conflict occurred attempting to store group - Duplicate entry found with name g \
+             at domain ID default."
+        );
+        for (store, status) in [
+            (StoreError::Unavailable("database is locked".into()), 503),
+            (StoreError::ForeignKey("fk users.domain_id".into()), 500),
+            (StoreError::Internal("no such column".into()), 500),
+            (StoreError::invalid("Circular reference."), 400),
+            (
+                StoreError::forbidden("Cannot delete a domain that is enabled."),
+                403,
+            ),
+        ] {
+            let detail = store.to_string();
+            let (got, body) = body_of(store.into()).await;
+            assert_eq!(got, status, "{detail}");
+            if status >= 500 {
+                assert!(!body.to_string().contains("users"), "opaque: {body}");
+            }
+        }
+        let in_use: ApiError = StoreError::in_use("Group g still has 1 member(s).").into();
+        assert_eq!(in_use.bce_code(), "DeleteConflict");
+        assert_eq!(in_use.status_code(), StatusCode::CONFLICT);
+        let limit: ApiError = StoreError::limit_reached("akSkNumExceed: two keys.").into();
+        assert_eq!(limit.bce_code(), "LimitExceeded");
+    }
+
+    #[actix_web::test]
+    async fn refused_values_are_keystones_400s_word_for_word() {
+        use crate::domain::error::ValueError;
+        for value in [
+            ValueError::invalid("group.name", "'' is too short"),
+            ValueError::PasswordRequirements("letters then a digit".into()),
+            ValueError::PasswordUnverifiable("Unable to validate password".into()),
+        ] {
+            let expected = value.to_string();
+            let (status, body) = body_of(value.into()).await;
+            assert_eq!(status, 400);
+            assert_eq!(body["error"]["message"], expected.as_str());
+        }
+        let (status, _) = body_of(ValueError::NoRandomness("ENOSYS".into()).into()).await;
+        assert_eq!(status, 500);
+        assert_eq!(
+            ValueError::invalid("group.name", "'' is too short").to_string(),
+            "Invalid input for field 'group.name': '' is too short"
+        );
     }
 
     #[actix_web::test]

@@ -26,7 +26,6 @@ use crate::cache::bus;
 use crate::cache::{FreshCache, Invalidations};
 use crate::config::{DatabaseLocation, Settings};
 use crate::db::{self, DbPool};
-use crate::domain::values::PasswordRules;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -99,7 +98,9 @@ impl Application {
             .map_err(|e| fail("credential key")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
-        let password_rules = PasswordRules::new(&settings.security_compliance)
+        let password_rules = settings
+            .security_compliance
+            .password_rules()
             .map_err(|e| fail("password rules")(&e))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| fail("metrics")(&e))?);
 

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::error::StoreError;
 use super::models::{EndpointRow, RegionRow, ServiceRow};
+use super::names_no_row;
 use super::schema::{endpoints, regions, services};
 use super::{is_unique_violation, DbConn};
 
@@ -36,6 +37,9 @@ pub fn create_region(conn: &mut DbConn, region: RegionRow) -> Result<RegionRow, 
 
 /// Keystone `get_region`.
 pub fn get_region(conn: &mut DbConn, region_id: &str) -> Result<RegionRow, StoreError> {
+    if names_no_row(region_id) {
+        return Err(StoreError::not_found("region", region_id));
+    }
     regions::table
         .find(region_id)
         .select(RegionRow::as_select())
@@ -111,6 +115,9 @@ pub fn create_service(conn: &mut DbConn, service: ServiceRow) -> Result<ServiceR
 
 /// Keystone `get_service`.
 pub fn get_service(conn: &mut DbConn, service_id: &str) -> Result<ServiceRow, StoreError> {
+    if names_no_row(service_id) {
+        return Err(StoreError::not_found("service", service_id));
+    }
     services::table
         .find(service_id)
         .select(ServiceRow::as_select())
@@ -190,6 +197,9 @@ pub fn create_endpoint(
 
 /// Keystone `get_endpoint`.
 pub fn get_endpoint(conn: &mut DbConn, endpoint_id: &str) -> Result<EndpointRow, StoreError> {
+    if names_no_row(endpoint_id) {
+        return Err(StoreError::not_found("endpoint", endpoint_id));
+    }
     endpoints::table
         .find(endpoint_id)
         .select(EndpointRow::as_select())

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::error::StoreError;
 use super::models::CredentialRow;
+use super::names_no_row;
 use super::schema::{credentials, users};
 use super::{users as user_store, write_tx, DbConn};
 
@@ -52,6 +53,9 @@ pub fn create_credential(
 
 /// Huawei `ShowPermanentAccessKey`.
 pub fn get_credential(conn: &mut DbConn, access: &str) -> Result<CredentialRow, StoreError> {
+    if names_no_row(access) {
+        return Err(StoreError::not_found("credential", access));
+    }
     credentials::table
         .find(access)
         .select(CredentialRow::as_select())

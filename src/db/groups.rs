@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::error::StoreError;
 use super::models::{GroupRow, MembershipRow};
+use super::names_no_row;
 use super::schema::{assignments, groups, user_group_membership as membership, users};
 use super::{
     insert_unless_present, is_unique_violation, paginate, resources, string_match, write_tx, DbConn,
@@ -53,6 +54,9 @@ pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, Stor
 
 /// Keystone `get_group`.
 pub fn get_group(conn: &mut DbConn, group_id: &str) -> Result<GroupRow, StoreError> {
+    if names_no_row(group_id) {
+        return Err(StoreError::not_found("group", group_id));
+    }
     groups::table
         .find(group_id)
         .select(GroupRow::as_select())
@@ -67,6 +71,9 @@ pub fn get_group_by_name(
     name: &str,
     domain_id: &str,
 ) -> Result<GroupRow, StoreError> {
+    if names_no_row(name) || names_no_row(domain_id) {
+        return Err(StoreError::not_found("group", name));
+    }
     groups::table
         .filter(groups::name.eq(name))
         .filter(groups::domain_id.eq(domain_id))
@@ -181,6 +188,9 @@ pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(),
 }
 
 pub(super) fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), StoreError> {
+    if names_no_row(user_id) {
+        return Err(StoreError::not_found("user", user_id));
+    }
     let found: Option<String> = users::table
         .find(user_id)
         .select(users::id)

@@ -417,6 +417,14 @@ where
     }
 }
 
+/// True if `key` can name no stored row: it holds a NUL, which no stored string does (the
+/// domain values refuse it on the way in). PostgreSQL refuses even to compare text with a
+/// NUL, with an error (SQLSTATE 22021) that diesel reports without its code, so a lookup
+/// by such a key answers "not found" without asking, the same on both backends.
+pub fn names_no_row(key: &str) -> bool {
+    key.contains('\0')
+}
+
 /// True if a diesel error is a unique-key violation (a duplicate name, a double insert).
 pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(

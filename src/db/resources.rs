@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::error::StoreError;
 use super::models::{DomainRow, ProjectRow, RoleRow};
+use super::names_no_row;
 use super::schema::{domains, projects, roles};
 use super::DbConn;
 
@@ -13,6 +14,9 @@ pub const GLOBAL_ROLE_DOMAIN: &str = "<<null>>";
 
 /// Keystone `get_domain`.
 pub fn get_domain(conn: &mut DbConn, domain_id: &str) -> Result<DomainRow, StoreError> {
+    if names_no_row(domain_id) {
+        return Err(StoreError::not_found("domain", domain_id));
+    }
     domains::table
         .find(domain_id)
         .select(DomainRow::as_select())
@@ -23,6 +27,9 @@ pub fn get_domain(conn: &mut DbConn, domain_id: &str) -> Result<DomainRow, Store
 
 /// Keystone `get_domain_by_name`.
 pub fn find_domain_by_name(conn: &mut DbConn, name: &str) -> Result<Option<DomainRow>, StoreError> {
+    if names_no_row(name) {
+        return Ok(None);
+    }
     Ok(domains::table
         .filter(domains::name.eq(name))
         .select(DomainRow::as_select())
@@ -32,6 +39,9 @@ pub fn find_domain_by_name(conn: &mut DbConn, name: &str) -> Result<Option<Domai
 
 /// Keystone `get_project`.
 pub fn get_project(conn: &mut DbConn, project_id: &str) -> Result<ProjectRow, StoreError> {
+    if names_no_row(project_id) {
+        return Err(StoreError::not_found("project", project_id));
+    }
     projects::table
         .find(project_id)
         .select(ProjectRow::as_select())
@@ -46,6 +56,9 @@ pub fn find_project_by_name(
     name: &str,
     domain_id: &str,
 ) -> Result<Option<ProjectRow>, StoreError> {
+    if names_no_row(name) || names_no_row(domain_id) {
+        return Ok(None);
+    }
     Ok(projects::table
         .filter(projects::name.eq(name))
         .filter(projects::domain_id.eq(domain_id))
@@ -59,6 +72,9 @@ pub fn find_global_role_by_name(
     conn: &mut DbConn,
     name: &str,
 ) -> Result<Option<RoleRow>, StoreError> {
+    if names_no_row(name) {
+        return Ok(None);
+    }
     Ok(roles::table
         .filter(roles::name.eq(name))
         .filter(roles::domain_id.eq(GLOBAL_ROLE_DOMAIN))

@@ -6,6 +6,7 @@ use super::assignments::delete_grants_of_role;
 use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::{ImpliedRoleRow, RoleRow};
+use super::names_no_row;
 use super::resources::{get_domain, GLOBAL_ROLE_DOMAIN};
 use super::schema::{implied_roles, roles};
 use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
@@ -43,6 +44,9 @@ fn duplicate(name: &str, domain_id: &str) -> StoreError {
 
 /// Keystone `get_role`.
 pub fn get_role(conn: &mut DbConn, role_id: &str) -> Result<RoleRow, StoreError> {
+    if names_no_row(role_id) {
+        return Err(StoreError::not_found("role", role_id));
+    }
     roles::table
         .find(role_id)
         .select(RoleRow::as_select())

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use super::error::StoreError;
 use super::groups::{get_group, get_user_exists, merge_extra};
 use super::models::UserRow;
+use super::names_no_row;
 use super::revocations::Revoked;
 use super::schema::{assignments, user_group_membership as membership, users};
 use super::{
@@ -98,6 +99,9 @@ pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, StoreErr
 
 /// Keystone `get_user`.
 pub fn get_user(conn: &mut DbConn, user_id: &str) -> Result<UserRow, StoreError> {
+    if names_no_row(user_id) {
+        return Err(StoreError::not_found("user", user_id));
+    }
     users::table
         .find(user_id)
         .select(UserRow::as_select())
@@ -112,6 +116,9 @@ pub fn find_user_by_name(
     name: &str,
     domain_id: &str,
 ) -> Result<Option<UserRow>, StoreError> {
+    if names_no_row(name) || names_no_row(domain_id) {
+        return Ok(None);
+    }
     Ok(users::table
         .filter(users::name.eq(name))
         .filter(users::domain_id.eq(domain_id))

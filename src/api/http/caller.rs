@@ -270,7 +270,7 @@ pub async fn authenticate_signed(
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
     let replay = state.replay.clone();
-    let lockout = Lockout::from_settings(&state.settings.security_compliance);
+    let lockout = state.settings.security_compliance.lockout();
     db::run(&state.pool, move |conn| {
         let (key, secret) = active_key(conn, &cipher, &auth.access, ApiError::unauthorized)?;
         let now = chrono::Utc::now();
