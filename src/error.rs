@@ -530,6 +530,45 @@ mod tests {
         );
     }
 
+    /// Storage and the domain values speak their own errors: no line of `src/db` or
+    /// `src/domain` names the API, its error type, HTTP or the web framework, and the
+    /// domain does not reach up to configuration or storage either.
+    #[test]
+    fn storage_and_domain_name_no_http() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let http = [
+            "crate::error",
+            "crate::api",
+            "actix",
+            "ApiError",
+            "BceCode",
+            "HttpResponse",
+            "StatusCode",
+        ];
+        let upward = ["crate::config", "crate::db", "crate::auth", "crate::state"];
+        let mut offences = Vec::new();
+        for (folder, banned) in [
+            ("db", &http[..]),
+            ("domain", &[&http[..], &upward[..]].concat()[..]),
+        ] {
+            let entries = std::fs::read_dir(root.join(folder)).expect("source folder");
+            for entry in entries {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("source file");
+                for (n, line) in text.lines().enumerate() {
+                    // Doc comments may say where the mapping lives; code may not use it.
+                    if line.trim_start().starts_with("//") {
+                        continue;
+                    }
+                    if let Some(word) = banned.iter().find(|w| line.contains(*w)) {
+                        offences.push(format!("{}:{}: {word}", path.display(), n + 1));
+                    }
+                }
+            }
+        }
+        assert!(offences.is_empty(), "{offences:#?}");
+    }
+
     #[actix_web::test]
     async fn conflict_uses_keystone_wording() {
         let (status, body) = body_of(ApiError::Conflict {

@@ -38,6 +38,7 @@ mod role_assignments;
 mod roles;
 mod secrets;
 mod signed;
+mod store_errors;
 mod token_security;
 mod tokens;
 mod user_filters;
