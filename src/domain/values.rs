@@ -19,7 +19,10 @@ pub const ID_MAX_CHARS: u64 = 64;
 /// Keystone's default `max_password_length`.
 pub const PASSWORD_MAX_CHARS: u64 = 4096;
 
-fn reject_nul(field: &str, raw: &str) -> Result<(), ValueError> {
+/// Refuses a NUL anywhere in `raw`: no stored string holds one (PostgreSQL cannot store it,
+/// and cannot say so with a code storage could classify), so every text bound for the
+/// database goes through this or a value that calls it.
+pub fn reject_nul(field: &str, raw: &str) -> Result<(), ValueError> {
     if raw.contains('\0') {
         return Err(ValueError::invalid(field, "NUL characters are not allowed"));
     }

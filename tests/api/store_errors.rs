@@ -75,6 +75,39 @@ async fn a_nul_in_a_body_reference_names_no_row() {
                              "title": "Not Found"}})
         )
     );
+    // An endpoint's region is created if missing, so it must be storable: refused.
+    let resp = app
+        .post("/v3/services", json!({"service": {"type": "t"}}))
+        .await;
+    let service: Value = resp.json().await.unwrap();
+    let service_id = service["service"]["id"].as_str().unwrap();
+    for field in ["region_id", "region"] {
+        let resp = app
+            .post(
+                "/v3/endpoints",
+                json!({"endpoint": {"service_id": service_id, "interface": "public",
+                                    "url": "http://e.example", field: "r\u{0}"}}),
+            )
+            .await;
+        assert_eq!(
+            body_of(resp).await,
+            (
+                400,
+                json!({"error": {"code": 400, "title": "Bad Request", "message":
+                    format!("Invalid input for field '{field}': NUL characters are not allowed")}})
+            ),
+            "{field}"
+        );
+    }
+    // Only the region bootstrap made: nothing was created for the refused endpoints.
+    let (status, regions) = body_of(app.get("/v3/regions").await).await;
+    let ids: Vec<&str> = regions["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!((status, ids), (200, vec!["RegionOne"]));
     // A user name with a NUL logs in as nobody: Keystone's 401.
     let resp = app
         .client

@@ -17,7 +17,7 @@ use crate::db::catalog::{self as store, EndpointFilter, PUBLIC_URL_PLACEHOLDER};
 use crate::db::models::{EndpointRow, RegionRow, ServiceRow};
 use crate::db::{self, write_tx, StoreError};
 use crate::domain::new_id;
-use crate::domain::values::{Description, ResourceId};
+use crate::domain::values::{reject_nul, Description, ResourceId};
 use crate::error::ApiError;
 use crate::state::{AppState, CatalogRows};
 
@@ -415,6 +415,12 @@ fn endpoint_url(raw: &str) -> Result<String, ApiError> {
 fn take_region(body: &mut BodyObject) -> Result<Option<Option<String>>, ApiError> {
     let by_id = body.take_nullable_string("region_id")?;
     let legacy = body.take_nullable_string("region")?;
+    // A region named here is created if missing, so it must be storable.
+    for (field, given) in [("region_id", &by_id), ("region", &legacy)] {
+        if let Some(Some(region)) = given {
+            reject_nul(field, region)?;
+        }
+    }
     Ok(by_id.or(legacy))
 }
 
