@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::lockout::Lockout;
 use crate::domain::proxies::TrustedProxies;
 use crate::domain::values::PasswordRules;
 
@@ -182,6 +183,22 @@ pub struct AuditSettings {
 #[serde(transparent)]
 pub struct Secret(String);
 
+impl SecurityComplianceSettings {
+    /// The account lockout these settings ask for (`None`: off).
+    pub fn lockout(&self) -> Option<Lockout> {
+        Lockout::new(self.lockout_failure_attempts, self.lockout_duration)
+    }
+
+    /// The rules for a password being set, compiled; the error names the key at fault.
+    pub fn password_rules(&self) -> Result<PasswordRules, String> {
+        PasswordRules::new(
+            self.password_min_length,
+            &self.password_regex,
+            &self.password_regex_description,
+        )
+    }
+}
+
 impl Secret {
     pub fn new(value: impl Into<String>) -> Self {
         Secret(value.into())
@@ -343,7 +360,9 @@ impl Settings {
                 "login.failed_login_window_secs must be at least 1".into(),
             ));
         }
-        PasswordRules::new(&self.security_compliance).map_err(ConfigError)?;
+        self.security_compliance
+            .password_rules()
+            .map_err(ConfigError)?;
         Ok(())
     }
 

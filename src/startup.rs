@@ -12,7 +12,8 @@ use actix_web::{web, App, HttpServer};
 
 use crate::api::http::audit;
 use crate::api::http::middleware::{
-    connection_socket, keep_signed_request, observe, response_headers, watch_client,
+    connection_socket, keep_signed_request, nul_names_nothing, observe, response_headers,
+    watch_client,
 };
 use crate::api::{baidu, not_found, routes};
 use crate::audit::AuditLog;
@@ -26,7 +27,6 @@ use crate::cache::bus;
 use crate::cache::{FreshCache, Invalidations};
 use crate::config::{DatabaseLocation, Settings};
 use crate::db::{self, DbPool};
-use crate::domain::values::PasswordRules;
 use crate::metrics::Metrics;
 use crate::state::AppState;
 
@@ -99,7 +99,9 @@ impl Application {
             .map_err(|e| fail("credential key")(&e))?;
         let hasher = PasswordHasher::new(&settings.identity).map_err(|e| fail("passwords")(&e))?;
         let hasher = Arc::new(hasher);
-        let password_rules = PasswordRules::new(&settings.security_compliance)
+        let password_rules = settings
+            .security_compliance
+            .password_rules()
             .map_err(|e| fail("password rules")(&e))?;
         let metrics = Arc::new(Metrics::new().map_err(|e| fail("metrics")(&e))?);
 
@@ -175,6 +177,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(nul_names_nothing))
                 .wrap(from_fn(watch_client))
                 .wrap(from_fn(baidu::bce_errors))
                 .wrap(from_fn(audit::record))

@@ -68,15 +68,21 @@ impl AppState {
     /// changed through this instance and the entry is younger than `token.cache_ttl_ms` (as
     /// Keystone caches its identity and assignment lookups); otherwise loaded and stored.
     /// Errors are not cached.
-    pub async fn cached_read<T, F>(&self, key: String, tags: &[Tag], load: F) -> Result<T, ApiError>
+    pub async fn cached_read<T, E, F>(
+        &self,
+        key: String,
+        tags: &[Tag],
+        load: F,
+    ) -> Result<T, ApiError>
     where
         T: Clone + Send + Sync + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        E: From<db::StoreError> + Into<ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let hit = self
             .read_cache
             .get_or_load(&key, tags, || async {
-                let value = db::run(&self.pool, load).await?;
+                let value = db::run(&self.pool, load).await.map_err(Into::into)?;
                 Ok::<CachedRead, ApiError>(Arc::new(value))
             })
             .await?;
@@ -91,7 +97,7 @@ impl AppState {
     /// was. `key` must name everything the bytes depend on: the filters as applied (which
     /// include the caller's domain), the page, the base URL and the request's path and
     /// query (the links).
-    pub async fn cached_page<T, F, R>(
+    pub async fn cached_page<T, E, F, R>(
         &self,
         key: String,
         tags: &[Tag],
@@ -100,12 +106,13 @@ impl AppState {
     ) -> Result<Bytes, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        E: From<db::StoreError> + Into<ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
         R: FnOnce(T) -> Result<Bytes, ApiError>,
     {
         self.page_cache
             .get_or_load(&key, tags, || async {
-                render(db::run(&self.pool, load).await?)
+                render(db::run(&self.pool, load).await.map_err(Into::into)?)
             })
             .await
     }

@@ -35,6 +35,10 @@ pub mod config;
 
 #[path = "../../src/domain"]
 pub mod domain {
+    #[path = "error.rs"]
+    pub mod error;
+    #[path = "lockout.rs"]
+    pub mod lockout;
     #[path = "proxies.rs"]
     pub mod proxies;
     #[path = "values.rs"]

@@ -277,4 +277,5 @@ pub async fn list_grants(
         )
     })
     .await
+    .map_err(ApiError::from)
 }

@@ -7,6 +7,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::db::assignments::{self, ActorType, AssignmentEntry, RoleAssignmentQuery, TargetType};
 use crate::db::resources::GLOBAL_ROLE_DOMAIN;
+use crate::db::StoreError;
 use crate::db::{self, groups, resources, roles, users, DbConn};
 use crate::domain::page::{Page, PageRequest};
 use crate::error::ApiError;
@@ -102,9 +103,9 @@ impl Names {
     fn load(conn: &mut DbConn, entries: &[AssignmentEntry]) -> Result<Names, ApiError> {
         let mut names = Names::default();
         // Something deleted since the page was read is shown without its name.
-        let ok_or_skip = |r: Result<(), ApiError>| match r {
-            Err(ApiError::NotFound { .. }) | Ok(()) => Ok(()),
-            Err(e) => Err(e),
+        let ok_or_skip = |r: Result<(), StoreError>| match r {
+            Err(StoreError::NotFound { .. }) | Ok(()) => Ok(()),
+            Err(e) => Err(ApiError::from(e)),
         };
         for e in entries {
             if !names.roles.contains_key(&e.role_id) {

@@ -56,7 +56,9 @@ pub fn role_target(role: &RoleRow) -> Target<'_> {
 }
 
 async fn load(state: &AppState, role_id: String) -> Result<RoleRow, ApiError> {
-    db::run(&state.pool, move |conn| store::get_role(conn, &role_id)).await
+    db::run(&state.pool, move |conn| store::get_role(conn, &role_id))
+        .await
+        .map_err(ApiError::from)
 }
 
 /// Keystone `create_role`.
@@ -107,6 +109,7 @@ pub async fn list_roles(
         store::list_roles(conn, &filter, &page)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `update_role`: name, description, extras.
@@ -180,7 +183,7 @@ async fn rule(
         let prior = store::get_role(conn, &prior_id)?;
         let implied = store::get_role(conn, &implied_id)?;
         let exists = assignments::implied_role_exists(conn, &prior_id, &implied_id)?;
-        Ok((Inference { prior, implied }, exists))
+        Ok::<_, ApiError>((Inference { prior, implied }, exists))
     })
     .await;
     authorize(caller, rule, found, |_| Target::default())
@@ -307,5 +310,7 @@ pub async fn list_role_inference_rules(
     caller: &AuthContext,
 ) -> Result<Vec<(RoleRow, Vec<RoleRow>)>, ApiError> {
     policy::enforce(caller, &policy::READ_IMPLIED_ROLES, &Target::default())?;
-    db::run(&state.pool, store::list_role_inference_rules).await
+    db::run(&state.pool, store::list_role_inference_rules)
+        .await
+        .map_err(ApiError::from)
 }

@@ -18,6 +18,7 @@ pub async fn domains_for_caller(
         assignments::list_domains_for_user(conn, &user_id)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// The enabled projects on which the caller holds a role, directly, through a group, or
@@ -31,4 +32,5 @@ pub async fn projects_for_caller(
         assignments::list_projects_for_user(conn, &user_id)
     })
     .await
+    .map_err(ApiError::from)
 }

@@ -5,7 +5,7 @@
 use crate::auth::token::{new_audit_id, password_stamp, Claims};
 use crate::db::assignments::{self, RoleTarget};
 use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
-use crate::db::{resources, revocations, users, DbConn};
+use crate::db::{resources, revocations, users, DbConn, StoreError};
 use crate::error::ApiError;
 
 // In refs.rs, which the fuzz target builds without the database layer.
@@ -86,8 +86,8 @@ fn resolve_domain(conn: &mut DbConn, domain: &DomainRef) -> Result<DomainRow, Ap
     let found = match domain {
         DomainRef::Id(id) => match resources::get_domain(conn, id) {
             Ok(d) => Some(d),
-            Err(ApiError::NotFound { .. }) => None,
-            Err(e) => return Err(e),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
         },
         DomainRef::Name(name) => resources::find_domain_by_name(conn, name)?,
     };
@@ -104,11 +104,11 @@ pub fn find_user(conn: &mut DbConn, user: &UserRef) -> Result<Option<UserRow>, A
     match user {
         UserRef::Id(id) => match users::get_user(conn, id) {
             Ok(u) => Ok(Some(u)),
-            Err(ApiError::NotFound { .. }) => Ok(None),
-            Err(e) => Err(e),
+            Err(StoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
         },
         UserRef::Name { name, domain } => match resolve_domain(conn, domain) {
-            Ok(d) => users::find_user_by_name(conn, name, &d.id),
+            Ok(d) => Ok(users::find_user_by_name(conn, name, &d.id)?),
             Err(ApiError::Unauthorized { .. }) => Ok(None),
             Err(e) => Err(e),
         },
@@ -187,10 +187,10 @@ fn system_scope(conn: &mut DbConn, user: &UserRow) -> Result<(Scope, Vec<RoleRow
 fn get_project_or_401(conn: &mut DbConn, project_id: &str) -> Result<ProjectRow, ApiError> {
     match resources::get_project(conn, project_id) {
         Ok(p) => Ok(p),
-        Err(ApiError::NotFound { .. }) => {
+        Err(StoreError::NotFound { .. }) => {
             Err(unauthorized(format!("project {project_id} not found")))
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -214,8 +214,8 @@ pub fn resolve_scope(
                     Err(ApiError::Unauthorized { .. }) => Ok((Scope::Unscoped, Vec::new())),
                     Err(e) => Err(e),
                 },
-                Err(ApiError::NotFound { .. }) => Ok((Scope::Unscoped, Vec::new())),
-                Err(e) => Err(e),
+                Err(StoreError::NotFound { .. }) => Ok((Scope::Unscoped, Vec::new())),
+                Err(e) => Err(e.into()),
             }
         }
         ScopeRequest::ProjectId(id) => {
@@ -301,13 +301,13 @@ pub fn rescoped_audit_ids(parent: &Claims) -> Result<Vec<String>, ApiError> {
 pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> {
     let user = match users::get_user(conn, &claims.sub) {
         Ok(u) => u,
-        Err(ApiError::NotFound { .. }) => {
+        Err(StoreError::NotFound { .. }) => {
             return Err(unauthorized(format!(
                 "user {} no longer exists",
                 claims.sub
             )))
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let user_domain = check_user_usable(conn, &user)?;
     if let Some(stamp) = &claims.openstack_password_stamp {

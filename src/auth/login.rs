@@ -10,7 +10,6 @@ use crate::cache::Tag;
 use crate::config::LoginSettings;
 use crate::db::models::UserRow;
 use crate::db::{self, users};
-use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -28,7 +27,7 @@ pub async fn check_password(
         state.verify_password(password, None).await?;
         return Err(ApiError::unauthorized("no such user"));
     };
-    let lockout = Lockout::from_settings(&state.settings.security_compliance);
+    let lockout = state.settings.security_compliance.lockout();
     if let Some(lockout) = lockout {
         let user_id = user.id.clone();
         let may_try = db::run(&state.pool, move |conn| {

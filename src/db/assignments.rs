@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::{AssignmentRow, DomainRow, ImpliedRoleRow, ProjectRow, RoleRow};
 use super::schema::{
     assignments, domains, implied_roles, projects, roles, user_group_membership as membership,
 };
 use super::{insert_unless_present, DbConn};
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// The target id of system assignments, as Keystone stores it.
 pub const SYSTEM_TARGET: &str = "system";
@@ -126,7 +126,7 @@ impl Grant {
 }
 
 /// Keystone `create_grant`; granting twice is not an error.
-pub fn create_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), ApiError> {
+pub fn create_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), StoreError> {
     let row = grant.row();
     insert_unless_present(conn, |conn| {
         diesel::insert_into(assignments::table)
@@ -137,7 +137,7 @@ pub fn create_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), ApiError> {
 }
 
 /// Keystone `check_grant_role_id`: true if exactly this grant exists.
-pub fn grant_exists(conn: &mut DbConn, grant: &Grant) -> Result<bool, ApiError> {
+pub fn grant_exists(conn: &mut DbConn, grant: &Grant) -> Result<bool, StoreError> {
     let found: Option<String> = assignments::table
         .find((
             grant.kind.as_str(),
@@ -153,7 +153,7 @@ pub fn grant_exists(conn: &mut DbConn, grant: &Grant) -> Result<bool, ApiError> 
 }
 
 /// Keystone `delete_grant`; false if there was no such grant.
-pub fn delete_grant(conn: &mut DbConn, grant: &Grant) -> Result<bool, ApiError> {
+pub fn delete_grant(conn: &mut DbConn, grant: &Grant) -> Result<bool, StoreError> {
     let deleted = diesel::delete(assignments::table.find((
         grant.kind.as_str(),
         &grant.actor_id,
@@ -172,7 +172,7 @@ pub fn list_grant_roles(
     actor_id: &str,
     target_id: &str,
     inherited: bool,
-) -> Result<Vec<RoleRow>, ApiError> {
+) -> Result<Vec<RoleRow>, StoreError> {
     Ok(roles::table
         .filter(
             roles::id.eq_any(
@@ -203,7 +203,7 @@ pub struct AssignmentFilter {
 }
 
 /// Stored grants matching a filter, in a stable order.
-pub fn list_grants(conn: &mut DbConn, filter: &AssignmentFilter) -> Result<Vec<Grant>, ApiError> {
+pub fn list_grants(conn: &mut DbConn, filter: &AssignmentFilter) -> Result<Vec<Grant>, StoreError> {
     let mut query = assignments::table
         .select(AssignmentRow::as_select())
         .into_boxed();
@@ -246,14 +246,14 @@ pub fn list_grants(conn: &mut DbConn, filter: &AssignmentFilter) -> Result<Vec<G
 }
 
 /// Removes every grant on a target (a deleted project or domain).
-pub fn delete_grants_on_target(conn: &mut DbConn, target_id: &str) -> Result<(), ApiError> {
+pub fn delete_grants_on_target(conn: &mut DbConn, target_id: &str) -> Result<(), StoreError> {
     diesel::delete(assignments::table.filter(assignments::target_id.eq(target_id)))
         .execute(conn)?;
     Ok(())
 }
 
 /// Removes every grant of a role (a deleted role; the foreign key also cascades).
-pub fn delete_grants_of_role(conn: &mut DbConn, role_id: &str) -> Result<(), ApiError> {
+pub fn delete_grants_of_role(conn: &mut DbConn, role_id: &str) -> Result<(), StoreError> {
     diesel::delete(assignments::table.filter(assignments::role_id.eq(role_id))).execute(conn)?;
     Ok(())
 }
@@ -267,7 +267,10 @@ pub enum RoleTarget<'a> {
 }
 
 /// The ids of a project's ancestors, nearest first (projects nest through `parent_id`).
-pub fn project_ancestors(conn: &mut DbConn, project: &ProjectRow) -> Result<Vec<String>, ApiError> {
+pub fn project_ancestors(
+    conn: &mut DbConn,
+    project: &ProjectRow,
+) -> Result<Vec<String>, StoreError> {
     let mut ancestors = Vec::new();
     let mut next = project.parent_id.clone();
     while let Some(id) = next {
@@ -292,7 +295,7 @@ fn granted_role_ids(
     conn: &mut DbConn,
     user_id: &str,
     target: &RoleTarget<'_>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, StoreError> {
     let group_ids: Vec<String> = membership::table
         .filter(membership::user_id.eq(user_id))
         .select(membership::group_id)
@@ -330,7 +333,7 @@ fn granted_role_ids(
 }
 
 /// Every inference rule, prior role id to the ids it implies directly.
-pub fn inference_rules(conn: &mut DbConn) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
+pub fn inference_rules(conn: &mut DbConn) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
     let rows: Vec<ImpliedRoleRow> = implied_roles::table
         .select(ImpliedRoleRow::as_select())
         .load(conn)?;
@@ -364,7 +367,7 @@ pub fn effective_roles(
     conn: &mut DbConn,
     user_id: &str,
     target: &RoleTarget<'_>,
-) -> Result<Vec<RoleRow>, ApiError> {
+) -> Result<Vec<RoleRow>, StoreError> {
     let granted = granted_role_ids(conn, user_id, target)?;
     if granted.is_empty() {
         return Ok(Vec::new());
@@ -393,7 +396,7 @@ pub struct Holdings {
 /// What a user holds: its own grants and its groups' grants, on every project, domain and
 /// the system, inherited or not (an inherited grant reaches every project below its target,
 /// so where it lands does not matter here), with inference applied.
-pub fn holdings_of_user(conn: &mut DbConn, user_id: &str) -> Result<Holdings, ApiError> {
+pub fn holdings_of_user(conn: &mut DbConn, user_id: &str) -> Result<Holdings, StoreError> {
     let group_ids = membership::table
         .filter(membership::user_id.eq(user_id))
         .select(membership::group_id);
@@ -413,7 +416,7 @@ pub fn holdings_of_user(conn: &mut DbConn, user_id: &str) -> Result<Holdings, Ap
 }
 
 /// What a group holds: its grants, anywhere, with inference applied.
-pub fn holdings_of_group(conn: &mut DbConn, group_id: &str) -> Result<Holdings, ApiError> {
+pub fn holdings_of_group(conn: &mut DbConn, group_id: &str) -> Result<Holdings, StoreError> {
     let rows: Vec<(String, String)> = assignments::table
         .filter(assignments::actor_id.eq(group_id))
         .filter(assignments::kind.like("Group%"))
@@ -423,7 +426,7 @@ pub fn holdings_of_group(conn: &mut DbConn, group_id: &str) -> Result<Holdings, 
     holdings_of(conn, rows)
 }
 
-fn holdings_of(conn: &mut DbConn, rows: Vec<(String, String)>) -> Result<Holdings, ApiError> {
+fn holdings_of(conn: &mut DbConn, rows: Vec<(String, String)>) -> Result<Holdings, StoreError> {
     if rows.is_empty() {
         return Ok(Holdings::default());
     }
@@ -445,7 +448,11 @@ fn holdings_of(conn: &mut DbConn, rows: Vec<(String, String)>) -> Result<Holding
 }
 
 /// Keystone `create_implied_role`; idempotent.
-pub fn create_implied_role(conn: &mut DbConn, prior: &str, implied: &str) -> Result<(), ApiError> {
+pub fn create_implied_role(
+    conn: &mut DbConn,
+    prior: &str,
+    implied: &str,
+) -> Result<(), StoreError> {
     let row = ImpliedRoleRow {
         prior_role_id: prior.to_string(),
         implied_role_id: implied.to_string(),
@@ -463,7 +470,7 @@ pub fn implied_role_exists(
     conn: &mut DbConn,
     prior: &str,
     implied: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let found: Option<String> = implied_roles::table
         .find((prior, implied))
         .select(implied_roles::prior_role_id)
@@ -477,7 +484,7 @@ pub fn delete_implied_role(
     conn: &mut DbConn,
     prior: &str,
     implied: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     Ok(diesel::delete(implied_roles::table.find((prior, implied))).execute(conn)? > 0)
 }
 
@@ -554,7 +561,7 @@ pub struct AssignmentEntry {
 pub fn list_role_assignments(
     conn: &mut DbConn,
     query: &RoleAssignmentQuery,
-) -> Result<Vec<AssignmentEntry>, ApiError> {
+) -> Result<Vec<AssignmentEntry>, StoreError> {
     let mut project_ids: Option<Vec<String>> = None;
     if let Some(project_id) = &query.project_id {
         let mut ids = vec![project_id.clone()];
@@ -597,7 +604,7 @@ pub fn list_role_assignments(
                     from.extend(project_ancestors(conn, &project)?);
                     from.push(project.domain_id);
                 }
-                Err(ApiError::NotFound { .. }) => {}
+                Err(StoreError::NotFound { .. }) => {}
                 Err(e) => return Err(e),
             }
             filter.kinds = Some(vec![
@@ -782,7 +789,7 @@ pub fn list_role_assignments_page(
     conn: &mut DbConn,
     query: &RoleAssignmentQuery,
     request: &PageRequest,
-) -> Result<Page<AssignmentEntry>, ApiError> {
+) -> Result<Page<AssignmentEntry>, StoreError> {
     let entries = list_role_assignments(conn, query)?;
     let mut keyed: Vec<(String, AssignmentEntry)> =
         entries.into_iter().map(|e| (e.marker(), e)).collect();
@@ -792,7 +799,7 @@ pub fn list_role_assignments_page(
             .binary_search_by(|(k, _)| k.as_str().cmp(marker))
             .is_err()
         {
-            return Err(ApiError::NotFoundMessage(format!(
+            return Err(StoreError::NotFoundMessage(format!(
                 "Could not find role assignment: {marker}."
             )));
         }
@@ -828,7 +835,7 @@ fn target_ids_for_user(
     user_id: &str,
     user_kind: AssignmentKind,
     group_kind: AssignmentKind,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, StoreError> {
     let group_ids = membership::table
         .filter(membership::user_id.eq(user_id))
         .select(membership::group_id);
@@ -849,7 +856,10 @@ fn target_ids_for_user(
 
 /// Keystone `list_domains_for_user`: enabled domains where the user holds a role, directly
 /// or through a group, ordered by id.
-pub fn list_domains_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<DomainRow>, ApiError> {
+pub fn list_domains_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> Result<Vec<DomainRow>, StoreError> {
     let ids = target_ids_for_user(
         conn,
         user_id,
@@ -869,7 +879,7 @@ pub fn list_domains_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<Dom
 pub fn list_projects_for_user(
     conn: &mut DbConn,
     user_id: &str,
-) -> Result<Vec<ProjectRow>, ApiError> {
+) -> Result<Vec<ProjectRow>, StoreError> {
     // Directly, through groups, and inherited from a domain or a parent project.
     let ids = super::projects::project_ids_for_user(conn, user_id)?;
     let enabled_domains = domains::table

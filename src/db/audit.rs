@@ -2,11 +2,11 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::AuditEventRow;
 use super::schema::audit_events;
 use super::{paginate, DbConn};
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// Filters of `GET /v3/audit-events`; times in microseconds since the epoch.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +22,7 @@ pub struct AuditFilter {
 }
 
 /// Appends one event.
-pub fn record_event(conn: &mut DbConn, event: &AuditEventRow) -> Result<(), ApiError> {
+pub fn record_event(conn: &mut DbConn, event: &AuditEventRow) -> Result<(), StoreError> {
     diesel::insert_into(audit_events::table)
         .values(event)
         .execute(conn)?;
@@ -34,14 +34,14 @@ pub fn list_events(
     conn: &mut DbConn,
     filter: &AuditFilter,
     page: &PageRequest,
-) -> Result<Page<AuditEventRow>, ApiError> {
+) -> Result<Page<AuditEventRow>, StoreError> {
     if let Some(marker) = &page.marker {
         let found: Option<String> = audit_events::table
             .find(marker)
             .select(audit_events::id)
             .first(conn)
             .optional()?;
-        found.ok_or_else(|| ApiError::not_found("audit event", marker))?;
+        found.ok_or_else(|| StoreError::not_found("audit event", marker))?;
     }
     paginate(
         page,

@@ -1,16 +1,16 @@
 //! Idempotent creation of the records a fresh deployment needs (Keystone's
 //! `keystone-manage bootstrap`): each call finds the record or creates it.
 
+use super::error::StoreError;
 use super::models::{DomainRow, EndpointRow, ProjectRow, RegionRow, RoleRow, ServiceRow};
 use super::{catalog, resources, DbConn};
 use crate::domain::{new_id, now_ms};
-use crate::error::ApiError;
 
 /// The domain with this id, created with `name` if missing.
-pub fn ensure_domain(conn: &mut DbConn, id: &str, name: &str) -> Result<DomainRow, ApiError> {
+pub fn ensure_domain(conn: &mut DbConn, id: &str, name: &str) -> Result<DomainRow, StoreError> {
     match resources::get_domain(conn, id) {
         Ok(domain) => Ok(domain),
-        Err(ApiError::NotFound { .. }) => {
+        Err(StoreError::NotFound { .. }) => {
             let row = DomainRow {
                 id: id.to_string(),
                 name: name.to_string(),
@@ -31,7 +31,7 @@ pub fn ensure_project(
     conn: &mut DbConn,
     name: &str,
     domain_id: &str,
-) -> Result<ProjectRow, ApiError> {
+) -> Result<ProjectRow, StoreError> {
     if let Some(project) = resources::find_project_by_name(conn, name, domain_id)? {
         return Ok(project);
     }
@@ -50,7 +50,7 @@ pub fn ensure_project(
 }
 
 /// The global role named `name`, created if missing.
-pub fn ensure_role(conn: &mut DbConn, name: &str) -> Result<RoleRow, ApiError> {
+pub fn ensure_role(conn: &mut DbConn, name: &str) -> Result<RoleRow, StoreError> {
     if let Some(role) = resources::find_global_role_by_name(conn, name)? {
         return Ok(role);
     }
@@ -67,10 +67,10 @@ pub fn ensure_role(conn: &mut DbConn, name: &str) -> Result<RoleRow, ApiError> {
 }
 
 /// The region, created if missing.
-pub fn ensure_region(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
+pub fn ensure_region(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     match catalog::get_region(conn, id) {
         Ok(_) => Ok(()),
-        Err(ApiError::NotFound { .. }) => catalog::create_region(
+        Err(StoreError::NotFound { .. }) => catalog::create_region(
             conn,
             RegionRow {
                 id: id.to_string(),
@@ -86,7 +86,11 @@ pub fn ensure_region(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 
 /// The identity service with a public, an internal and an admin endpoint at `url` in
 /// `region`, each created if missing (as `keystone-manage bootstrap --bootstrap-*-url`).
-pub fn ensure_identity_service(conn: &mut DbConn, region: &str, url: &str) -> Result<(), ApiError> {
+pub fn ensure_identity_service(
+    conn: &mut DbConn,
+    region: &str,
+    url: &str,
+) -> Result<(), StoreError> {
     let service = match catalog::list_services(conn, Some("identity"))?
         .into_iter()
         .next()

@@ -2,20 +2,21 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::{EndpointRow, RegionRow, ServiceRow};
+use super::names_no_row;
 use super::schema::{endpoints, regions, services};
 use super::{is_unique_violation, DbConn};
-use crate::error::ApiError;
 
 /// Placeholder in a stored endpoint URL for the service's public URL, filled in when a
 /// catalog is rendered (so a catalog follows whatever URL clients reach the service at).
 pub const PUBLIC_URL_PLACEHOLDER: &str = "$(public_url)s";
 
 /// Keystone `create_region`.
-pub fn create_region(conn: &mut DbConn, region: RegionRow) -> Result<RegionRow, ApiError> {
+pub fn create_region(conn: &mut DbConn, region: RegionRow) -> Result<RegionRow, StoreError> {
     if let Some(parent) = &region.parent_region_id {
         if parent == &region.id {
-            return Err(ApiError::Validation(format!(
+            return Err(StoreError::invalid(format!(
                 "Circular reference or a repeated entry found in region tree - {parent}."
             )));
         }
@@ -26,8 +27,8 @@ pub fn create_region(conn: &mut DbConn, region: RegionRow) -> Result<RegionRow, 
         .execute(conn)
     {
         Ok(_) => Ok(region),
-        Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict {
-            kind: "region",
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict {
+            what: "region",
             detail: format!("Duplicate ID, {}", region.id),
         }),
         Err(e) => Err(e.into()),
@@ -35,17 +36,20 @@ pub fn create_region(conn: &mut DbConn, region: RegionRow) -> Result<RegionRow, 
 }
 
 /// Keystone `get_region`.
-pub fn get_region(conn: &mut DbConn, region_id: &str) -> Result<RegionRow, ApiError> {
+pub fn get_region(conn: &mut DbConn, region_id: &str) -> Result<RegionRow, StoreError> {
+    if names_no_row(region_id) {
+        return Err(StoreError::not_found("region", region_id));
+    }
     regions::table
         .find(region_id)
         .select(RegionRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("region", region_id))
+        .ok_or_else(|| StoreError::not_found("region", region_id))
 }
 
 /// Keystone `list_regions`, optionally the children of one region.
-pub fn list_regions(conn: &mut DbConn, parent: Option<&str>) -> Result<Vec<RegionRow>, ApiError> {
+pub fn list_regions(conn: &mut DbConn, parent: Option<&str>) -> Result<Vec<RegionRow>, StoreError> {
     let mut query = regions::table.select(RegionRow::as_select()).into_boxed();
     if let Some(parent) = parent {
         query = query.filter(regions::parent_region_id.eq(parent.to_string()));
@@ -54,14 +58,14 @@ pub fn list_regions(conn: &mut DbConn, parent: Option<&str>) -> Result<Vec<Regio
 }
 
 /// Keystone `update_region`: the whole row as changed by the caller.
-pub fn update_region(conn: &mut DbConn, region: &RegionRow) -> Result<(), ApiError> {
+pub fn update_region(conn: &mut DbConn, region: &RegionRow) -> Result<(), StoreError> {
     if let Some(parent) = &region.parent_region_id {
         // Walking up from the new parent must never reach this region.
         let mut next = Some(parent.clone());
         let mut steps = 0;
         while let Some(id) = next {
             if id == region.id || steps > 64 {
-                return Err(ApiError::Validation(format!(
+                return Err(StoreError::invalid(format!(
                     "Circular reference or a repeated entry found in region tree - {}.",
                     region.id
                 )));
@@ -81,7 +85,7 @@ pub fn update_region(conn: &mut DbConn, region: &RegionRow) -> Result<(), ApiErr
 }
 
 /// Keystone `delete_region`: refused while child regions or endpoints use it.
-pub fn delete_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError> {
+pub fn delete_region(conn: &mut DbConn, region_id: &str) -> Result<(), StoreError> {
     get_region(conn, region_id)?;
     let children: i64 = regions::table
         .filter(regions::parent_region_id.eq(region_id))
@@ -92,7 +96,7 @@ pub fn delete_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError>
         .count()
         .get_result(conn)?;
     if children > 0 || used > 0 {
-        return Err(ApiError::Forbidden(format!(
+        return Err(StoreError::forbidden(format!(
             "Unable to delete region {region_id} because it or its child regions have \
              associated endpoints."
         )));
@@ -102,7 +106,7 @@ pub fn delete_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError>
 }
 
 /// Keystone `create_service`.
-pub fn create_service(conn: &mut DbConn, service: ServiceRow) -> Result<ServiceRow, ApiError> {
+pub fn create_service(conn: &mut DbConn, service: ServiceRow) -> Result<ServiceRow, StoreError> {
     diesel::insert_into(services::table)
         .values(&service)
         .execute(conn)?;
@@ -110,20 +114,23 @@ pub fn create_service(conn: &mut DbConn, service: ServiceRow) -> Result<ServiceR
 }
 
 /// Keystone `get_service`.
-pub fn get_service(conn: &mut DbConn, service_id: &str) -> Result<ServiceRow, ApiError> {
+pub fn get_service(conn: &mut DbConn, service_id: &str) -> Result<ServiceRow, StoreError> {
+    if names_no_row(service_id) {
+        return Err(StoreError::not_found("service", service_id));
+    }
     services::table
         .find(service_id)
         .select(ServiceRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("service", service_id))
+        .ok_or_else(|| StoreError::not_found("service", service_id))
 }
 
 /// Keystone `list_services`, optionally of one type.
 pub fn list_services(
     conn: &mut DbConn,
     service_type: Option<&str>,
-) -> Result<Vec<ServiceRow>, ApiError> {
+) -> Result<Vec<ServiceRow>, StoreError> {
     let mut query = services::table.select(ServiceRow::as_select()).into_boxed();
     if let Some(t) = service_type {
         query = query.filter(services::service_type.eq(t.to_string()));
@@ -132,7 +139,7 @@ pub fn list_services(
 }
 
 /// Keystone `update_service`.
-pub fn update_service(conn: &mut DbConn, service: &ServiceRow) -> Result<(), ApiError> {
+pub fn update_service(conn: &mut DbConn, service: &ServiceRow) -> Result<(), StoreError> {
     diesel::update(services::table.find(&service.id))
         .set((
             services::service_type.eq(&service.service_type),
@@ -144,21 +151,21 @@ pub fn update_service(conn: &mut DbConn, service: &ServiceRow) -> Result<(), Api
 }
 
 /// Keystone `delete_service`: its endpoints go with it.
-pub fn delete_service(conn: &mut DbConn, service_id: &str) -> Result<(), ApiError> {
+pub fn delete_service(conn: &mut DbConn, service_id: &str) -> Result<(), StoreError> {
     diesel::delete(endpoints::table.filter(endpoints::service_id.eq(service_id))).execute(conn)?;
     let deleted = diesel::delete(services::table.find(service_id)).execute(conn)?;
     if deleted == 0 {
-        return Err(ApiError::not_found("service", service_id));
+        return Err(StoreError::not_found("service", service_id));
     }
     Ok(())
 }
 
 /// Creates a region that an endpoint names but that does not exist yet, as Keystone does
 /// for the endpoint's `region` field.
-fn ensure_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError> {
+fn ensure_region(conn: &mut DbConn, region_id: &str) -> Result<(), StoreError> {
     match get_region(conn, region_id) {
         Ok(_) => Ok(()),
-        Err(ApiError::NotFound { .. }) => create_region(
+        Err(StoreError::NotFound { .. }) => create_region(
             conn,
             RegionRow {
                 id: region_id.to_string(),
@@ -174,7 +181,10 @@ fn ensure_region(conn: &mut DbConn, region_id: &str) -> Result<(), ApiError> {
 
 /// Keystone `create_endpoint`: the service must exist; a region it names is created if
 /// missing.
-pub fn create_endpoint(conn: &mut DbConn, endpoint: EndpointRow) -> Result<EndpointRow, ApiError> {
+pub fn create_endpoint(
+    conn: &mut DbConn,
+    endpoint: EndpointRow,
+) -> Result<EndpointRow, StoreError> {
     get_service(conn, &endpoint.service_id)?;
     if let Some(region) = &endpoint.region_id {
         ensure_region(conn, region)?;
@@ -186,13 +196,16 @@ pub fn create_endpoint(conn: &mut DbConn, endpoint: EndpointRow) -> Result<Endpo
 }
 
 /// Keystone `get_endpoint`.
-pub fn get_endpoint(conn: &mut DbConn, endpoint_id: &str) -> Result<EndpointRow, ApiError> {
+pub fn get_endpoint(conn: &mut DbConn, endpoint_id: &str) -> Result<EndpointRow, StoreError> {
+    if names_no_row(endpoint_id) {
+        return Err(StoreError::not_found("endpoint", endpoint_id));
+    }
     endpoints::table
         .find(endpoint_id)
         .select(EndpointRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("endpoint", endpoint_id))
+        .ok_or_else(|| StoreError::not_found("endpoint", endpoint_id))
 }
 
 /// Filters of `GET /v3/endpoints`.
@@ -207,7 +220,7 @@ pub struct EndpointFilter {
 pub fn list_endpoints(
     conn: &mut DbConn,
     filter: &EndpointFilter,
-) -> Result<Vec<EndpointRow>, ApiError> {
+) -> Result<Vec<EndpointRow>, StoreError> {
     let mut query = endpoints::table
         .select(EndpointRow::as_select())
         .into_boxed();
@@ -225,7 +238,7 @@ pub fn list_endpoints(
 
 /// Keystone `update_endpoint`: the service must exist; a region it names is created if
 /// missing.
-pub fn update_endpoint(conn: &mut DbConn, endpoint: &EndpointRow) -> Result<(), ApiError> {
+pub fn update_endpoint(conn: &mut DbConn, endpoint: &EndpointRow) -> Result<(), StoreError> {
     get_service(conn, &endpoint.service_id)?;
     if let Some(region) = &endpoint.region_id {
         ensure_region(conn, region)?;
@@ -244,16 +257,16 @@ pub fn update_endpoint(conn: &mut DbConn, endpoint: &EndpointRow) -> Result<(), 
 }
 
 /// Keystone `delete_endpoint`.
-pub fn delete_endpoint(conn: &mut DbConn, endpoint_id: &str) -> Result<(), ApiError> {
+pub fn delete_endpoint(conn: &mut DbConn, endpoint_id: &str) -> Result<(), StoreError> {
     let deleted = diesel::delete(endpoints::table.find(endpoint_id)).execute(conn)?;
     if deleted == 0 {
-        return Err(ApiError::not_found("endpoint", endpoint_id));
+        return Err(StoreError::not_found("endpoint", endpoint_id));
     }
     Ok(())
 }
 
 /// The enabled services with their enabled endpoints, for a token's catalog.
-pub fn catalog(conn: &mut DbConn) -> Result<Vec<(ServiceRow, Vec<EndpointRow>)>, ApiError> {
+pub fn catalog(conn: &mut DbConn) -> Result<Vec<(ServiceRow, Vec<EndpointRow>)>, StoreError> {
     let services: Vec<ServiceRow> = services::table
         .filter(services::enabled.eq(true))
         .order(services::id.asc())

@@ -3,10 +3,11 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::CredentialRow;
+use super::names_no_row;
 use super::schema::{credentials, users};
 use super::{users as user_store, write_tx, DbConn};
-use crate::error::ApiError;
 
 /// Huawei allows each user two access keys.
 pub const MAX_CREDENTIALS_PER_USER: i64 = 2;
@@ -20,7 +21,10 @@ pub struct CredentialChanges {
 
 /// Huawei `CreatePermanentAccessKey`: the owner must exist and hold fewer than
 /// [`MAX_CREDENTIALS_PER_USER`] keys.
-pub fn create_credential(conn: &mut DbConn, row: CredentialRow) -> Result<CredentialRow, ApiError> {
+pub fn create_credential(
+    conn: &mut DbConn,
+    row: CredentialRow,
+) -> Result<CredentialRow, StoreError> {
     write_tx(conn, |conn| {
         user_store::get_user(conn, &row.user_id)?;
         // A no-op update takes the user's row lock on PostgreSQL, so two concurrent creates
@@ -34,7 +38,7 @@ pub fn create_credential(conn: &mut DbConn, row: CredentialRow) -> Result<Creden
             .count()
             .get_result(conn)?;
         if held >= MAX_CREDENTIALS_PER_USER {
-            return Err(ApiError::QuotaExceeded(format!(
+            return Err(StoreError::limit_reached(format!(
                 "akSkNumExceed: user {} already has the maximum of {MAX_CREDENTIALS_PER_USER} \
                  access keys.",
                 row.user_id
@@ -48,20 +52,23 @@ pub fn create_credential(conn: &mut DbConn, row: CredentialRow) -> Result<Creden
 }
 
 /// Huawei `ShowPermanentAccessKey`.
-pub fn get_credential(conn: &mut DbConn, access: &str) -> Result<CredentialRow, ApiError> {
+pub fn get_credential(conn: &mut DbConn, access: &str) -> Result<CredentialRow, StoreError> {
+    if names_no_row(access) {
+        return Err(StoreError::not_found("credential", access));
+    }
     credentials::table
         .find(access)
         .select(CredentialRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("credential", access))
+        .ok_or_else(|| StoreError::not_found("credential", access))
 }
 
 /// Huawei `ListPermanentAccessKeys`: a user's keys, oldest first.
 pub fn list_credentials_for_user(
     conn: &mut DbConn,
     user_id: &str,
-) -> Result<Vec<CredentialRow>, ApiError> {
+) -> Result<Vec<CredentialRow>, StoreError> {
     Ok(credentials::table
         .filter(credentials::user_id.eq(user_id))
         .order((credentials::create_time.asc(), credentials::access.asc()))
@@ -74,7 +81,7 @@ pub fn update_credential(
     conn: &mut DbConn,
     access: &str,
     changes: CredentialChanges,
-) -> Result<CredentialRow, ApiError> {
+) -> Result<CredentialRow, StoreError> {
     write_tx(conn, |conn| {
         let mut row = get_credential(conn, access)?;
         if let Some(status) = changes.status {
@@ -94,10 +101,10 @@ pub fn update_credential(
 }
 
 /// Huawei `DeletePermanentAccessKey`.
-pub fn delete_credential(conn: &mut DbConn, access: &str) -> Result<(), ApiError> {
+pub fn delete_credential(conn: &mut DbConn, access: &str) -> Result<(), StoreError> {
     let deleted = diesel::delete(credentials::table.find(access)).execute(conn)?;
     if deleted == 0 {
-        return Err(ApiError::not_found("credential", access));
+        return Err(StoreError::not_found("credential", access));
     }
     Ok(())
 }

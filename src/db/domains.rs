@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::DomainRow;
 use super::resources::get_domain;
@@ -13,7 +14,6 @@ use super::schema::{
 use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// Filters of `GET /v3/domains`.
 #[derive(Debug, Clone, Default)]
@@ -34,15 +34,15 @@ pub struct DomainChanges {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-fn duplicate(name: &str) -> ApiError {
-    ApiError::Conflict {
-        kind: "domain",
+fn duplicate(name: &str) -> StoreError {
+    StoreError::Conflict {
+        what: "domain",
         detail: format!("Duplicate entry found with name {name}"),
     }
 }
 
 /// Keystone `create_domain`: names are unique.
-pub fn create_domain(conn: &mut DbConn, domain: DomainRow) -> Result<DomainRow, ApiError> {
+pub fn create_domain(conn: &mut DbConn, domain: DomainRow) -> Result<DomainRow, StoreError> {
     match diesel::insert_into(domains::table)
         .values(&domain)
         .execute(conn)
@@ -58,7 +58,7 @@ pub fn list_domains(
     conn: &mut DbConn,
     filter: &DomainFilter,
     page: &PageRequest,
-) -> Result<Page<DomainRow>, ApiError> {
+) -> Result<Page<DomainRow>, StoreError> {
     if let Some(marker) = &page.marker {
         get_domain(conn, marker)?;
     }
@@ -92,7 +92,7 @@ pub fn update_domain(
     domain_id: &str,
     changes: DomainChanges,
     token_lifetime_ms: i64,
-) -> Result<DomainRow, ApiError> {
+) -> Result<DomainRow, StoreError> {
     let disables = changes.enabled == Some(false);
     let revoked = Revoked::Domain(domain_id);
     let updated = write_tx(conn, |conn| {
@@ -137,12 +137,12 @@ pub fn update_domain(
 /// Keystone `delete_domain`: the domain must be disabled; its projects, users, groups,
 /// domain-specific roles, their memberships and every grant on or held by them go with it,
 /// in one transaction.
-pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), ApiError> {
+pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         let domain = get_domain(conn, domain_id)?;
         if domain.enabled {
-            return Err(ApiError::Forbidden(
-                "Cannot delete a domain that is enabled, please disable it first.".into(),
+            return Err(StoreError::forbidden(
+                "Cannot delete a domain that is enabled, please disable it first.",
             ));
         }
         let project_ids: Vec<String> = projects::table

@@ -2,14 +2,15 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::{GroupRow, MembershipRow};
+use super::names_no_row;
 use super::schema::{assignments, groups, user_group_membership as membership, users};
 use super::{
     insert_unless_present, is_unique_violation, paginate, resources, string_match, write_tx, DbConn,
 };
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::{ApiError, BceCode};
 
 /// Filters of `GET /v3/groups`.
 #[derive(Debug, Clone, Default)]
@@ -29,15 +30,15 @@ pub struct GroupChanges {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-fn duplicate(name: &str, domain_id: &str) -> ApiError {
-    ApiError::Conflict {
-        kind: "group",
+fn duplicate(name: &str, domain_id: &str) -> StoreError {
+    StoreError::Conflict {
+        what: "group",
         detail: format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
     }
 }
 
 /// Keystone `create_group`: the domain must exist and the name be free in it.
-pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, ApiError> {
+pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, StoreError> {
     write_tx(conn, |conn| {
         resources::get_domain(conn, &group.domain_id)?;
         match diesel::insert_into(groups::table)
@@ -52,13 +53,16 @@ pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, ApiE
 }
 
 /// Keystone `get_group`.
-pub fn get_group(conn: &mut DbConn, group_id: &str) -> Result<GroupRow, ApiError> {
+pub fn get_group(conn: &mut DbConn, group_id: &str) -> Result<GroupRow, StoreError> {
+    if names_no_row(group_id) {
+        return Err(StoreError::not_found("group", group_id));
+    }
     groups::table
         .find(group_id)
         .select(GroupRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("group", group_id))
+        .ok_or_else(|| StoreError::not_found("group", group_id))
 }
 
 /// Keystone `get_group_by_name`: names are unique within a domain.
@@ -66,14 +70,17 @@ pub fn get_group_by_name(
     conn: &mut DbConn,
     name: &str,
     domain_id: &str,
-) -> Result<GroupRow, ApiError> {
+) -> Result<GroupRow, StoreError> {
+    if names_no_row(name) || names_no_row(domain_id) {
+        return Err(StoreError::not_found("group", name));
+    }
     groups::table
         .filter(groups::name.eq(name))
         .filter(groups::domain_id.eq(domain_id))
         .select(GroupRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("group", name))
+        .ok_or_else(|| StoreError::not_found("group", name))
 }
 
 /// Keystone `list_groups`, filtered, ordered by id, paged.
@@ -81,7 +88,7 @@ pub fn list_groups(
     conn: &mut DbConn,
     filter: &GroupFilter,
     page: &PageRequest,
-) -> Result<Page<GroupRow>, ApiError> {
+) -> Result<Page<GroupRow>, StoreError> {
     if let Some(marker) = &page.marker {
         get_group(conn, marker)?;
     }
@@ -110,7 +117,7 @@ pub fn update_group(
     conn: &mut DbConn,
     group_id: &str,
     changes: GroupChanges,
-) -> Result<GroupRow, ApiError> {
+) -> Result<GroupRow, StoreError> {
     write_tx(conn, |conn| {
         let mut group = get_group(conn, group_id)?;
         if let Some(name) = changes.name {
@@ -138,7 +145,7 @@ pub fn update_group(
 }
 
 /// Keystone `delete_group`: memberships and the group's role assignments go with it.
-pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), ApiError> {
+pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         diesel::delete(membership::table.filter(membership::group_id.eq(group_id)))
             .execute(conn)?;
@@ -150,7 +157,7 @@ pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), ApiError> {
         .execute(conn)?;
         let deleted = diesel::delete(groups::table.find(group_id)).execute(conn)?;
         if deleted == 0 {
-            return Err(ApiError::not_found("group", group_id));
+            return Err(StoreError::not_found("group", group_id));
         }
         Ok(())
     })
@@ -158,7 +165,7 @@ pub fn delete_group(conn: &mut DbConn, group_id: &str) -> Result<(), ApiError> {
 
 /// Baidu's `DeleteGroup`: refused while the group has members or role grants (Baidu's
 /// "permission policies"), checked in the same transaction as the delete.
-pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(), ApiError> {
+pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         let members: i64 = membership::table
             .filter(membership::group_id.eq(&group.id))
@@ -170,20 +177,20 @@ pub fn delete_group_if_unused(conn: &mut DbConn, group: &GroupRow) -> Result<(),
             .count()
             .get_result(conn)?;
         if members > 0 || grants > 0 {
-            return Err(ApiError::bce_with_message(
-                BceCode::DeleteConflict,
-                format!(
-                    "Group {} still has {members} member(s) and {grants} role grant(s); \
-                     remove them before deleting the group.",
-                    group.name
-                ),
-            ));
+            return Err(StoreError::in_use(format!(
+                "Group {} still has {members} member(s) and {grants} role grant(s); \
+                 remove them before deleting the group.",
+                group.name
+            )));
         }
         delete_group(conn, &group.id)
     })
 }
 
-pub(super) fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+pub(super) fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), StoreError> {
+    if names_no_row(user_id) {
+        return Err(StoreError::not_found("user", user_id));
+    }
     let found: Option<String> = users::table
         .find(user_id)
         .select(users::id)
@@ -191,15 +198,19 @@ pub(super) fn get_user_exists(conn: &mut DbConn, user_id: &str) -> Result<(), Ap
         .optional()?;
     found
         .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("user", user_id))
+        .ok_or_else(|| StoreError::not_found("user", user_id))
 }
 
-fn not_a_member(user_id: &str, group_id: &str) -> ApiError {
-    ApiError::NotFoundMessage(format!("User '{user_id}' not found in group '{group_id}'."))
+fn not_a_member(user_id: &str, group_id: &str) -> StoreError {
+    StoreError::NotFoundMessage(format!("User '{user_id}' not found in group '{group_id}'."))
 }
 
 /// Keystone `add_user_to_group`; adding a member twice is not an error.
-pub fn add_user_to_group(conn: &mut DbConn, user_id: &str, group_id: &str) -> Result<(), ApiError> {
+pub fn add_user_to_group(
+    conn: &mut DbConn,
+    user_id: &str,
+    group_id: &str,
+) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         get_group(conn, group_id)?;
         get_user_exists(conn, user_id)?;
@@ -221,7 +232,7 @@ pub fn check_user_in_group(
     conn: &mut DbConn,
     user_id: &str,
     group_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     let found: Option<String> = membership::table
         .find((user_id, group_id))
         .select(membership::user_id)
@@ -240,7 +251,7 @@ pub fn remove_user_from_group(
     conn: &mut DbConn,
     user_id: &str,
     group_id: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         let deleted = diesel::delete(membership::table.find((user_id, group_id))).execute(conn)?;
         if deleted == 1 {
@@ -257,7 +268,7 @@ pub fn list_groups_for_user(
     conn: &mut DbConn,
     user_id: &str,
     page: &PageRequest,
-) -> Result<Page<GroupRow>, ApiError> {
+) -> Result<Page<GroupRow>, StoreError> {
     get_user_exists(conn, user_id)?;
     if let Some(marker) = &page.marker {
         get_group(conn, marker)?;
@@ -278,7 +289,7 @@ pub fn list_groups_for_user(
 }
 
 /// Ids of the groups a user belongs to (for role resolution).
-pub fn group_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, ApiError> {
+pub fn group_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, StoreError> {
     Ok(membership::table
         .filter(membership::user_id.eq(user_id))
         .select(membership::group_id)
@@ -294,7 +305,7 @@ pub fn merge_extra(stored: &str, changes: serde_json::Map<String, serde_json::Va
 }
 
 /// Ids of a group's members (for effective role assignments).
-pub fn user_ids_in_group(conn: &mut DbConn, group_id: &str) -> Result<Vec<String>, ApiError> {
+pub fn user_ids_in_group(conn: &mut DbConn, group_id: &str) -> Result<Vec<String>, StoreError> {
     Ok(membership::table
         .filter(membership::group_id.eq(group_id))
         .select(membership::user_id)

@@ -1,5 +1,6 @@
 //! Storage: the connection pool, embedded migrations, and the query modules named after
-//! Keystone's driver calls. Nothing in here knows about HTTP.
+//! Keystone's driver calls. Nothing in here knows about HTTP: failures are a
+//! [`StoreError`], which the layer above maps to its own wording.
 
 /// Applies a pagination `Window` to a boxed, filtered query ordered by the id column.
 macro_rules! windowed {
@@ -31,6 +32,7 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod credentials;
 pub mod domains;
+pub mod error;
 pub mod groups;
 pub mod models;
 pub mod projects;
@@ -54,8 +56,9 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use crate::config::{DatabaseLocation, DatabaseSettings};
 use crate::domain::filter::{MatchOp, StringMatch};
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 use crate::metrics::RecordCounts;
+
+pub use error::{Refusal, StoreError};
 
 /// The connection every query function takes: PostgreSQL or SQLite, chosen by the URL at
 /// run time, so one binary serves both.
@@ -303,7 +306,7 @@ pub fn schema_status(pool: &DbPool) -> Result<(Vec<String>, Vec<String>), DbSetu
 }
 
 /// The numbers of groups, users and memberships stored, for the metrics.
-pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, ApiError> {
+pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, StoreError> {
     use schema::{groups, user_group_membership, users};
     Ok(RecordCounts {
         groups: groups::table.count().get_result(conn)?,
@@ -312,36 +315,72 @@ pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, ApiError> {
     })
 }
 
-/// Runs blocking diesel work on the blocking thread pool, never on an actix worker.
-pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
+/// Runs blocking diesel work on the blocking thread pool, never on an async worker.
+/// Generic in the error so that `work` may mix storage calls with the caller's own checks
+/// (`?` on both), as long as a storage failure converts into it.
+pub async fn run<T, E, F>(pool: &DbPool, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
 {
     let permit = match tokio::time::timeout(pool.wait, pool.permits.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
-        Ok(Err(_)) => return Err(ApiError::Internal("database permits closed".into())),
+        Ok(Err(_)) => return Err(StoreError::Internal("database permits closed".into()).into()),
         Err(_) => {
-            return Err(ApiError::Unavailable(
+            return Err(StoreError::Unavailable(
                 "timed out waiting for a database connection".into(),
-            ))
+            )
+            .into())
         }
     };
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    // tokio's blocking pool is the one actix's `web::block` uses; spawning on it directly
+    // keeps this module free of the web framework.
+    let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut conn = pool.get()?;
+        let mut conn = pool.get().map_err(StoreError::from)?;
         work(&mut conn)
-    })
-    .await?
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(e) => Err(StoreError::Internal(format!("blocking task failed: {e}")).into()),
+    }
+}
+
+/// The error of a diesel transaction whose body fails with `E`: diesel's own failures
+/// (begin, commit, rollback) kept apart so they can be classified.
+enum TxError<E> {
+    Db(diesel::result::Error),
+    Work(E),
+}
+
+impl<E> From<diesel::result::Error> for TxError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        TxError::Db(e)
+    }
+}
+
+/// `conn.transaction(work)` for any error a storage failure converts into.
+fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<StoreError>,
+{
+    conn.transaction(|conn| work(conn).map_err(TxError::Work))
+        .map_err(|e| match e {
+            TxError::Db(e) => StoreError::from(e).into(),
+            TxError::Work(e) => e,
+        })
 }
 
 /// A read-modify-write transaction. On SQLite it begins IMMEDIATE, taking the write lock up
 /// front, so two writers queue on busy_timeout instead of failing on a lock upgrade.
 /// Inside an open transaction it becomes a savepoint, so write functions compose.
-pub fn write_tx<T, F>(conn: &mut DbConn, work: F) -> Result<T, ApiError>
+pub fn write_tx<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConn) -> Result<T, ApiError>,
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<StoreError>,
 {
     let nested = matches!(
         <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
@@ -349,23 +388,24 @@ where
         Ok(Some(_))
     );
     let DbConn::Sqlite(sqlite) = conn else {
-        return conn.transaction(work);
+        return transaction(conn, work);
     };
     if nested {
-        return conn.transaction(work);
+        return transaction(conn, work);
     }
     // The multi-connection's transaction state is the inner connection's, so a
     // transaction begun on the inner connection is seen (and nested into) by `work`.
-    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")
+        .map_err(StoreError::from)?;
     let result = work(conn);
     let DbConn::Sqlite(sqlite) = conn else {
-        return Err(ApiError::Internal(
-            "connection changed backend mid-transaction".into(),
-        ));
+        return Err(
+            StoreError::Internal("connection changed backend mid-transaction".into()).into(),
+        );
     };
     match result {
         Ok(value) => {
-            AnsiTransactionManager::commit_transaction(sqlite)?;
+            AnsiTransactionManager::commit_transaction(sqlite).map_err(StoreError::from)?;
             Ok(value)
         }
         Err(e) => {
@@ -375,6 +415,14 @@ where
             Err(e)
         }
     }
+}
+
+/// True if `key` can name no stored row: it holds a NUL, which no stored string does (the
+/// domain values refuse it on the way in). PostgreSQL refuses even to compare text with a
+/// NUL, with an error (SQLSTATE 22021) that diesel reports without its code, so a lookup
+/// by such a key answers "not found" without asking, the same on both backends.
+pub fn names_no_row(key: &str) -> bool {
+    key.contains('\0')
 }
 
 /// True if a diesel error is a unique-key violation (a duplicate name, a double insert).
@@ -388,7 +436,7 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 /// Runs one insert in a savepoint and reports whether it stored a row; a unique violation
 /// (the row is already there) rolls back only the savepoint, since PostgreSQL would
 /// otherwise abort the whole transaction.
-pub fn insert_unless_present<F>(conn: &mut DbConn, insert: F) -> Result<bool, ApiError>
+pub fn insert_unless_present<F>(conn: &mut DbConn, insert: F) -> Result<bool, StoreError>
 where
     F: FnOnce(&mut DbConn) -> QueryResult<usize>,
 {
@@ -413,7 +461,11 @@ pub enum Window<'a> {
 /// Keystone-style `limit`/`marker` paging over rows ordered by id. `fetch` runs the list's
 /// filtered query for a window; filters apply inside it, so a page is full while more
 /// matches exist.
-pub fn paginate<T, F, K>(request: &PageRequest, id_of: K, mut fetch: F) -> Result<Page<T>, ApiError>
+pub fn paginate<T, F, K>(
+    request: &PageRequest,
+    id_of: K,
+    mut fetch: F,
+) -> Result<Page<T>, StoreError>
 where
     F: FnMut(Window<'_>) -> QueryResult<Vec<T>>,
     K: Fn(&T) -> &str,

@@ -4,6 +4,7 @@
 use diesel::prelude::*;
 
 use super::assignments::project_ancestors;
+use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::ProjectRow;
 use super::resources::{get_domain, get_project};
@@ -12,7 +13,6 @@ use super::schema::{assignments, projects, user_group_membership as membership};
 use super::{is_unique_violation, paginate, string_match, write_tx, Backend, DbConn, MatchSql};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// Keystone's default `max_project_tree_depth`.
 pub const MAX_PROJECT_TREE_DEPTH: usize = 5;
@@ -47,22 +47,22 @@ pub struct ProjectChanges {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-fn duplicate(name: &str, domain_id: &str) -> ApiError {
-    ApiError::Conflict {
-        kind: "project",
+fn duplicate(name: &str, domain_id: &str) -> StoreError {
+    StoreError::Conflict {
+        what: "project",
         detail: format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
     }
 }
 
 /// Keystone `create_project`: the domain must exist; a parent must be a project of the
 /// same domain, no deeper than `max_project_tree_depth`; the name is unique in the domain.
-pub fn create_project(conn: &mut DbConn, project: ProjectRow) -> Result<ProjectRow, ApiError> {
+pub fn create_project(conn: &mut DbConn, project: ProjectRow) -> Result<ProjectRow, StoreError> {
     write_tx(conn, |conn| {
         get_domain(conn, &project.domain_id)?;
         if let Some(parent_id) = &project.parent_id {
             let parent = get_project(conn, parent_id)?;
             if parent.domain_id != project.domain_id {
-                return Err(ApiError::Validation(format!(
+                return Err(StoreError::invalid(format!(
                     "Cannot create project, since it specifies its domain_id {}, but \
                      specifies a parent in a different domain ({}).",
                     project.domain_id, parent.domain_id
@@ -70,7 +70,7 @@ pub fn create_project(conn: &mut DbConn, project: ProjectRow) -> Result<ProjectR
             }
             let depth = project_ancestors(conn, &parent)?.len() + 2;
             if depth > MAX_PROJECT_TREE_DEPTH {
-                return Err(ApiError::Forbidden(format!(
+                return Err(StoreError::forbidden(format!(
                     "Max hierarchy depth reached for {parent_id} branch."
                 )));
             }
@@ -91,7 +91,7 @@ pub fn list_projects(
     conn: &mut DbConn,
     filter: &ProjectFilter,
     page: &PageRequest,
-) -> Result<Page<ProjectRow>, ApiError> {
+) -> Result<Page<ProjectRow>, StoreError> {
     if let Some(marker) = &page.marker {
         get_project(conn, marker)?;
     }
@@ -192,7 +192,7 @@ fn tag_match(backend: Backend, test: TagTest, tags: &[String]) -> MatchSql {
 
 /// Ids of the projects a user has a role on: granted to them or to one of their groups,
 /// on the project, inherited from its domain, or inherited from an ancestor.
-pub fn project_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, ApiError> {
+pub fn project_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<String>, StoreError> {
     let group_ids: Vec<String> = membership::table
         .filter(membership::user_id.eq(user_id))
         .select(membership::group_id)
@@ -248,7 +248,7 @@ pub fn project_ids_for_user(conn: &mut DbConn, user_id: &str) -> Result<Vec<Stri
 }
 
 /// True if a project has child projects.
-pub fn has_children(conn: &mut DbConn, project_id: &str) -> Result<bool, ApiError> {
+pub fn has_children(conn: &mut DbConn, project_id: &str) -> Result<bool, StoreError> {
     let child: Option<String> = projects::table
         .filter(projects::parent_id.eq(project_id))
         .select(projects::id)
@@ -265,7 +265,7 @@ pub fn update_project(
     project_id: &str,
     changes: ProjectChanges,
     token_lifetime_ms: i64,
-) -> Result<ProjectRow, ApiError> {
+) -> Result<ProjectRow, StoreError> {
     let disables = changes.enabled == Some(false);
     let revoked = Revoked::Project(project_id);
     let updated = write_tx(conn, |conn| {
@@ -285,7 +285,7 @@ pub fn update_project(
                     .first(conn)
                     .optional()?;
                 if enabled_child.is_some() {
-                    return Err(ApiError::Forbidden(format!(
+                    return Err(StoreError::forbidden(format!(
                         "Cannot disable project {project_id} since its subtree contains \
                          enabled projects."
                     )));
@@ -324,11 +324,11 @@ pub fn update_project(
 }
 
 /// Keystone `delete_project`: only a leaf can go; the grants on it go with it.
-pub fn delete_project(conn: &mut DbConn, project_id: &str) -> Result<(), ApiError> {
+pub fn delete_project(conn: &mut DbConn, project_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         get_project(conn, project_id)?;
         if has_children(conn, project_id)? {
-            return Err(ApiError::Forbidden(format!(
+            return Err(StoreError::forbidden(format!(
                 "Cannot delete the project {project_id} since it is not a leaf in the \
                  hierarchy. Use the cascade option if you want to delete a whole subtree."
             )));

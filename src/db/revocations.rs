@@ -3,11 +3,11 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::models::NewRevocationEvent;
 use super::schema::revocation_events as events;
 use super::DbConn;
 use crate::domain::now_ms;
-use crate::error::ApiError;
 
 /// What a time-bound revocation event covers: every token issued until now for it.
 #[derive(Debug, Clone, Copy)]
@@ -23,7 +23,11 @@ pub enum Revoked<'a> {
 
 /// Keystone `revoke` for one token, and for every token rescoped from it at any depth:
 /// each carries the audit ids of its whole lineage.
-pub fn revoke_token(conn: &mut DbConn, audit_id: &str, expires_at_ms: i64) -> Result<(), ApiError> {
+pub fn revoke_token(
+    conn: &mut DbConn,
+    audit_id: &str,
+    expires_at_ms: i64,
+) -> Result<(), StoreError> {
     purge_expired(conn)?;
     diesel::insert_into(events::table)
         .values(&NewRevocationEvent {
@@ -46,7 +50,7 @@ pub fn revoke_token(conn: &mut DbConn, audit_id: &str, expires_at_ms: i64) -> Re
 /// time before the commit, which the second event, timed after the commit, covers; the
 /// first event, timed before the commit, would miss a token issued between the two, but
 /// holds if the process dies before the second is written.
-pub fn revoke(conn: &mut DbConn, what: Revoked, token_lifetime_ms: i64) -> Result<(), ApiError> {
+pub fn revoke(conn: &mut DbConn, what: Revoked, token_lifetime_ms: i64) -> Result<(), StoreError> {
     let now = now_ms();
     let (user_id, project_id, domain_id) = match what {
         Revoked::User(id) => (Some(id), None, None),
@@ -81,7 +85,7 @@ pub struct TokenFacts<'a> {
 
 /// True if a token is revoked: one of its audit ids is, or an event for its user, its
 /// project, its scope's domain or its user's domain was made at or after its issue.
-pub fn is_revoked(conn: &mut DbConn, token: &TokenFacts) -> Result<bool, ApiError> {
+pub fn is_revoked(conn: &mut DbConn, token: &TokenFacts) -> Result<bool, StoreError> {
     let mut domains = vec![token.user_domain_id.to_string()];
     domains.extend(token.scope_domain_id.map(str::to_owned));
     // No event names the empty project (ids are never empty), so an unscoped token matches
@@ -104,7 +108,7 @@ pub fn is_revoked(conn: &mut DbConn, token: &TokenFacts) -> Result<bool, ApiErro
 }
 
 /// Drops events whose tokens have all expired anyway.
-fn purge_expired(conn: &mut DbConn) -> Result<(), ApiError> {
+fn purge_expired(conn: &mut DbConn) -> Result<(), StoreError> {
     diesel::delete(events::table.filter(events::expires_at.lt(now_ms()))).execute(conn)?;
     Ok(())
 }

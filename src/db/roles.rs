@@ -3,14 +3,15 @@
 use diesel::prelude::*;
 
 use super::assignments::delete_grants_of_role;
+use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::{ImpliedRoleRow, RoleRow};
+use super::names_no_row;
 use super::resources::{get_domain, GLOBAL_ROLE_DOMAIN};
 use super::schema::{implied_roles, roles};
 use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// Filters of `GET /v3/roles`. Without a domain only global roles are listed, as Keystone
 /// lists them.
@@ -29,31 +30,34 @@ pub struct RoleChanges {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-fn duplicate(name: &str, domain_id: &str) -> ApiError {
+fn duplicate(name: &str, domain_id: &str) -> StoreError {
     let detail = if domain_id == GLOBAL_ROLE_DOMAIN {
         format!("Duplicate entry found with name {name}")
     } else {
         format!("Duplicate entry found with name {name} at domain ID {domain_id}")
     };
-    ApiError::Conflict {
-        kind: "role",
+    StoreError::Conflict {
+        what: "role",
         detail,
     }
 }
 
 /// Keystone `get_role`.
-pub fn get_role(conn: &mut DbConn, role_id: &str) -> Result<RoleRow, ApiError> {
+pub fn get_role(conn: &mut DbConn, role_id: &str) -> Result<RoleRow, StoreError> {
+    if names_no_row(role_id) {
+        return Err(StoreError::not_found("role", role_id));
+    }
     roles::table
         .find(role_id)
         .select(RoleRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("role", role_id))
+        .ok_or_else(|| StoreError::not_found("role", role_id))
 }
 
 /// Keystone `create_role`: a domain-specific role needs its domain; `(name, domain)` is
 /// unique.
-pub fn create_role(conn: &mut DbConn, role: RoleRow) -> Result<RoleRow, ApiError> {
+pub fn create_role(conn: &mut DbConn, role: RoleRow) -> Result<RoleRow, StoreError> {
     write_tx(conn, |conn| {
         if role.domain_id != GLOBAL_ROLE_DOMAIN {
             get_domain(conn, &role.domain_id)?;
@@ -74,7 +78,7 @@ pub fn list_roles(
     conn: &mut DbConn,
     filter: &RoleFilter,
     page: &PageRequest,
-) -> Result<Page<RoleRow>, ApiError> {
+) -> Result<Page<RoleRow>, StoreError> {
     if let Some(marker) = &page.marker {
         get_role(conn, marker)?;
     }
@@ -107,7 +111,7 @@ pub fn update_role(
     conn: &mut DbConn,
     role_id: &str,
     changes: RoleChanges,
-) -> Result<RoleRow, ApiError> {
+) -> Result<RoleRow, StoreError> {
     write_tx(conn, |conn| {
         let mut role = get_role(conn, role_id)?;
         if let Some(name) = changes.name {
@@ -136,7 +140,7 @@ pub fn update_role(
 
 /// Keystone `delete_role`: its grants and inference rules go with it (the foreign keys
 /// cascade too; this says so).
-pub fn delete_role(conn: &mut DbConn, role_id: &str) -> Result<(), ApiError> {
+pub fn delete_role(conn: &mut DbConn, role_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         get_role(conn, role_id)?;
         delete_grants_of_role(conn, role_id)?;
@@ -154,7 +158,7 @@ pub fn delete_role(conn: &mut DbConn, role_id: &str) -> Result<(), ApiError> {
 }
 
 /// Keystone `list_implied_roles`: the roles one role implies directly, by name.
-pub fn list_implied_roles(conn: &mut DbConn, prior_id: &str) -> Result<Vec<RoleRow>, ApiError> {
+pub fn list_implied_roles(conn: &mut DbConn, prior_id: &str) -> Result<Vec<RoleRow>, StoreError> {
     Ok(roles::table
         .filter(
             roles::id.eq_any(
@@ -171,7 +175,7 @@ pub fn list_implied_roles(conn: &mut DbConn, prior_id: &str) -> Result<Vec<RoleR
 /// Keystone `list_role_inference_rules`: every rule, with the roles it links.
 pub fn list_role_inference_rules(
     conn: &mut DbConn,
-) -> Result<Vec<(RoleRow, Vec<RoleRow>)>, ApiError> {
+) -> Result<Vec<(RoleRow, Vec<RoleRow>)>, StoreError> {
     let rows: Vec<ImpliedRoleRow> = implied_roles::table
         .order((
             implied_roles::prior_role_id.asc(),

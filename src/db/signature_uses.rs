@@ -4,9 +4,9 @@
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
 
+use super::error::StoreError;
 use super::schema::signature_uses as uses;
 use super::DbConn;
-use crate::error::ApiError;
 
 /// What became of one use of a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub fn record_use(
     reusable_until_ms: i64,
     expires_at_ms: i64,
     now_ms: i64,
-) -> Result<Use, ApiError> {
+) -> Result<Use, StoreError> {
     match diesel::insert_into(uses::table)
         .values((
             uses::signature_hash.eq(hash),
@@ -54,6 +54,6 @@ pub fn record_use(
 }
 
 /// Forgets the uses of signatures that have expired anyway; returns how many.
-pub fn prune_expired(conn: &mut DbConn, now_ms: i64) -> Result<usize, ApiError> {
+pub fn prune_expired(conn: &mut DbConn, now_ms: i64) -> Result<usize, StoreError> {
     Ok(diesel::delete(uses::table.filter(uses::expires_at.lt(now_ms))).execute(conn)?)
 }

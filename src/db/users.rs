@@ -2,8 +2,10 @@
 
 use diesel::prelude::*;
 
+use super::error::StoreError;
 use super::groups::{get_group, get_user_exists, merge_extra};
 use super::models::UserRow;
+use super::names_no_row;
 use super::revocations::Revoked;
 use super::schema::{assignments, user_group_membership as membership, users};
 use super::{
@@ -12,7 +14,6 @@ use super::{
 use crate::domain::filter::{StringMatch, TimeMatch, TimeOp};
 use crate::domain::lockout::Lockout;
 use crate::domain::page::{Page, PageRequest};
-use crate::error::ApiError;
 
 /// Filters of `GET /v3/users` and of `GET /v3/groups/{id}/users`.
 #[derive(Debug, Clone, Default)]
@@ -71,15 +72,15 @@ pub struct UserChanges {
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
-fn duplicate(name: &str, domain_id: &str) -> ApiError {
-    ApiError::Conflict {
-        kind: "user",
+fn duplicate(name: &str, domain_id: &str) -> StoreError {
+    StoreError::Conflict {
+        what: "user",
         detail: format!("Duplicate entry found with name {name} at domain ID {domain_id}"),
     }
 }
 
 /// Keystone `create_user`.
-pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, ApiError> {
+pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, StoreError> {
     write_tx(conn, |conn| {
         resources::get_domain(conn, &user.domain_id)?;
         if let Some(project_id) = &user.default_project_id {
@@ -97,13 +98,16 @@ pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, ApiError
 }
 
 /// Keystone `get_user`.
-pub fn get_user(conn: &mut DbConn, user_id: &str) -> Result<UserRow, ApiError> {
+pub fn get_user(conn: &mut DbConn, user_id: &str) -> Result<UserRow, StoreError> {
+    if names_no_row(user_id) {
+        return Err(StoreError::not_found("user", user_id));
+    }
     users::table
         .find(user_id)
         .select(UserRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| ApiError::not_found("user", user_id))
+        .ok_or_else(|| StoreError::not_found("user", user_id))
 }
 
 /// Keystone `get_user_by_name`.
@@ -111,7 +115,10 @@ pub fn find_user_by_name(
     conn: &mut DbConn,
     name: &str,
     domain_id: &str,
-) -> Result<Option<UserRow>, ApiError> {
+) -> Result<Option<UserRow>, StoreError> {
+    if names_no_row(name) || names_no_row(domain_id) {
+        return Ok(None);
+    }
     Ok(users::table
         .filter(users::name.eq(name))
         .filter(users::domain_id.eq(domain_id))
@@ -125,7 +132,7 @@ pub fn list_users(
     conn: &mut DbConn,
     filter: &UserFilter,
     page: &PageRequest,
-) -> Result<Page<UserRow>, ApiError> {
+) -> Result<Page<UserRow>, StoreError> {
     if let Some(marker) = &page.marker {
         get_user(conn, marker)?;
     }
@@ -147,7 +154,7 @@ pub fn list_users_in_group(
     group_id: &str,
     filter: &UserFilter,
     page: &PageRequest,
-) -> Result<Page<UserRow>, ApiError> {
+) -> Result<Page<UserRow>, StoreError> {
     get_group(conn, group_id)?;
     if let Some(marker) = &page.marker {
         get_user_exists(conn, marker)?;
@@ -178,7 +185,7 @@ pub fn update_user(
     user_id: &str,
     changes: UserChanges,
     token_lifetime_ms: i64,
-) -> Result<UserRow, ApiError> {
+) -> Result<UserRow, StoreError> {
     let disables = changes.enabled == Some(false);
     let updated = write_tx(conn, |conn| {
         let mut user = get_user(conn, user_id)?;
@@ -253,7 +260,7 @@ pub fn claim_password_attempt(
     user_id: &str,
     lockout: &Lockout,
     now_ms: i64,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     write_tx(conn, |conn| {
         if let Some(expired) = lockout.expired_at_or_before(now_ms) {
             diesel::update(
@@ -283,7 +290,7 @@ pub fn claim_password_attempt(
 }
 
 /// Keystone's `_reset_failed_auth`: after a successful login, or when an admin clears it.
-pub fn reset_failed_auth(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+pub fn reset_failed_auth(conn: &mut DbConn, user_id: &str) -> Result<(), StoreError> {
     diesel::update(
         users::table
             .find(user_id)
@@ -298,7 +305,7 @@ pub fn reset_failed_auth(conn: &mut DbConn, user_id: &str) -> Result<(), ApiErro
 }
 
 /// Keystone `delete_user`: memberships and role assignments go with the user.
-pub fn delete_user(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
+pub fn delete_user(conn: &mut DbConn, user_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         diesel::delete(membership::table.filter(membership::user_id.eq(user_id))).execute(conn)?;
         diesel::delete(
@@ -309,7 +316,7 @@ pub fn delete_user(conn: &mut DbConn, user_id: &str) -> Result<(), ApiError> {
         .execute(conn)?;
         let deleted = diesel::delete(users::table.find(user_id)).execute(conn)?;
         if deleted == 0 {
-            return Err(ApiError::not_found("user", user_id));
+            return Err(StoreError::not_found("user", user_id));
         }
         Ok(())
     })

@@ -1,7 +1,7 @@
 //! Access keys as Huawei IAM makes them: a 20-character access key id of capitals and digits,
 //! a 40-character secret key, and a status of `active` or `inactive`.
 
-use crate::error::ApiError;
+use super::error::ValueError;
 
 const ACCESS_KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 const SECRET_KEY_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -10,13 +10,13 @@ pub const SECRET_KEY_LEN: usize = 40;
 
 /// `len` characters drawn uniformly from `alphabet` by the OS generator. Bytes past the
 /// largest multiple of the alphabet's size are redrawn, so no character is favoured.
-fn random_string(alphabet: &[u8], len: usize) -> Result<String, ApiError> {
+fn random_string(alphabet: &[u8], len: usize) -> Result<String, ValueError> {
     let n = alphabet.len();
     let cutoff = 256 - 256 % n;
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        getrandom::fill(&mut buf).map_err(|e| ApiError::Internal(format!("no randomness: {e}")))?;
+        getrandom::fill(&mut buf).map_err(|e| ValueError::NoRandomness(e.to_string()))?;
         for &b in buf.iter().filter(|&&b| (b as usize) < cutoff) {
             if out.len() == len {
                 break;
@@ -28,12 +28,12 @@ fn random_string(alphabet: &[u8], len: usize) -> Result<String, ApiError> {
 }
 
 /// A new access key id (AK).
-pub fn new_access_key() -> Result<String, ApiError> {
+pub fn new_access_key() -> Result<String, ValueError> {
     random_string(ACCESS_KEY_CHARS, ACCESS_KEY_LEN)
 }
 
 /// A new secret key (SK): 40 characters of 62, about 238 bits.
-pub fn new_secret_key() -> Result<String, ApiError> {
+pub fn new_secret_key() -> Result<String, ValueError> {
     random_string(SECRET_KEY_CHARS, SECRET_KEY_LEN)
 }
 
@@ -54,11 +54,11 @@ impl CredentialStatus {
     }
 
     /// Parses a request's `status`; anything but `active` or `inactive` is a 400.
-    pub fn parse(field: &str, raw: &str) -> Result<CredentialStatus, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<CredentialStatus, ValueError> {
         match raw {
             "active" => Ok(CredentialStatus::Active),
             "inactive" => Ok(CredentialStatus::Inactive),
-            _ => Err(ApiError::invalid_field(
+            _ => Err(ValueError::invalid(
                 field,
                 format!("'{raw}' is not one of ['active', 'inactive']"),
             )),
@@ -98,7 +98,7 @@ mod tests {
         );
         for bad in ["Active", "", "disabled"] {
             let err = CredentialStatus::parse("status", bad).unwrap_err();
-            assert!(err.to_string().starts_with("400"), "{err}");
+            assert!(matches!(err, ValueError::Invalid { .. }), "{err}");
         }
     }
 }

@@ -1,8 +1,6 @@
 //! Keystone's account lockout (`[security_compliance] lockout_failure_attempts` and
 //! `lockout_duration`) as a rule on a user's failure count and the time of its last failure.
 
-use crate::config::SecurityComplianceSettings;
-
 /// When failed password logins lock an account. Absent (`None` from
 /// [`Lockout::from_settings`]) when lockout is off, Keystone's default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,18 +13,19 @@ pub struct Lockout {
 }
 
 impl Lockout {
-    /// The configured lockout, or `None` when `lockout_failure_attempts` is 0.
-    pub fn from_settings(settings: &SecurityComplianceSettings) -> Option<Lockout> {
-        if settings.lockout_failure_attempts == 0 {
+    /// Keystone's `lockout_failure_attempts` and `lockout_duration` (seconds) as a rule, or
+    /// `None` when the attempts are 0 (lockout off).
+    pub fn new(failure_attempts: u32, duration_secs: u64) -> Option<Lockout> {
+        if failure_attempts == 0 {
             return None;
         }
-        let duration_ms = (settings.lockout_duration > 0).then(|| {
-            i64::try_from(settings.lockout_duration)
+        let duration_ms = (duration_secs > 0).then(|| {
+            i64::try_from(duration_secs)
                 .unwrap_or(i64::MAX)
                 .saturating_mul(1000)
         });
         Some(Lockout {
-            max_failures: i32::try_from(settings.lockout_failure_attempts).unwrap_or(i32::MAX),
+            max_failures: i32::try_from(failure_attempts).unwrap_or(i32::MAX),
             duration_ms,
         })
     }
@@ -53,24 +52,14 @@ impl Lockout {
 mod tests {
     use super::*;
 
-    fn settings(attempts: u32, duration: u64) -> SecurityComplianceSettings {
-        SecurityComplianceSettings {
-            lockout_failure_attempts: attempts,
-            lockout_duration: duration,
-            password_regex: String::new(),
-            password_regex_description: String::new(),
-            password_min_length: 0,
-        }
-    }
-
     #[test]
     fn off_by_default_and_at_zero_attempts() {
-        assert_eq!(Lockout::from_settings(&settings(0, 1800)), None);
+        assert_eq!(Lockout::new(0, 1800), None);
     }
 
     #[test]
     fn locks_at_the_threshold_until_the_duration_has_passed() {
-        let l = Lockout::from_settings(&settings(3, 2)).unwrap();
+        let l = Lockout::new(3, 2).unwrap();
         assert_eq!(l.duration_ms, Some(2000));
         assert!(!l.is_locked(2, Some(10_000), 10_000));
         assert!(l.is_locked(3, Some(10_000), 10_000));
@@ -83,7 +72,7 @@ mod tests {
 
     #[test]
     fn without_a_duration_the_lock_holds_until_cleared() {
-        let l = Lockout::from_settings(&settings(1, 0)).unwrap();
+        let l = Lockout::new(1, 0).unwrap();
         assert_eq!(l.duration_ms, None);
         assert!(l.is_locked(1, Some(0), i64::MAX));
         assert_eq!(l.expired_at_or_before(5), None);

@@ -1,6 +1,9 @@
 //! Identity rules that do not depend on HTTP or SQL: validated values, ids, times, paging.
+//! Nothing here imports the layers above (configuration included); a refused value is a
+//! [`error::ValueError`].
 
 pub mod credentials;
+pub mod error;
 pub mod filter;
 pub mod lockout;
 pub mod page;

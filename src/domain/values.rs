@@ -4,8 +4,7 @@ use std::fmt;
 
 use validator::ValidateLength;
 
-use crate::config::SecurityComplianceSettings;
-use crate::error::ApiError;
+use super::error::ValueError;
 
 /// Longest name Huawei IAM accepts for a group or user.
 pub const NAME_MAX_CHARS: u64 = 128;
@@ -20,17 +19,17 @@ pub const ID_MAX_CHARS: u64 = 64;
 /// Keystone's default `max_password_length`.
 pub const PASSWORD_MAX_CHARS: u64 = 4096;
 
-fn reject_nul(field: &str, raw: &str) -> Result<(), ApiError> {
+/// Refuses a NUL anywhere in `raw`: no stored string holds one (PostgreSQL cannot store it,
+/// and cannot say so with a code storage could classify), so every text bound for the
+/// database goes through this or a value that calls it.
+pub fn reject_nul(field: &str, raw: &str) -> Result<(), ValueError> {
     if raw.contains('\0') {
-        return Err(ApiError::invalid_field(
-            field,
-            "NUL characters are not allowed",
-        ));
+        return Err(ValueError::invalid(field, "NUL characters are not allowed"));
     }
     Ok(())
 }
 
-fn check_length(field: &str, raw: &str, min: u64, max: u64) -> Result<(), ApiError> {
+fn check_length(field: &str, raw: &str, min: u64, max: u64) -> Result<(), ValueError> {
     if raw.validate_length(Some(min), Some(max), None) {
         return Ok(());
     }
@@ -40,7 +39,7 @@ fn check_length(field: &str, raw: &str, min: u64, max: u64) -> Result<(), ApiErr
     } else {
         format!("the value is too long ({n} characters; at most {max})")
     };
-    Err(ApiError::invalid_field(field, reason))
+    Err(ValueError::invalid(field, reason))
 }
 
 /// A group, user, project or role name: surrounding white space trimmed, then 1 to 128
@@ -49,16 +48,16 @@ fn check_length(field: &str, raw: &str, min: u64, max: u64) -> Result<(), ApiErr
 pub struct Name(String);
 
 impl Name {
-    pub fn parse(field: &str, raw: &str) -> Result<Name, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Name, ValueError> {
         Name::parse_up_to(field, raw, NAME_MAX_CHARS)
     }
 
     /// A project or domain name: at most 64 characters, as Keystone's schema says.
-    pub fn parse_resource(field: &str, raw: &str) -> Result<Name, ApiError> {
+    pub fn parse_resource(field: &str, raw: &str) -> Result<Name, ValueError> {
         Name::parse_up_to(field, raw, RESOURCE_NAME_MAX_CHARS)
     }
 
-    fn parse_up_to(field: &str, raw: &str, max: u64) -> Result<Name, ApiError> {
+    fn parse_up_to(field: &str, raw: &str, max: u64) -> Result<Name, ValueError> {
         reject_nul(field, raw)?;
         let trimmed = raw.trim();
         check_length(field, trimmed, 1, max)?;
@@ -77,7 +76,7 @@ impl Name {
 pub struct NameFilter(String);
 
 impl NameFilter {
-    pub fn parse(field: &str, raw: &str) -> Result<NameFilter, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<NameFilter, ValueError> {
         reject_nul(field, raw)?;
         check_length(field, raw, 0, NAME_FILTER_MAX_CHARS)?;
         Ok(NameFilter(raw.to_string()))
@@ -92,7 +91,7 @@ impl NameFilter {
 pub struct Description(String);
 
 impl Description {
-    pub fn parse(field: &str, raw: &str) -> Result<Description, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Description, ValueError> {
         reject_nul(field, raw)?;
         check_length(field, raw, 0, DESCRIPTION_MAX_CHARS)?;
         Ok(Description(raw.to_string()))
@@ -108,13 +107,13 @@ impl Description {
 pub struct ResourceId(String);
 
 impl ResourceId {
-    pub fn parse(field: &str, raw: &str) -> Result<ResourceId, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<ResourceId, ValueError> {
         check_length(field, raw, 1, ID_MAX_CHARS)?;
         if !raw
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return Err(ApiError::invalid_field(
+            return Err(ValueError::invalid(
                 field,
                 format!("'{raw}' does not match '^[a-zA-Z0-9_-]+$'"),
             ));
@@ -134,16 +133,13 @@ impl ResourceId {
 pub struct Password(String);
 
 impl Password {
-    pub fn parse(field: &str, raw: &str) -> Result<Password, ApiError> {
+    pub fn parse(field: &str, raw: &str) -> Result<Password, ValueError> {
         if raw.contains('\0') {
-            return Err(ApiError::invalid_field(
-                field,
-                "NUL characters are not allowed",
-            ));
+            return Err(ValueError::invalid(field, "NUL characters are not allowed"));
         }
         if !raw.validate_length(Some(1), Some(PASSWORD_MAX_CHARS), None) {
             // Never echo the password back.
-            return Err(ApiError::invalid_field(
+            return Err(ValueError::invalid(
                 field,
                 format!("a password must have 1 to {PASSWORD_MAX_CHARS} characters"),
             ));
@@ -178,9 +174,14 @@ impl fmt::Debug for PasswordRules {
 }
 
 impl PasswordRules {
-    /// Compiles the rules; the error names the key at fault.
-    pub fn new(settings: &SecurityComplianceSettings) -> Result<PasswordRules, String> {
-        let pattern = match settings.password_regex.as_str() {
+    /// Compiles Keystone's `[security_compliance]` password rules (`password_min_length`,
+    /// `password_regex`, `password_regex_description`); the error names the key at fault.
+    pub fn new(
+        min_length: u32,
+        regex: &str,
+        regex_description: &str,
+    ) -> Result<PasswordRules, String> {
+        let pattern = match regex {
             "" => None,
             raw => {
                 // Keystone uses Python's re.match: anchored at the start, not at the end.
@@ -188,7 +189,7 @@ impl PasswordRules {
                 let regex = fancy_regex::Regex::new(&anchored).map_err(|e| {
                     format!("security_compliance.password_regex is not a valid pattern: {e}")
                 })?;
-                let description = settings.password_regex_description.trim();
+                let description = regex_description.trim();
                 if description.is_empty() {
                     return Err(
                         "security_compliance.password_regex_description must say what \
@@ -202,7 +203,7 @@ impl PasswordRules {
             }
         };
         Ok(PasswordRules {
-            min_chars: u64::from(settings.password_min_length),
+            min_chars: u64::from(min_length),
             pattern,
         })
     }
@@ -210,10 +211,10 @@ impl PasswordRules {
     /// Checks a password being set (create user, update user, change password) against the
     /// base limits and then the configured rules. Logins never call this: a password set
     /// before a rule existed still signs in.
-    pub fn parse(&self, field: &str, raw: &str) -> Result<NewPassword, ApiError> {
+    pub fn parse(&self, field: &str, raw: &str) -> Result<NewPassword, ValueError> {
         let password = Password::parse(field, raw)?;
         if self.min_chars > 1 && !raw.validate_length(Some(self.min_chars), None, None) {
-            return Err(ApiError::password_requirements(format!(
+            return Err(ValueError::PasswordRequirements(format!(
                 "a password must have at least {} characters",
                 self.min_chars
             )));
@@ -221,13 +222,13 @@ impl PasswordRules {
         if let Some((regex, description)) = &self.pattern {
             match regex.is_match(raw) {
                 Ok(true) => {}
-                Ok(false) => return Err(ApiError::password_requirements(description)),
+                Ok(false) => return Err(ValueError::PasswordRequirements(description.clone())),
                 Err(e) => {
                     // The backtracking limit, reached on this password: neither accepted nor
                     // the user's fault. Never log the password itself.
                     log::error!("password_regex could not be evaluated: {e}");
-                    return Err(ApiError::password_validation(
-                        "Unable to validate password due to invalid configuration",
+                    return Err(ValueError::PasswordUnverifiable(
+                        "Unable to validate password due to invalid configuration".into(),
                     ));
                 }
             }
@@ -258,7 +259,7 @@ impl fmt::Debug for NewPassword {
 mod tests {
     use super::*;
 
-    fn message(e: ApiError) -> String {
+    fn message(e: ValueError) -> String {
         e.to_string()
     }
 
@@ -308,13 +309,7 @@ mod tests {
     }
 
     fn rules(regex: &str, description: &str, min: u32) -> Result<PasswordRules, String> {
-        PasswordRules::new(&SecurityComplianceSettings {
-            lockout_failure_attempts: 0,
-            lockout_duration: 0,
-            password_regex: regex.into(),
-            password_regex_description: description.into(),
-            password_min_length: min,
-        })
+        PasswordRules::new(min, regex, description)
     }
 
     #[test]
@@ -338,8 +333,7 @@ mod tests {
         let m = message(r.parse("password", "-abc1").unwrap_err());
         assert_eq!(
             m,
-            "400 Bad Request: The password does not match the requirements: letters then a \
-             digit."
+            "The password does not match the requirements: letters then a digit."
         );
     }
 
@@ -366,8 +360,8 @@ mod tests {
         let m = message(r.parse("password", "abc").unwrap_err());
         assert_eq!(
             m,
-            "400 Bad Request: The password does not match the requirements: a password must \
-             have at least 4 characters."
+            "The password does not match the requirements: a password must have at least 4 \
+             characters."
         );
     }
 

@@ -54,6 +54,7 @@ async fn load(state: &AppState, domain_id: String) -> Result<DomainRow, ApiError
         resources::get_domain(conn, &domain_id)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `create_domain`: a new id; enabled unless told otherwise.
@@ -113,6 +114,7 @@ pub async fn list_domains(
         store::list_domains(conn, &filter, &page)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `update_domain`: the id cannot change; disabling one ends the tokens scoped

@@ -69,6 +69,7 @@ async fn load(state: &AppState, project_id: String) -> Result<ProjectRow, ApiErr
         resources::get_project(conn, &project_id)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `create_project`: without a domain, the parent's decides it, then the
@@ -90,7 +91,7 @@ pub async fn create_project(
         Some(id) if Some(id) != domain_id.as_ref() => {
             let id = id.clone();
             db::run(&state.pool, move |conn| {
-                Ok(resources::get_project(conn, &id).ok())
+                Ok::<_, ApiError>(resources::get_project(conn, &id).ok())
             })
             .await?
         }
@@ -157,6 +158,7 @@ pub async fn list_projects(
         store::list_projects(conn, &filter, &page)
     })
     .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `update_project`: name, description, enabled, tags, extras; the id, domain,
@@ -254,4 +256,5 @@ pub async fn list_user_projects(
         store::list_projects(conn, &filter, &page)
     })
     .await
+    .map_err(ApiError::from)
 }

@@ -39,6 +39,7 @@ mod role_assignments;
 mod roles;
 mod secrets;
 mod signed;
+mod store_errors;
 mod token_security;
 mod tokens;
 mod user_filters;

@@ -13,7 +13,6 @@ use crate::db;
 use crate::db::credentials::{self as store, CredentialChanges};
 use crate::db::models::{CredentialRow, UserRow};
 use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
-use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -29,7 +28,7 @@ pub async fn create(
     check_may_mint_access_key(
         &caller.ctx,
         state.settings.credentials.mint_login_window,
-        Lockout::from_settings(&state.settings.security_compliance),
+        state.settings.security_compliance.lockout(),
         chrono::Utc::now().timestamp_micros(),
     )?;
     let access = new_access_key()?;

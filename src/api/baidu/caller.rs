@@ -18,7 +18,6 @@ use crate::auth::context::{self, DomainRef, ScopeRequest};
 use crate::auth::replay::SignatureUse;
 use crate::auth::AuthContext;
 use crate::db::{self, DbConn};
-use crate::domain::lockout::Lockout;
 use crate::error::{ApiError, BceCode};
 use crate::state::AppState;
 
@@ -118,7 +117,7 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
     }
     let cipher = state.cipher.clone();
     let replay = state.replay.clone();
-    let lockout = Lockout::from_settings(&state.settings.security_compliance);
+    let lockout = state.settings.security_compliance.lockout();
     db::run(&state.pool, move |conn| {
         let refuse = |detail| ApiError::bce(BceCode::InvalidAccessKeyId, detail);
         let (key, secret) = active_key(conn, &cipher, &call.auth.access, refuse)?;

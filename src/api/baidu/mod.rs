@@ -128,7 +128,7 @@ pub fn first_page(limit: i64) -> PageRequest {
 
 /// A group by name in an account.
 pub fn group_named(conn: &mut DbConn, account: &str, name: &str) -> Result<GroupRow, ApiError> {
-    group_store::get_group_by_name(conn, name, account)
+    Ok(group_store::get_group_by_name(conn, name, account)?)
 }
 
 /// A user by name in an account.

@@ -18,7 +18,7 @@ use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
 use crate::cache::Tag;
 use crate::db::models::{CredentialRow, DomainRow, UserRow};
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, StoreError};
 use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::error::ApiError;
@@ -173,10 +173,10 @@ pub fn active_key(
 ) -> Result<(CredentialRow, Vec<u8>), ApiError> {
     let key = match db::credentials::get_credential(conn, access) {
         Ok(key) => key,
-        Err(ApiError::NotFound { .. }) => {
+        Err(StoreError::NotFound { .. }) => {
             return Err(refuse(format!("unknown access key {access}")))
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     if key.status != "active" {
         return Err(refuse(format!("access key {access} is {}", key.status)));
@@ -195,10 +195,10 @@ pub fn key_owner(
 ) -> Result<(UserRow, DomainRow), ApiError> {
     let user = match db::users::get_user(conn, &key.user_id) {
         Ok(user) => user,
-        Err(ApiError::NotFound { .. }) => {
+        Err(StoreError::NotFound { .. }) => {
             return Err(ApiError::unauthorized("owner of access key is gone"))
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let domain = context::check_user_usable(conn, &user)?;
     if lockout.is_some_and(|l| l.is_locked(user.failed_auth_count, user.failed_auth_at, now_ms())) {
@@ -270,7 +270,7 @@ pub async fn authenticate_signed(
     let scope_request = call.scope()?;
     let cipher = state.cipher.clone();
     let replay = state.replay.clone();
-    let lockout = Lockout::from_settings(&state.settings.security_compliance);
+    let lockout = state.settings.security_compliance.lockout();
     db::run(&state.pool, move |conn| {
         let (key, secret) = active_key(conn, &cipher, &auth.access, ApiError::unauthorized)?;
         let now = chrono::Utc::now();

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::Payload;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, AUTHORIZATION, VARY, WWW_AUTHENTICATE};
@@ -99,6 +99,30 @@ pub async fn observe(
             .observe_request(&route, method, status, elapsed);
     }
     result
+}
+
+/// True if `raw` (a path or query as sent) holds `%00`, the only way a NUL reaches a URI.
+fn has_encoded_nul(raw: &str) -> bool {
+    raw.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+/// A NUL in the path or the query (an id, a marker, a filter) names nothing: every stored
+/// string is NUL-free, as the domain values refuse it on the way in. PostgreSQL refuses even
+/// to compare text holding one, with an error (SQLSTATE 22021) that diesel reports without
+/// its code, so storage could not tell it from any other failure: the request is answered
+/// here, before any query, with the 404 both backends would give (in the face's shape).
+pub async fn nul_names_nothing(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    let uri = req.uri();
+    if has_encoded_nul(uri.path()) || uri.query().is_some_and(has_encoded_nul) {
+        let refusal = ApiError::NotFoundMessage("The resource could not be found.".into());
+        return Ok(req.error_response(refusal).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 pub async fn response_headers(

@@ -15,7 +15,7 @@ use crate::auth::policy::{self, Target};
 use crate::auth::token::password_stamp;
 use crate::auth::{AuthContext, Scope};
 use crate::cache::Tag;
-use crate::db::{self, models::UserRow, users};
+use crate::db::{self, models::UserRow, users, StoreError};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -125,13 +125,13 @@ pub async fn issue(
         // password changed since it was checked, gets no token.
         let user = match users::get_user(conn, &user.id) {
             Ok(fresh) => fresh,
-            Err(ApiError::NotFound { .. }) => {
+            Err(StoreError::NotFound { .. }) => {
                 return Err(ApiError::unauthorized(format!(
                     "user {} no longer exists",
                     user.id
                 )))
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         if let Some(stamp) = &origin.password_stamp {
             if *stamp != password_stamp(user.password_hash.as_deref()) {

@@ -15,9 +15,9 @@ use crate::auth::AuthContext;
 use crate::cache::Tag;
 use crate::db::catalog::{self as store, EndpointFilter, PUBLIC_URL_PLACEHOLDER};
 use crate::db::models::{EndpointRow, RegionRow, ServiceRow};
-use crate::db::{self, write_tx};
+use crate::db::{self, write_tx, StoreError};
 use crate::domain::new_id;
-use crate::domain::values::{Description, ResourceId};
+use crate::domain::values::{reject_nul, Description, ResourceId};
 use crate::error::ApiError;
 use crate::state::{AppState, CatalogRows};
 
@@ -194,7 +194,7 @@ pub async fn update_region(
             stored.extend(extra);
             region.extra = Value::Object(stored).to_string();
             store::update_region(conn, &region)?;
-            Ok(region)
+            Ok::<_, ApiError>(region)
         })
     })
     .await?;
@@ -348,7 +348,7 @@ pub async fn update_service(
             stored.extend(extra);
             service.extra = Value::Object(stored).to_string();
             store::update_service(conn, &service)?;
-            Ok(service)
+            Ok::<_, ApiError>(service)
         })
     })
     .await?;
@@ -415,6 +415,12 @@ fn endpoint_url(raw: &str) -> Result<String, ApiError> {
 fn take_region(body: &mut BodyObject) -> Result<Option<Option<String>>, ApiError> {
     let by_id = body.take_nullable_string("region_id")?;
     let legacy = body.take_nullable_string("region")?;
+    // A region named here is created if missing, so it must be storable.
+    for (field, given) in [("region_id", &by_id), ("region", &legacy)] {
+        if let Some(Some(region)) = given {
+            reject_nul(field, region)?;
+        }
+    }
     Ok(by_id.or(legacy))
 }
 
@@ -456,10 +462,10 @@ pub async fn create_endpoint(
     .await
     .map_err(|e| match e {
         // Keystone answers an unknown service or region in the body with 400.
-        ApiError::NotFound { kind, id } => {
+        StoreError::NotFound { kind, id } => {
             ApiError::Validation(format!("Could not find {kind}: {id}."))
         }
-        other => other,
+        other => other.into(),
     })?;
     state.changed(&[Tag::Catalog]);
     Ok(HttpResponse::Created().json(json!({"endpoint": endpoint_json(&created, &base)})))
@@ -553,12 +559,12 @@ pub async fn update_endpoint(
             stored.extend(extra);
             endpoint.extra = Value::Object(stored).to_string();
             store::update_endpoint(conn, &endpoint).map_err(|e| match e {
-                ApiError::NotFound { kind, id } => {
+                StoreError::NotFound { kind, id } => {
                     ApiError::Validation(format!("Could not find {kind}: {id}."))
                 }
-                other => other,
+                other => other.into(),
             })?;
-            Ok(endpoint)
+            Ok::<_, ApiError>(endpoint)
         })
     })
     .await?;

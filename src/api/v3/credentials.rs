@@ -18,7 +18,6 @@ use crate::db::models::CredentialRow;
 use crate::db::{self, users};
 use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
 use crate::domain::keystone_time_from_micros;
-use crate::domain::lockout::Lockout;
 use crate::domain::now_ms;
 use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
@@ -87,7 +86,7 @@ pub async fn create(
     check_may_mint_access_key(
         &caller,
         state.settings.credentials.mint_login_window,
-        Lockout::from_settings(&state.settings.security_compliance),
+        state.settings.security_compliance.lockout(),
         chrono::Utc::now().timestamp_micros(),
     )?;
     let access = new_access_key()?;

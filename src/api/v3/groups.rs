@@ -231,7 +231,7 @@ pub async fn update(
         if new_domain.is_some_and(|d| d != current.domain_id) {
             return Err(ApiError::Validation("Cannot change Domain ID".into()));
         }
-        store::update_group(conn, &group_id, changes)
+        Ok(store::update_group(conn, &group_id, changes)?)
     })
     .await?;
     // Lists of groups show its name; a group's members do not.

@@ -268,7 +268,7 @@ pub async fn update(
         if new_domain.is_some_and(|d| d != current.domain_id) {
             return Err(ApiError::Validation("Cannot change Domain ID".into()));
         }
-        store::update_user(conn, &user_id, changes, lifetime)
+        Ok(store::update_user(conn, &user_id, changes, lifetime)?)
     })
     .await?;
     // Their tokens, and every list of members that shows them.

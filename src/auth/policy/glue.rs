@@ -7,14 +7,15 @@ use crate::error::ApiError;
 
 /// Enforces a rule on a loaded target. When the target does not exist, only a caller the
 /// rule would allow without any target attributes (an admin, a system reader) learns that
-/// with a 404; anyone else gets the 403, so existence does not leak.
-pub fn authorize<T>(
+/// with a 404; anyone else gets the 403, so existence does not leak. `loaded` is the
+/// load's own result, a storage error or the API's.
+pub fn authorize<T, E: Into<ApiError>>(
     caller: &AuthContext,
     policy: &Policy,
-    loaded: Result<T, ApiError>,
+    loaded: Result<T, E>,
     target: impl for<'a> Fn(&'a T) -> Target<'a>,
 ) -> Result<T, ApiError> {
-    match loaded {
+    match loaded.map_err(Into::into) {
         Ok(item) => {
             enforce(caller, policy, &target(&item))?;
             Ok(item)
