@@ -9,6 +9,9 @@ use serde_json::{json, Map, Value};
 use crate::api::http::routing::{Auth, Operation, Param, ParamKind, RouteTable};
 
 /// Statuses any authenticated route may answer besides its own.
+/// What a time filter's value looks like (the server refuses other values with a 400).
+const TIME_FILTER_PATTERN: &str = "^((lt|lte|gt|gte|eq|neq):)?[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])?$";
+
 const COMMON_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 503];
 
 // Query parameters shared by lists.
@@ -290,6 +293,7 @@ pub fn nullable() -> Value {
 fn parameter(param: &Param) -> Value {
     let schema = match param.kind {
         ParamKind::Text => json!({"type": "string"}),
+        ParamKind::TimeFilter => json!({"type": "string", "pattern": TIME_FILTER_PATTERN}),
         ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
         ParamKind::Boolean => json!({"type": "boolean"}),
     };

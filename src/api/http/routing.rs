@@ -31,6 +31,8 @@ pub struct Param {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     Text,
+    /// Keystone's time filter, `[op:]<ISO 8601>`: anything else is a 400.
+    TimeFilter,
     PositiveInteger,
     Boolean,
 }

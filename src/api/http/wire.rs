@@ -427,7 +427,7 @@ impl QueryField for Vec<TimeMatch> {
         vec![Param {
             name,
             description,
-            kind: ParamKind::Text,
+            kind: ParamKind::TimeFilter,
         }]
     }
     fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
