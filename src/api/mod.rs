@@ -20,9 +20,8 @@ use actix_web::{web, HttpRequest};
 use serde_json::json;
 
 use crate::api::http::openapi::{
-    any_object, audit_event, boolean, collection, credential, description_field, endpoint, group,
-    id_field, input, name_field, nullable, paged, region, service, text, token, user, wrapped,
-    DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS, NAME_STARTS, PASSWORD_EXPIRES_AT,
+    any_object, audit_event, boolean, collection, credential, description_field, endpoint,
+    id_field, input, nullable, paged, region, service, text, token, wrapped, NAME,
 };
 use crate::api::http::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -44,8 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub fn declare_routes(t: &mut RouteTable<'_>) {
     operator_routes(t);
     auth_routes(t);
-    group_routes(t);
-    user_routes(t);
+    groups::routes(t);
+    users::routes(t);
     domains::routes(t);
     projects::routes(t);
     roles::routes(t);
@@ -221,171 +220,6 @@ fn auth_routes(t: &mut RouteTable<'_>) {
                 .tag("credentials")
                 .empty(204),
         );
-}
-
-fn group_routes(t: &mut RouteTable<'_>) {
-    let g = |id: &str, summary: &str| op(id, summary).tag("groups");
-    let create = wrapped(
-        "group",
-        input(
-            &[("name", name_field())],
-            &[
-                ("description", description_field()),
-                ("domain_id", id_field()),
-            ],
-        ),
-    );
-    let update = wrapped(
-        "group",
-        input(
-            &[],
-            &[("name", name_field()), ("description", description_field())],
-        ),
-    );
-    t.at("/v3/groups")
-        .get(
-            groups::list,
-            g("KeystoneListGroups", "List groups.")
-                .query(&paged(&[NAME, DOMAIN_ID, NAME_CONTAINS, NAME_STARTS]))
-                .answers(200, collection("groups", group())),
-        )
-        .post(
-            groups::create,
-            g("KeystoneCreateGroup", "Create a group.")
-                .body(create)
-                .answers(201, wrapped("group", group()))
-                .errors(&[409]),
-        );
-    t.at("/v3/groups/{group_id}")
-        .get(
-            groups::show,
-            g("KeystoneShowGroup", "Show a group.").answers(200, wrapped("group", group())),
-        )
-        .patch(
-            groups::update,
-            g(
-                "KeystoneUpdateGroup",
-                "Update a group's name, description or extras.",
-            )
-            .body(update)
-            .answers(200, wrapped("group", group()))
-            .errors(&[409]),
-        )
-        .delete(
-            groups::delete,
-            g(
-                "KeystoneDeleteGroup",
-                "Delete a group, its memberships and grants.",
-            )
-            .empty(204),
-        );
-    t.at("/v3/groups/{group_id}/users").get(
-        groups::list_users,
-        g("KeystoneListUsersForGroupByAdmin", "A group's members.")
-            .query(&paged(&[
-                NAME,
-                DOMAIN_ID,
-                ENABLED,
-                PASSWORD_EXPIRES_AT,
-                NAME_CONTAINS,
-                NAME_STARTS,
-            ]))
-            .answers(200, collection("users", user())),
-    );
-    t.at("/v3/groups/{group_id}/users/{user_id}")
-        .put(
-            groups::add_user,
-            g("KeystoneAddUserToGroup", "Add a member (idempotent).").empty(204),
-        )
-        .head(
-            groups::check_user,
-            g(
-                "KeystoneCheckUserInGroup",
-                "Is the user a member? 204 or 404.",
-            )
-            .empty(204),
-        )
-        .get_only(
-            groups::check_user,
-            g("checkUserInGroupGet", "The same check, by GET.").empty(204),
-        )
-        .delete(
-            groups::remove_user,
-            g("KeystoneRemoveUserFromGroup", "Remove a member.").empty(204),
-        );
-    t.at("/v3/users/{user_id}/groups").get(
-        groups::list_for_user,
-        g("KeystoneListGroupsForUser", "The groups a user belongs to.")
-            .query(&paged(&[]))
-            .answers(200, collection("groups", group())),
-    );
-}
-
-fn user_routes(t: &mut RouteTable<'_>) {
-    let u = |id: &str, summary: &str| op(id, summary).tag("users");
-    let fields = [
-        ("description", description_field()),
-        ("domain_id", id_field()),
-        ("enabled", boolean()),
-        ("password", nullable()),
-        ("default_project_id", nullable()),
-    ];
-    t.at("/v3/users")
-        .get(
-            users::list,
-            u("listUsers", "List users.")
-                .query(&paged(&[
-                    NAME,
-                    DOMAIN_ID,
-                    ENABLED,
-                    PASSWORD_EXPIRES_AT,
-                    NAME_CONTAINS,
-                    NAME_STARTS,
-                ]))
-                .answers(200, collection("users", user())),
-        )
-        .post(
-            users::create,
-            u("createUser", "Create a user.")
-                .body(wrapped("user", input(&[("name", name_field())], &fields)))
-                .answers(201, wrapped("user", user()))
-                .errors(&[409]),
-        );
-    t.at("/v3/users/{user_id}")
-        .get(
-            users::show,
-            u("showUser", "Show a user.").answers(200, wrapped("user", user())),
-        )
-        .patch(
-            users::update,
-            u(
-                "updateUser",
-                "Update a user (a new password ends their tokens).",
-            )
-            .body(wrapped("user", input(&[], &fields)))
-            .answers(200, wrapped("user", user()))
-            .errors(&[409]),
-        )
-        .delete(
-            users::delete,
-            u("deleteUser", "Delete a user, their memberships and grants.").empty(204),
-        );
-    t.at("/v3/users/{user_id}/password").post(
-        users::change_password,
-        u("changePassword", "A user changes their own password.")
-            .body(wrapped(
-                "user",
-                input(
-                    &[
-                        ("original_password", json!({"type": "string"})),
-                        ("password", json!({"type": "string"})),
-                    ],
-                    &[],
-                ),
-            ))
-            .empty(204)
-            .errors(&[401]),
-    );
 }
 
 fn catalog_routes(t: &mut RouteTable<'_>) {

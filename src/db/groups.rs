@@ -21,6 +21,25 @@ pub struct GroupFilter {
     pub name_matches: Vec<StringMatch>,
 }
 
+/// Applies a [`GroupFilter`] to a boxed query that has the `groups` columns in its FROM (the
+/// groups table alone, or joined with memberships): one set of filters for every group list.
+macro_rules! filter_groups {
+    ($query:expr, $filter:expr, $backend:expr) => {{
+        let filter: &GroupFilter = $filter;
+        let mut query = $query;
+        for m in &filter.name_matches {
+            query = query.filter(string_match($backend, r#""groups"."name""#, m));
+        }
+        if let Some(name) = &filter.name {
+            query = query.filter(groups::name.eq(name.clone()));
+        }
+        if let Some(domain_id) = &filter.domain_id {
+            query = query.filter(groups::domain_id.eq(domain_id.clone()));
+        }
+        query
+    }};
+}
+
 /// Changes of `PATCH /v3/groups/{id}`; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct GroupChanges {
@@ -97,16 +116,8 @@ pub fn list_groups(
         page,
         |g: &GroupRow| &g.id,
         |window| {
-            let mut query = groups::table.select(GroupRow::as_select()).into_boxed();
-            for m in &filter.name_matches {
-                query = query.filter(string_match(backend, r#""groups"."name""#, m));
-            }
-            if let Some(name) = &filter.name {
-                query = query.filter(groups::name.eq(name.clone()));
-            }
-            if let Some(domain_id) = &filter.domain_id {
-                query = query.filter(groups::domain_id.eq(domain_id.clone()));
-            }
+            let query = groups::table.select(GroupRow::as_select()).into_boxed();
+            let query = filter_groups!(query, filter, backend);
             windowed!(query, groups::id, window).load(conn)
         },
     )
@@ -267,12 +278,14 @@ pub fn remove_user_from_group(
 pub fn list_groups_for_user(
     conn: &mut DbConn,
     user_id: &str,
+    filter: &GroupFilter,
     page: &PageRequest,
 ) -> Result<Page<GroupRow>, StoreError> {
     get_user_exists(conn, user_id)?;
     if let Some(marker) = &page.marker {
         get_group(conn, marker)?;
     }
+    let backend = conn.backend();
     paginate(
         page,
         |g: &GroupRow| &g.id,
@@ -282,6 +295,7 @@ pub fn list_groups_for_user(
                 .filter(membership::user_id.eq(user_id))
                 .select(GroupRow::as_select())
                 .into_boxed();
+            let query = filter_groups!(query, filter, backend);
             // Ordered by the membership key (user_id, group_id): see list_users_in_group.
             windowed!(query, membership::group_id, window).load(conn)
         },

@@ -5,7 +5,9 @@
 //! entries to drop ([`crate::change`]). Faces resolve their own way of naming things into a
 //! [`Ref`] and render what comes back; nothing here knows HTTP.
 
+pub mod groups;
 pub mod membership;
+pub mod users;
 
 /// How a face names a user or a group: Keystone's id, or Baidu's name within an account
 /// (a Keystone domain).
@@ -25,4 +27,33 @@ impl Ref {
             name: name.into(),
         }
     }
+}
+
+impl Ref {
+    /// What a call names as its target before any lookup (a refused call's audit target):
+    /// the id, or the name given.
+    pub fn given(&self) -> &str {
+        match self {
+            Ref::Id(id) => id,
+            Ref::Named { name, .. } => name,
+        }
+    }
+}
+
+/// How a face renders a list: the page's rows into the bytes it answers with, and the key
+/// naming everything those bytes depend on besides the rows (the face, its base URL, the
+/// request's path and query, for the links). A list the read cache may keep is rendered
+/// once and answered again while nothing it was computed from changed.
+pub struct View<F> {
+    pub key: String,
+    pub render: F,
+}
+
+/// Where a new user or group goes when the body names no domain: the token's, then the
+/// configured default (Keystone's `_normalize_domain_id`).
+pub fn default_domain(state: &crate::state::AppState, caller: &crate::auth::AuthContext) -> String {
+    caller
+        .scope_domain_id()
+        .map(str::to_owned)
+        .unwrap_or_else(|| state.settings.identity.default_domain_id.clone())
 }

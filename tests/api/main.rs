@@ -25,6 +25,7 @@ mod edge;
 mod errors;
 mod failure;
 mod grants;
+mod group_filters;
 mod groups;
 mod hostile;
 mod huawei_sdk;

@@ -1,71 +1,38 @@
 //! Baidu's group API (`/v1/group...`, `/v1/user/{userName}/group`) on Keystone's groups:
-//! the same rows as `/v3/groups`, named instead of numbered.
+//! the same rows as `/v3/groups`, named instead of numbered, in the caller's account.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
-use super::{bce_list, first_page, group_named, user_named, GroupModel, UserModel};
-use crate::api::http::extract::{BodyObject, JsonBody};
-use crate::api::v3::groups::group_target;
-use crate::api::v3::users::user_target;
-use crate::assignment::ceiling;
-use crate::auth::policy::glue::authorize;
-use crate::auth::policy::{self, Target};
-use crate::cache::Tag;
-use crate::db;
-use crate::db::groups::{self as store, GroupChanges, GroupFilter};
+use super::first_page;
+use super::wire::{bce_list, described, BceCreate, BceUpdate, GroupModel, UserModel};
+use crate::api::http::envelope::json_body;
+use crate::api::http::extract::JsonBody;
+use crate::api::http::openapi::bce_list as bce_list_of;
+use crate::api::http::routing::{op, RouteTable};
 use crate::db::models::GroupRow;
-use crate::db::users::{self as user_store, UserFilter};
-use crate::domain::values::{Description, Name};
-use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
-use crate::identity::{membership, Ref};
+use crate::identity::groups::{self, Cascade, GroupFilter, GroupUpdate, NewGroup, UserFilter};
+use crate::identity::{membership, Ref, View};
 use crate::state::AppState;
 
 fn group_response(status: StatusCode, group: GroupRow) -> HttpResponse {
     HttpResponse::build(status).json(GroupModel::from(group))
 }
 
-/// `name` and `description` of a create or update body. Baidu ignores fields it does not
-/// know, so they are not kept.
-fn name_and_description(body: JsonBody) -> Result<(Option<Name>, Option<Description>), ApiError> {
-    let mut body = BodyObject::from_body(body.into_value()?)?;
-    let name = body
-        .take_string("name")?
-        .map(|n| Name::parse("name", &n))
-        .transpose()?;
-    let description = match body.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?),
-        Some(None) => Some(Description::default()),
-        None => None,
-    };
-    Ok((name, description))
+/// The group a path names, in the caller's account.
+fn named(caller: &BceCaller, path: web::Path<String>) -> Ref {
+    Ref::named(&caller.account, path.into_inner())
 }
 
-/// Loads the named group of the caller's account and enforces `rule` on it.
-async fn load_group(
-    state: &AppState,
-    caller: &BceCaller,
-    name: String,
-    rule: &policy::Policy,
-) -> Result<GroupRow, ApiError> {
-    let account = caller.account.clone();
-    let group = db::run(&state.pool, move |conn| group_named(conn, &account, &name)).await;
-    authorize(&caller.ctx, rule, group, group_target)
-}
-
-/// Loads the named group for a change under `rule`: Keystone's rule, then the manager's
-/// ceiling, as on `/v3`.
-async fn load_group_to_change(
-    state: &AppState,
-    caller: &BceCaller,
-    name: String,
-    rule: &policy::Policy,
-) -> Result<GroupRow, ApiError> {
-    let group = load_group(state, caller, name, rule).await?;
-    ceiling::check_group(state, &caller.ctx, rule, &group.id).await?;
-    Ok(group)
+/// Baidu's list of groups, rendered once per filter and page.
+fn groups_view(
+) -> View<impl FnOnce(crate::domain::page::Page<GroupRow>) -> Result<web::Bytes, ApiError>> {
+    View {
+        key: "bce".into(),
+        render: |page| bce_list::<_, GroupModel>("groups", page),
+    }
 }
 
 /// `POST /v1/group` (201).
@@ -74,26 +41,14 @@ pub async fn create(
     caller: BceCaller,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let (name, description) = name_and_description(body)?;
-    let name = name.ok_or_else(|| ApiError::invalid_field("name", "'name' is required"))?;
-    policy::enforce(
-        &caller.ctx,
-        &policy::CREATE_GROUP,
-        &Target {
-            group_domain_id: Some(&caller.account),
-            ..Target::default()
-        },
-    )?;
-    let row = GroupRow {
-        id: new_id(),
-        name: name.into_inner(),
-        domain_id: caller.account,
-        description: description.unwrap_or_default().into_inner(),
-        extra: "{}".into(),
-        create_time: now_ms(),
+    let body = BceCreate::from_body(body.into_value()?)?;
+    let group = NewGroup {
+        name: body.name,
+        description: described(body.description).flatten(),
+        domain_id: Some(caller.account.clone()),
+        extra: serde_json::Map::new(),
     };
-    let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
-    state.changed(&[Tag::Groups]);
+    let created = groups::create_group(&state, &caller.ctx, group).await?;
     Ok(group_response(StatusCode::CREATED, created))
 }
 
@@ -103,7 +58,7 @@ pub async fn show(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let group = load_group(&state, &caller, path.into_inner(), &policy::GET_GROUP).await?;
+    let group = groups::get_group(&state, &caller.ctx, named(&caller, path)).await?;
     Ok(group_response(StatusCode::OK, group))
 }
 
@@ -114,19 +69,14 @@ pub async fn update(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let (name, description) = name_and_description(body)?;
-    let group =
-        load_group_to_change(&state, &caller, path.into_inner(), &policy::UPDATE_GROUP).await?;
-    let changes = GroupChanges {
-        name: name.map(Name::into_inner),
-        description: description.map(Description::into_inner),
-        extra: serde_json::Map::new(),
+    let body = BceUpdate::from_body(body.into_value()?)?;
+    let update = GroupUpdate {
+        name: body.name,
+        description: described(body.description),
+        ..GroupUpdate::default()
     };
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_group(conn, &group.id, changes)
-    })
-    .await?;
-    state.changed(&[Tag::Groups]);
+    let group = named(&caller, path);
+    let updated = groups::update_group(&state, &caller.ctx, group, update).await?;
     Ok(group_response(StatusCode::OK, updated))
 }
 
@@ -137,37 +87,20 @@ pub async fn delete(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let group =
-        load_group_to_change(&state, &caller, path.into_inner(), &policy::DELETE_GROUP).await?;
-    let members = Tag::group_members(&group.id);
-    db::run(&state.pool, move |conn| {
-        store::delete_group_if_unused(conn, &group)
-    })
-    .await?;
-    state.changed(&[Tag::Groups, members, Tag::Authz]);
+    let group = named(&caller, path);
+    groups::delete_group(&state, &caller.ctx, group, Cascade::RefuseWhenUsed).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /v1/group`: the account's groups.
+/// `GET /v1/group`: the account's groups (Baidu's page names no parameters).
 pub async fn list(state: web::Data<AppState>, caller: BceCaller) -> Result<HttpResponse, ApiError> {
-    policy::enforce(
-        &caller.ctx,
-        &policy::LIST_GROUPS,
-        &Target {
-            group_domain_id: Some(&caller.account),
-            ..Target::default()
-        },
-    )?;
     let filter = GroupFilter {
-        domain_id: Some(caller.account),
+        domain_id: Some(caller.account.clone()),
         ..GroupFilter::default()
     };
     let page = first_page(state.settings.identity.list_limit);
-    let groups = db::run(&state.pool, move |conn| {
-        store::list_groups(conn, &filter, &page)
-    })
-    .await?;
-    Ok(bce_list::<_, GroupModel>("groups", groups))
+    let body = groups::list_groups(&state, &caller.ctx, filter, page, groups_view()).await?;
+    Ok(json_body(body))
 }
 
 /// `GET /v1/group/{groupName}/user`: the group's members.
@@ -176,14 +109,15 @@ pub async fn users(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::LIST_USERS_IN_GROUP;
-    let group = load_group(&state, &caller, path.into_inner(), rule).await?;
+    let group = named(&caller, path);
     let page = first_page(state.settings.identity.list_limit);
-    let users = db::run(&state.pool, move |conn| {
-        user_store::list_users_in_group(conn, &group.id, &UserFilter::default(), &page)
-    })
-    .await?;
-    Ok(bce_list::<_, UserModel>("users", users))
+    let view = View {
+        key: "bce".into(),
+        render: |page| bce_list::<_, UserModel>("users", page),
+    };
+    let filter = UserFilter::default();
+    let body = groups::list_users_in_group(&state, &caller.ctx, group, filter, page, view).await?;
+    Ok(json_body(body))
 }
 
 /// `GET /v1/user/{userName}/group`: the groups a user belongs to.
@@ -192,20 +126,12 @@ pub async fn of_user(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (account, name) = (caller.account.clone(), path.into_inner());
-    let user = db::run(&state.pool, move |conn| user_named(conn, &account, &name)).await;
-    let user = authorize(
-        &caller.ctx,
-        &policy::LIST_GROUPS_FOR_USER,
-        user,
-        user_target,
-    )?;
+    let user = named(&caller, path);
     let page = first_page(state.settings.identity.list_limit);
-    let groups = db::run(&state.pool, move |conn| {
-        store::list_groups_for_user(conn, &user.id, &page)
-    })
-    .await?;
-    Ok(bce_list::<_, GroupModel>("groups", groups))
+    let filter = GroupFilter::default();
+    let view = groups_view();
+    let body = groups::list_groups_for_user(&state, &caller.ctx, user, filter, page, view).await?;
+    Ok(json_body(body))
 }
 
 /// `PUT /v1/group/{groupName}/user/{userName}` (204), idempotent.
@@ -237,4 +163,59 @@ fn named_pair(caller: &BceCaller, path: web::Path<(String, String)>) -> (Ref, Re
         Ref::named(&caller.account, group_name),
         Ref::named(&caller.account, user_name),
     )
+}
+
+/// Declares Baidu's group routes, with their documentation.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let b = |id: &str, summary: &str| op(id, summary).baidu();
+    t.at("/v1/group")
+        .get(
+            list,
+            b("bceListGroups", "The account's groups.")
+                .answers(200, bce_list_of("groups", GroupModel::schema())),
+        )
+        .post(
+            create,
+            b("bceCreateGroup", "Create a group.")
+                .body(BceCreate::schema())
+                .answers(201, GroupModel::schema())
+                .errors(&[409]),
+        );
+    t.at("/v1/group/{group_name}")
+        .get(
+            show,
+            b("bceGetGroup", "Show a group.").answers(200, GroupModel::schema()),
+        )
+        .put(
+            update,
+            b("bceUpdateGroup", "Rename or describe a group.")
+                .body(BceUpdate::schema())
+                .answers(200, GroupModel::schema())
+                .errors(&[409]),
+        )
+        .delete(
+            delete,
+            b(
+                "bceDeleteGroup",
+                "Delete a group without members or grants.",
+            )
+            .empty(204)
+            .errors(&[409]),
+        );
+    t.at("/v1/group/{group_name}/user").get(
+        users,
+        b("bceListGroupUsers", "A group's members.")
+            .answers(200, bce_list_of("users", UserModel::schema())),
+    );
+    t.at("/v1/group/{group_name}/user/{user_name}")
+        .put(add_user, b("bceAddUserToGroup", "Add a member.").empty(204))
+        .delete(
+            remove_user,
+            b("bceRemoveUserFromGroup", "Remove a member.").empty(204),
+        );
+    t.at("/v1/user/{user_name}/group").get(
+        of_user,
+        b("bceListUserGroups", "The groups a user belongs to.")
+            .answers(200, bce_list_of("groups", GroupModel::schema())),
+    );
 }

@@ -8,24 +8,22 @@ pub mod access_keys;
 pub mod caller;
 pub mod groups;
 pub mod users;
+pub mod wire;
+
+pub use self::wire::{GroupModel, UserModel};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue, ALLOW};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpResponse};
+use actix_web::{Error, HttpMessage};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::api::http::middleware::RequestId;
-use crate::api::http::openapi::{
-    bce_access_key, bce_group, bce_list as bce_list_of, bce_user, description_field, input,
-    name_field, text,
-};
+use crate::api::http::openapi::{bce_access_key, bce_list as bce_list_of, text};
 use crate::api::http::routing::{op, RouteTable};
-use crate::db::models::{CredentialRow, GroupRow, UserRow};
-use crate::db::{groups as group_store, users as user_store, DbConn};
-use crate::domain::page::{Page, PageRequest};
+use crate::db::models::CredentialRow;
+use crate::domain::page::PageRequest;
 use crate::error::ApiError;
 
 pub const REQUEST_ID_HEADER: &str = "x-bce-request-id";
@@ -35,50 +33,6 @@ pub fn bce_time(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
         Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
         None => "1970-01-01T00:00:00Z".to_string(),
-    }
-}
-
-/// Baidu's `GroupModel`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GroupModel {
-    id: String,
-    name: String,
-    description: String,
-    create_time: String,
-}
-
-impl From<GroupRow> for GroupModel {
-    fn from(group: GroupRow) -> Self {
-        GroupModel {
-            create_time: bce_time(group.create_time),
-            id: group.id,
-            name: group.name,
-            description: group.description,
-        }
-    }
-}
-
-/// Baidu's `UserModel`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserModel {
-    id: String,
-    name: String,
-    description: String,
-    create_time: String,
-    enabled: bool,
-}
-
-impl From<UserRow> for UserModel {
-    fn from(user: UserRow) -> Self {
-        UserModel {
-            create_time: bce_time(user.created_at),
-            id: user.id,
-            name: user.name,
-            description: user.description,
-            enabled: user.enabled,
-        }
     }
 }
 
@@ -106,35 +60,12 @@ impl AccessKeyModel {
     }
 }
 
-/// `{"<key>": [...]}` from a page of rows. Baidu's lists have no paging; they are capped by
-/// `identity.list_limit` like Keystone's, and say `"truncated": true` when the cap cut them.
-pub fn bce_list<R, M: Serialize + From<R>>(key: &str, page: Page<R>) -> HttpResponse {
-    let items: Vec<M> = page.items.into_iter().map(M::from).collect();
-    let mut body = serde_json::Map::new();
-    body.insert(key.to_string(), json!(items));
-    if page.truncated {
-        body.insert("truncated".into(), json!(true));
-    }
-    HttpResponse::Ok().json(body)
-}
-
 /// The first `identity.list_limit` entries of a list.
 pub fn first_page(limit: i64) -> PageRequest {
     PageRequest {
         limit: (limit > 0).then_some(limit),
         marker: None,
     }
-}
-
-/// A group by name in an account.
-pub fn group_named(conn: &mut DbConn, account: &str, name: &str) -> Result<GroupRow, ApiError> {
-    Ok(group_store::get_group_by_name(conn, name, account)?)
-}
-
-/// A user by name in an account.
-pub fn user_named(conn: &mut DbConn, account: &str, name: &str) -> Result<UserRow, ApiError> {
-    user_store::find_user_by_name(conn, name, account)?
-        .ok_or_else(|| ApiError::not_found("user", name))
 }
 
 /// A refusal by the framework itself (a path that is not UTF-8, say), as the `ApiError`
@@ -202,98 +133,9 @@ pub async fn bce_errors(
 
 /// Declares the routes of the Baidu face, under `/v1`.
 pub fn routes(t: &mut RouteTable<'_>) {
+    groups::routes(t);
+    users::routes(t);
     let b = |id: &str, summary: &str| op(id, summary).baidu();
-    let group_body = || {
-        input(
-            &[("name", name_field())],
-            &[("description", description_field())],
-        )
-    };
-    let group_update = input(
-        &[],
-        &[("name", name_field()), ("description", description_field())],
-    );
-    t.at("/v1/group")
-        .get(
-            groups::list,
-            b("bceListGroups", "The account's groups.")
-                .answers(200, bce_list_of("groups", bce_group())),
-        )
-        .post(
-            groups::create,
-            b("bceCreateGroup", "Create a group.")
-                .body(group_body())
-                .answers(201, bce_group())
-                .errors(&[409]),
-        );
-    t.at("/v1/group/{group_name}")
-        .get(
-            groups::show,
-            b("bceGetGroup", "Show a group.").answers(200, bce_group()),
-        )
-        .put(
-            groups::update,
-            b("bceUpdateGroup", "Rename or describe a group.")
-                .body(group_update.clone())
-                .answers(200, bce_group())
-                .errors(&[409]),
-        )
-        .delete(
-            groups::delete,
-            b(
-                "bceDeleteGroup",
-                "Delete a group without members or grants.",
-            )
-            .empty(204)
-            .errors(&[409]),
-        );
-    t.at("/v1/group/{group_name}/user").get(
-        groups::users,
-        b("bceListGroupUsers", "A group's members.").answers(200, bce_list_of("users", bce_user())),
-    );
-    t.at("/v1/group/{group_name}/user/{user_name}")
-        .put(
-            groups::add_user,
-            b("bceAddUserToGroup", "Add a member.").empty(204),
-        )
-        .delete(
-            groups::remove_user,
-            b("bceRemoveUserFromGroup", "Remove a member.").empty(204),
-        );
-    t.at("/v1/user")
-        .get(
-            users::list,
-            b("bceListUsers", "The account's users.")
-                .answers(200, bce_list_of("users", bce_user())),
-        )
-        .post(
-            users::create,
-            b("bceCreateUser", "Create a user.")
-                .body(group_body())
-                .answers(201, bce_user())
-                .errors(&[409]),
-        );
-    t.at("/v1/user/{user_name}")
-        .get(
-            users::show,
-            b("bceGetUser", "Show a user.").answers(200, bce_user()),
-        )
-        .put(
-            users::update,
-            b("bceUpdateUser", "Rename or describe a user.")
-                .body(group_update)
-                .answers(200, bce_user())
-                .errors(&[409]),
-        )
-        .delete(
-            users::delete,
-            b("bceDeleteUser", "Delete a user.").empty(204),
-        );
-    t.at("/v1/user/{user_name}/group").get(
-        groups::of_user,
-        b("bceListUserGroups", "The groups a user belongs to.")
-            .answers(200, bce_list_of("groups", bce_group())),
-    );
     t.at("/v1/user/{user_name}/accesskey")
         .get(
             access_keys::list,

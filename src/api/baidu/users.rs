@@ -5,19 +5,18 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 use super::caller::BceCaller;
-use super::{bce_list, first_page, user_named, UserModel};
-use crate::api::http::extract::{BodyObject, JsonBody};
-use crate::api::v3::users::user_target;
-use crate::assignment::ceiling;
-use crate::auth::policy::glue::authorize;
-use crate::auth::policy::{self, Policy, Target};
-use crate::cache::Tag;
+use super::first_page;
+use super::wire::{bce_list, described, BceCreate, BceUpdate, UserModel};
+use crate::api::http::envelope::json_body;
+use crate::api::http::extract::JsonBody;
+use crate::api::http::openapi::bce_list as bce_list_of;
+use crate::api::http::routing::{op, RouteTable};
+use crate::auth::policy::Policy;
 use crate::db::models::UserRow;
-use crate::db::users::{self as store, UserChanges, UserFilter};
-use crate::db::{self};
-use crate::domain::values::{Description, Name};
-use crate::domain::{new_id, now_ms};
 use crate::error::ApiError;
+use crate::identity::groups::UserFilter;
+use crate::identity::users::{self, FederatedFilter, NewUser, UserUpdate};
+use crate::identity::{Ref, View};
 use crate::state::AppState;
 
 fn user_response(status: StatusCode, user: UserRow) -> HttpResponse {
@@ -31,9 +30,8 @@ pub async fn load_user(
     name: String,
     rule: &Policy,
 ) -> Result<UserRow, ApiError> {
-    let account = caller.account.clone();
-    let user = db::run(&state.pool, move |conn| user_named(conn, &account, &name)).await;
-    authorize(&caller.ctx, rule, user, user_target)
+    let user = Ref::named(&caller.account, name);
+    users::authorized_user(state, &caller.ctx, rule, user).await
 }
 
 /// Loads the named user for a change under `rule` (a write): Keystone's rule, then the
@@ -44,9 +42,8 @@ pub async fn load_user_to_change(
     name: String,
     rule: &Policy,
 ) -> Result<UserRow, ApiError> {
-    let user = load_user(state, caller, name, rule).await?;
-    ceiling::check_user(state, &caller.ctx, rule, &user.id).await?;
-    Ok(user)
+    let user = Ref::named(&caller.account, name);
+    users::user_to_change(state, &caller.ctx, rule, user).await
 }
 
 /// `POST /v1/user` (201): `name`, optional `description`.
@@ -55,40 +52,17 @@ pub async fn create(
     caller: BceCaller,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = BodyObject::from_body(body.into_value()?)?;
-    let name = body
-        .take_string("name")?
-        .ok_or_else(|| ApiError::invalid_field("name", "'name' is required"))?;
-    let name = Name::parse("name", &name)?;
-    let description = match body.take_nullable_string("description")? {
-        Some(Some(d)) => Description::parse("description", &d)?.into_inner(),
-        _ => String::new(),
-    };
-    policy::enforce(
-        &caller.ctx,
-        &policy::CREATE_USER,
-        &Target {
-            user_domain_id: Some(&caller.account),
-            ..Target::default()
-        },
-    )?;
-    let row = UserRow {
-        id: new_id(),
-        name: name.into_inner(),
-        domain_id: caller.account,
-        enabled: true,
-        description,
-        password_hash: None,
-        password_expires_at: None,
+    let body = BceCreate::from_body(body.into_value()?)?;
+    let user = NewUser {
+        name: body.name,
+        domain_id: Some(caller.account.clone()),
+        enabled: None,
+        description: described(body.description).flatten(),
+        password: None,
         default_project_id: None,
-        extra: "{}".into(),
-        created_at: now_ms(),
-        failed_auth_count: 0,
-        failed_auth_at: None,
+        extra: serde_json::Map::new(),
     };
-    let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
-    // A new user is in no group and holds nothing: no cached answer counted them.
-    state.changed(&[]);
+    let created = users::create_user(&state, &caller.ctx, user).await?;
     Ok(user_response(StatusCode::CREATED, created))
 }
 
@@ -98,7 +72,8 @@ pub async fn show(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = load_user(&state, &caller, path.into_inner(), &policy::GET_USER).await?;
+    let user = Ref::named(&caller.account, path.into_inner());
+    let user = users::get_user(&state, &caller.ctx, user).await?;
     Ok(user_response(StatusCode::OK, user))
 }
 
@@ -109,30 +84,14 @@ pub async fn update(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut body = BodyObject::from_body(body.into_value()?)?;
-    let name = body
-        .take_string("name")?
-        .map(|n| Name::parse("name", &n))
-        .transpose()?
-        .map(Name::into_inner);
-    let description = match body.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
-        Some(None) => Some(String::new()),
-        None => None,
+    let body = BceUpdate::from_body(body.into_value()?)?;
+    let update = UserUpdate {
+        name: body.name,
+        description: described(body.description),
+        ..UserUpdate::default()
     };
-    let user =
-        load_user_to_change(&state, &caller, path.into_inner(), &policy::UPDATE_USER).await?;
-    let changes = UserChanges {
-        name,
-        description,
-        ..UserChanges::default()
-    };
-    let lifetime_ms = state.settings.token.expiration * 1000;
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_user(conn, &user.id, changes, lifetime_ms)
-    })
-    .await?;
-    state.changed(&[Tag::principal(&updated.id), Tag::Users]);
+    let user = Ref::named(&caller.account, path.into_inner());
+    let updated = users::update_user(&state, &caller.ctx, user, update).await?;
     Ok(user_response(StatusCode::OK, updated))
 }
 
@@ -142,32 +101,54 @@ pub async fn delete(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user =
-        load_user_to_change(&state, &caller, path.into_inner(), &policy::DELETE_USER).await?;
-    let tags = [Tag::principal(&user.id), Tag::Users];
-    db::run(&state.pool, move |conn| store::delete_user(conn, &user.id)).await?;
-    state.changed(&tags);
+    let user = Ref::named(&caller.account, path.into_inner());
+    users::delete_user(&state, &caller.ctx, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// `GET /v1/user`: the account's users.
+/// `GET /v1/user`: the account's users (Baidu's page names no parameters).
 pub async fn list(state: web::Data<AppState>, caller: BceCaller) -> Result<HttpResponse, ApiError> {
-    policy::enforce(
-        &caller.ctx,
-        &policy::LIST_USERS,
-        &Target {
-            list_domain_id: Some(&caller.account),
-            ..Target::default()
-        },
-    )?;
     let filter = UserFilter {
-        domain_id: Some(caller.account),
+        domain_id: Some(caller.account.clone()),
         ..UserFilter::default()
     };
     let page = first_page(state.settings.identity.list_limit);
-    let users = db::run(&state.pool, move |conn| {
-        store::list_users(conn, &filter, &page)
-    })
-    .await?;
-    Ok(bce_list::<_, UserModel>("users", users))
+    let view = View {
+        key: "bce".into(),
+        render: |page| bce_list::<_, UserModel>("users", page),
+    };
+    let federated = FederatedFilter::default();
+    let body = users::list_users(&state, &caller.ctx, filter, federated, page, view).await?;
+    Ok(json_body(body))
+}
+
+/// Declares Baidu's user routes, with their documentation.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let b = |id: &str, summary: &str| op(id, summary).baidu();
+    t.at("/v1/user")
+        .get(
+            list,
+            b("bceListUsers", "The account's users.")
+                .answers(200, bce_list_of("users", UserModel::schema())),
+        )
+        .post(
+            create,
+            b("bceCreateUser", "Create a user.")
+                .body(BceCreate::schema())
+                .answers(201, UserModel::schema())
+                .errors(&[409]),
+        );
+    t.at("/v1/user/{user_name}")
+        .get(
+            show,
+            b("bceGetUser", "Show a user.").answers(200, UserModel::schema()),
+        )
+        .put(
+            update,
+            b("bceUpdateUser", "Rename or describe a user.")
+                .body(BceUpdate::schema())
+                .answers(200, UserModel::schema())
+                .errors(&[409]),
+        )
+        .delete(delete, b("bceDeleteUser", "Delete a user.").empty(204));
 }
