@@ -312,12 +312,19 @@ pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, ApiError> {
     })
 }
 
+/// The least a request waits for a connection once it holds a permit (a permit means one
+/// is idle or being returned).
+const MIN_CONNECTION_WAIT: Duration = Duration::from_millis(250);
+
 /// Runs blocking diesel work on the blocking thread pool, never on an actix worker.
 pub async fn run<T, F>(pool: &DbPool, work: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
+    // One deadline for the permit and the connection together: a request that got its
+    // permit late must not then wait a whole pool timeout more for a connection.
+    let deadline = std::time::Instant::now() + pool.wait;
     let permit = match tokio::time::timeout(pool.wait, pool.permits.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(ApiError::Internal("database permits closed".into())),
@@ -330,7 +337,8 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let _permit = permit;
-        let mut conn = pool.get()?;
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut conn = pool.pool.get_timeout(left.max(MIN_CONNECTION_WAIT))?;
         work(&mut conn)
     })
     .await?

@@ -535,3 +535,69 @@ async fn postgres_outage_gives_503_and_the_service_recovers() {
         "nothing half-written during the outage"
     );
 }
+
+/// PostgreSQL stopped while many requests miss the token cache at once: they share one
+/// load, and when it fails they all get its 503, none waiting more than
+/// `database.connection_timeout` plus a second (a waiter used to load again after its
+/// leader failed: two pool timeouts back to back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_shared_load_fails_its_waiters_within_the_timeout() {
+    let Some(cluster) = tokio::task::block_in_place(PgCluster::start_new) else {
+        assert!(!crate::postgres::required(), "PostgreSQL is required in CI");
+        eprintln!("\n*** SKIPPED shared-load failure test: PostgreSQL is not installed. ***\n");
+        crate::skips::record(crate::skips::Missing::Postgres);
+        return;
+    };
+    let url = cluster.url("postgres");
+    let app = spawn_app_with(&[
+        ("IAM_GROUPS_DATABASE_URL", url.as_str()),
+        ("IAM_GROUPS_DATABASE__CONNECTION_TIMEOUT", "2"),
+        ("IAM_GROUPS_DATABASE__POOL_SIZE", "3"),
+        ("IAM_GROUPS_TOKEN_CACHE_TTL_MS", "200"),
+    ])
+    .await;
+    assert_eq!(app.get("/v3/groups").await.status(), 200);
+    tokio::task::block_in_place(|| cluster.stop());
+    // The admin's cached token context expires: the next requests all miss it together.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let limit = std::time::Duration::from_secs(2 + 1);
+    let requests = (0..16).map(|_| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/v3/groups"),
+            app.admin_token.clone(),
+        );
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let resp = client
+                .get(&url)
+                .header("X-Auth-Token", &token)
+                .send()
+                .await
+                .unwrap();
+            (resp, started.elapsed())
+        })
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    for answer in answers {
+        let (resp, waited) = answer.unwrap();
+        assert!(waited < limit, "answered in {waited:?}");
+        let body = assert_error(resp, 503, "temporarily unavailable").await;
+        assert_eq!(
+            body,
+            json!({"error": {
+                "code": 503,
+                "title": "Service Unavailable",
+                "message": "The service is temporarily unavailable; please retry shortly.",
+            }})
+        );
+    }
+
+    tokio::task::block_in_place(|| cluster.start());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.get("/v3/groups").await.status() != 200 {
+        assert!(std::time::Instant::now() < deadline, "did not recover");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
