@@ -40,6 +40,7 @@ pub mod roles;
 pub mod schema;
 pub mod signature_uses;
 pub mod users;
+pub mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,6 +75,8 @@ pub struct DbPool {
     pool: Pool<ConnectionManager<DbConn>>,
     permits: Arc<Semaphore>,
     wait: Duration,
+    /// SQLite's one writer connection (`writer`); `None` on PostgreSQL.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 impl DbPool {
@@ -192,6 +195,8 @@ pub fn build_pool_observed(
             (url, shown)
         }
     };
+    // The writer connection opens the same file (SQLite only).
+    let writer_url = (!check_on_checkout).then(|| url.clone());
     let manager = ConnectionManager::<DbConn>::new(url);
     let mut builder = Pool::builder();
     if let Some(events) = events {
@@ -207,10 +212,29 @@ pub fn build_pool_observed(
         }))
         .build(manager)
         .map_err(|e| DbSetupError(format!("{shown}: {e}")))?;
+    let writer = match writer_url {
+        Some(url) => {
+            let busy_timeout_ms = settings.busy_timeout_ms;
+            let open = move || -> Result<DbConn, String> {
+                let mut conn = DbConn::Sqlite(
+                    SqliteConnection::establish(&url).map_err(|e| format!("{url}: {e}"))?,
+                );
+                ConnectionSetup { busy_timeout_ms }
+                    .on_acquire(&mut conn)
+                    .map_err(|e| format!("{url}: {e}"))?;
+                Ok(conn)
+            };
+            let conn = open().map_err(DbSetupError)?;
+            let wait = Duration::from_millis(u64::from(busy_timeout_ms));
+            Some(Arc::new(writer::Writer::new(conn, wait, Box::new(open))))
+        }
+        None => None,
+    };
     Ok(DbPool {
         pool,
         permits: Arc::new(Semaphore::new(settings.pool_size as usize)),
         wait,
+        writer,
     })
 }
 
@@ -337,6 +361,7 @@ where
     let pool = pool.clone();
     actix_web::web::block(move || {
         let _permit = permit;
+        let _writer = writer::enter(pool.writer.clone());
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         let mut conn = pool.pool.get_timeout(left.max(MIN_CONNECTION_WAIT))?;
         work(&mut conn)
@@ -361,6 +386,10 @@ where
     };
     if nested {
         return conn.transaction(work);
+    }
+    // Under `run`, a SQLite pool's writes queue for its one writer connection.
+    if let Some(writer) = writer::current() {
+        return writer.write(work);
     }
     // The multi-connection's transaction state is the inner connection's, so a
     // transaction begun on the inner connection is seen (and nested into) by `work`.

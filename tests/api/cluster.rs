@@ -273,6 +273,84 @@ async fn fifty_concurrent_creates_of_one_name_across_instances_yield_one_group()
     }
 }
 
+/// Forty creates at once on one instance (on SQLite they queue for its one writer and
+/// commit in groups): each distinct name is stored and acknowledged, and the duplicates of
+/// one name fail alone with Keystone's 409, without failing the writes committed with them.
+async fn concurrent_writes_on_one_instance_each_get_their_own_answer() {
+    let app = spawn_app_with(&[]).await;
+    let names: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => "contested".to_string(),
+            _ => format!("distinct-{i}"),
+        })
+        .collect();
+    let tasks: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/v3/groups"),
+                app.admin_token.clone(),
+            );
+            let name = name.clone();
+            tokio::spawn(async move {
+                let resp = client
+                    .post(url)
+                    .header("X-Auth-Token", token)
+                    .json(&json!({"group": {"name": name}}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.json::<serde_json::Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut conflicts = 0;
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match status {
+            201 => created.push(body["group"]["name"].as_str().unwrap().to_string()),
+            409 => {
+                conflicts += 1;
+                assert_eq!(
+                    body,
+                    json!({"error": {
+                        "code": 409,
+                        "title": "Conflict",
+                        "message": "Conflict occurred attempting to store group - Duplicate \
+                                    entry found with name contested at domain ID default.",
+                    }})
+                );
+            }
+            other => panic!("status {other}: {body}"),
+        }
+    }
+    assert_eq!(conflicts, 9);
+    created.sort();
+    let mut expected: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with("distinct"))
+        .cloned()
+        .collect();
+    expected.push("contested".into());
+    expected.sort();
+    assert_eq!(created, expected);
+    let listed = json(app.get("/v3/groups").await).await;
+    let mut stored: Vec<String> = listed["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_string())
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored, expected,
+        "every acknowledged write is stored, nothing else"
+    );
+}
+
 async fn concurrent_membership_changes_across_instances_stay_consistent() {
     let apps = instances(3).await;
     let gid = apps[0].create_group("shared").await["id"]
@@ -424,6 +502,7 @@ async fn instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_s
 }
 
 both_backends!(
+    concurrent_writes_on_one_instance_each_get_their_own_answer,
     instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_sqlite,
     tokens_revocations_and_disabled_users_hold_across_instances,
     cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere,
