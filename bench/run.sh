@@ -11,6 +11,10 @@
 #   --duration 10s  --connections 64   wrk settings
 #   --binary PATH                       run this build instead of building (before/after)
 #
+# Besides the read rows: creates alone, 95/5 and 80/20 list/create mixes, membership adds
+# alone, the read rows again with caches off, and on PostgreSQL the cross-instance
+# staleness (bench/staleness.py: ms from a write on A to visible on B, p50/p99 of 20).
+#
 # Needs: wrk, curl, python3; sqlite3 or psql for --scale (Debian: wrk sqlite3 postgresql-client).
 set -euo pipefail
 
@@ -27,7 +31,7 @@ while [ $# -gt 0 ]; do
         --duration) DURATION="$2"; shift ;;
         --connections) CONNECTIONS="$2"; shift ;;
         --binary) BIN=$(realpath "$2"); shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
     shift
@@ -116,10 +120,20 @@ if [ "$SCALE" = 1 ]; then
     seed_scale
 fi
 
+# start_server PORT [ENV...]: an instance on the bench database; sets SERVER_PID.
+start_server() {
+    local port=$1; shift
+    env "${SERVER_ENV[@]}" IAM_GROUPS_BIND="127.0.0.1:$port" "$@" "$BIN" >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/v3" >/dev/null && break; sleep 0.1; done
+}
+stop_server() {
+    kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
 # Argon2id at the shipped default cost (19 MiB, 2 passes, 1 lane): row 7 measures it.
-env "${SERVER_ENV[@]}" "$BIN" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do curl -sf "$BASE/v3" >/dev/null && break; sleep 0.1; done
+start_server "$PORT"
 
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 TOKEN=$(curl -si -X POST "$BASE/v3/auth/tokens" -H 'Content-Type: application/json' \
@@ -177,6 +191,29 @@ EOF
 cat >"$WORK/head.lua" <<'EOF'
 wrk.method = "HEAD"
 EOF
+# mix_lua EVERY: one POST /v3/groups (a unique name) in every EVERY requests, the others
+# GET /v3/groups: EVERY=20 is the 95/5 mix, EVERY=5 the 80/20 one.
+mix_lua() {
+    cat <<EOF
+local threads = 0
+setup = function(thread)
+    threads = threads + 1
+    thread:set("id", threads)
+end
+counter = 0
+request = function()
+    counter = counter + 1
+    if counter % $1 == 0 then
+        local name = string.format("mix$1-%d-%d", id, counter)
+        return wrk.format("POST", "/v3/groups", {["X-Auth-Token"] = "$TOKEN", ["Content-Type"] = "application/json"},
+            '{"group":{"name":"' .. name .. '"}}')
+    end
+    return wrk.format("GET", "/v3/groups", {["X-Auth-Token"] = "$TOKEN"})
+end
+EOF
+}
+mix_lua 20 >"$WORK/mix95.lua"
+mix_lua 5 >"$WORK/mix80.lua"
 
 # run LABEL PATH [wrk args...]: prints "label|req/s|p50|p99|non-2xx"
 run() {
@@ -218,6 +255,39 @@ ROWS+=("$(run '5 HEAD /v3/groups/{g}/users/{u}' "/v3/groups/$MEMBER_GROUP/users/
 seed_groups 101 1000
 ROWS+=("$(run '3p GET /v3/groups?limit=1000 (all of 1000 groups)' '/v3/groups?limit=1000' "${AUTH[@]}")")
 ROWS+=("$(run '6 POST /v3/groups (unique names)' /v3/groups -s "$WORK/create_group.lua")")
+ROWS+=("$(run '6m 95% GET /v3/groups, 5% POST /v3/groups' /v3/groups -s "$WORK/mix95.lua")")
+ROWS+=("$(run '6n 80% GET /v3/groups, 20% POST /v3/groups' /v3/groups -s "$WORK/mix80.lua")")
+# Membership adds alone: 200 users (no password, so no hashing) times the 100 groups,
+# a new pair on each request until all 20,000 are made (then idempotent re-adds).
+MEMBER_IDS=$(python3 - "$PORT" "$TOKEN" <<'PY'
+import http.client, json, sys
+conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+ids = []
+for i in range(200):
+    conn.request("POST", "/v3/users", json.dumps({"user": {"name": f"bench-member-{i}"}}),
+                 {"X-Auth-Token": sys.argv[2], "Content-Type": "application/json"})
+    ids.append(json.loads(conn.getresponse().read())["user"]["id"])
+print(",".join(f'"{i}"' for i in ids))
+PY
+)
+cat >"$WORK/member_add.lua" <<EOF
+local groups = {$(printf '"%s",' "${GROUP_IDS[@]}")}
+local users = {$MEMBER_IDS}
+local threads = 0
+setup = function(thread)
+    threads = threads + 1
+    thread:set("id", threads)
+end
+counter = 0
+request = function()
+    counter = counter + 1
+    local n = counter * $THREADS + id
+    local g = groups[n % #groups + 1]
+    local u = users[math.floor(n / #groups) % #users + 1]
+    return wrk.format("PUT", "/v3/groups/" .. g .. "/users/" .. u, {["X-Auth-Token"] = "$TOKEN"})
+end
+EOF
+ROWS+=("$(run '6a PUT /v3/groups/{g}/users/{u} (membership adds)' / -s "$WORK/member_add.lua")")
 ROWS+=("$(run '7 POST /v3/auth/tokens (password, argon2id 19 MiB/2)' /v3/auth/tokens -s "$WORK/login.lua")")
 
 echo
@@ -226,6 +296,36 @@ echo
 table "${ROWS[@]}"
 echo
 echo "peak RSS: $(awk '/VmHWM/ {print $2, $3}' /proc/$SERVER_PID/status)"
+
+# The read rows again with every cache off: what each request costs when nothing is
+# answered from memory. GET / is measured again in this pass, for its ratios.
+stop_server
+start_server "$PORT" IAM_GROUPS_TOKEN_CACHE_TTL_MS=0
+OFF=()
+OFF+=("$(run '1 GET / (version document)' /)")
+OFF+=("$(run '2 GET /v3/auth/tokens (validation), caches off' /v3/auth/tokens "${AUTH[@]}" -H "X-Subject-Token: $TOKEN")")
+OFF+=("$(run '3 GET /v3/groups?limit=100, caches off' '/v3/groups?limit=100' "${AUTH[@]}")")
+OFF+=("$(run '4 GET /v3/users/{id}/groups (20 groups), caches off' "/v3/users/$USER_ID/groups" "${AUTH[@]}")")
+OFF+=("$(run '5 HEAD /v3/groups/{g}/users/{u}, caches off' "/v3/groups/$MEMBER_GROUP/users/$USER_ID" "${AUTH[@]}" -s "$WORK/head.lua")")
+echo
+echo "## $BACKEND, caches off (IAM_GROUPS_TOKEN_CACHE_TTL_MS=0)"
+echo
+table "${OFF[@]}"
+stop_server
+start_server "$PORT"
+
+if [ -n "$PG_URL" ]; then
+    # A second instance on the same database and key file, caches on (the defaults).
+    FIRST_PID=$SERVER_PID
+    PORT_B=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    start_server "$PORT_B"
+    echo
+    echo "## $BACKEND, cross-instance staleness (two instances, one database, caches on)"
+    echo
+    python3 bench/staleness.py "$PORT" "$PORT_B" "$TOKEN" 20
+    stop_server
+    SERVER_PID=$FIRST_PID
+fi
 fi
 
 if [ "$SCALE" = 1 ]; then

@@ -69,7 +69,7 @@ impl BceCode {
 }
 
 /// Every failure a request can meet, with Keystone's status and wording.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum ApiError {
     /// 400: the request is malformed or breaks a rule of the API.
     Validation(String),

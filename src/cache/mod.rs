@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use crate::error::ApiError;
+
 /// What a cached entry was computed from, and what a write changes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Tag {
@@ -207,30 +209,33 @@ struct Entries<T> {
 }
 
 /// A load in progress, shared by the requests that missed the same key while nothing it
-/// reads changed: the leader sends `Some(value)` when its load succeeded and `None` when it
-/// failed (then each waiter loads for itself).
-type Flight<T> = watch::Receiver<Option<Option<T>>>;
+/// reads changed: the leader sends its result, value or error, when its load ends. An
+/// error is shared too: a waiter that loaded again after its leader failed (a database
+/// unreachable) waited for two pool timeouts back to back, and would most likely have
+/// failed the same way.
+type Flight<T, E> = watch::Receiver<Option<Result<T, E>>>;
 
 /// The loads in progress by key, each with the sequence it began at and an id (so that a
 /// finished load removes only itself).
-type Flights<T> = Mutex<HashMap<String, (u64, u64, Flight<T>)>>;
+type Flights<T, E> = Mutex<HashMap<String, (u64, u64, Flight<T, E>)>>;
 
 /// A small map whose entries expire with time and with the changes of their tags, bounded
-/// in entries and, for values that weigh something (rendered pages), in bytes.
-pub struct FreshCache<T> {
+/// in entries and, for values that weigh something (rendered pages), in bytes. `E` is the
+/// error of its loads, which the requests sharing a load share too.
+pub struct FreshCache<T, E = ApiError> {
     changes: Arc<Invalidations>,
     ttl: Duration,
     capacity: usize,
     budget: usize,
     weigh: fn(&T) -> usize,
     entries: Mutex<Entries<T>>,
-    flights: Flights<T>,
+    flights: Flights<T, E>,
     next_flight: AtomicU64,
 }
 
-impl<T: Clone> FreshCache<T> {
+impl<T: Clone, E> FreshCache<T, E> {
     /// `ttl` zero disables the cache. `changes` must remember changes for at least `ttl`.
-    pub fn new(changes: Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<T> {
+    pub fn new(changes: Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<T, E> {
         FreshCache::weighed(changes, ttl, capacity, usize::MAX, |_| 0)
     }
 
@@ -241,7 +246,7 @@ impl<T: Clone> FreshCache<T> {
         capacity: usize,
         budget: usize,
         weigh: fn(&T) -> usize,
-    ) -> FreshCache<T> {
+    ) -> FreshCache<T, E> {
         FreshCache {
             changes,
             ttl,
@@ -317,15 +322,17 @@ impl<T: Clone> FreshCache<T> {
     }
 }
 
-impl<T: Clone + Send + Sync> FreshCache<T> {
+impl<T: Clone + Send + Sync, E: Clone + Send + Sync> FreshCache<T, E> {
     /// The value under `key`, computed from `tags`, or else `load`ed and stored. Requests
     /// that miss the same key share one load: when an entry expires under load, every
     /// request in flight misses at once, and without this each went to the database (64
     /// loads queued on the pool, once a second, which set the p99). A load begun before a
     /// change of one of `tags` is never joined, so a change made here is still seen by the
-    /// next request. Errors are not shared or stored: after a failed load each waiter loads
-    /// for itself and gets its own answer.
-    pub async fn get_or_load<E, F, Fut>(&self, key: &str, tags: &[Tag], load: F) -> Result<T, E>
+    /// next request. A failed load is not stored, but its waiters get its error: they asked
+    /// the same question of the same database at the same time, and loading again would
+    /// make each wait for a second pool timeout (a database unreachable). A waiter whose
+    /// leader was cancelled (its client hung up) loads for itself.
+    pub async fn get_or_load<F, Fut>(&self, key: &str, tags: &[Tag], load: F) -> Result<T, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
@@ -365,13 +372,13 @@ impl<T: Clone + Send + Sync> FreshCache<T> {
                 if let Ok(value) = &result {
                     self.put(key.to_string(), value.clone(), stamp, tags);
                 }
-                lead.send_replace(Some(result.as_ref().ok().cloned()));
+                lead.send_replace(Some(result.clone()));
                 result
             }
             Err(mut flight) => {
                 if let Ok(done) = flight.wait_for(Option::is_some).await {
-                    if let Some(Some(value)) = &*done {
-                        return Ok(value.clone());
+                    if let Some(result) = &*done {
+                        return result.clone();
                     }
                 }
                 load().await
@@ -381,13 +388,13 @@ impl<T: Clone + Send + Sync> FreshCache<T> {
 }
 
 /// Removes a finished (or abandoned) load from the flights, unless a newer one took its key.
-struct Landing<'a, T> {
-    flights: &'a Flights<T>,
+struct Landing<'a, T, E> {
+    flights: &'a Flights<T, E>,
     key: &'a str,
     id: u64,
 }
 
-impl<T> Drop for Landing<'_, T> {
+impl<T, E> Drop for Landing<'_, T, E> {
     fn drop(&mut self) {
         let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
         if flights
@@ -407,7 +414,7 @@ mod tests {
         Arc::new(Invalidations::new(Duration::from_secs(60)))
     }
 
-    fn cache(changes: &Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<u32> {
+    fn cache(changes: &Arc<Invalidations>, ttl: Duration, capacity: usize) -> FreshCache<u32, u32> {
         FreshCache::new(changes.clone(), ttl, capacity)
     }
 
@@ -558,21 +565,30 @@ mod tests {
             Ok(3),
             "a change loads again"
         );
-        // Failed loads are neither shared nor stored: every waiter gets its own answer.
+        // A failed load is shared with its waiters, but not stored.
         loads.store(0, Ordering::SeqCst);
         let failed = futures_util::future::join_all(
             (0..4).map(|_| cache.get_or_load("e", &tags, load(9, false))),
         )
         .await;
         assert!(failed.iter().all(|r| *r == Err(9)));
-        assert_eq!(loads.load(Ordering::SeqCst), 4);
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "four misses, one failed load"
+        );
         assert_eq!(cache.get("e"), None);
+        assert_eq!(
+            cache.get_or_load("e", &tags, load(10, true)).await,
+            Ok(10),
+            "the next request loads again"
+        );
     }
 
     #[test]
     fn a_budget_bounds_the_weight() {
         let changes = changes();
-        let cache: FreshCache<Vec<u8>> =
+        let cache: FreshCache<Vec<u8>, ()> =
             FreshCache::weighed(changes.clone(), Duration::from_secs(60), 100, 10, |v| {
                 v.len()
             });

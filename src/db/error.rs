@@ -29,8 +29,9 @@ use std::sync::OnceLock;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-/// Every way a storage call can fail.
-#[derive(Debug)]
+/// Every way a storage call can fail. `Clone`, so that one commit's outcome can answer
+/// every write of a group (`db::writer`).
+#[derive(Debug, Clone)]
 pub enum StoreError {
     /// No row: `kind` is the resource as Keystone names it, `id` what was asked for.
     NotFound { kind: &'static str, id: String },

@@ -42,6 +42,7 @@ pub mod roles;
 pub mod schema;
 pub mod signature_uses;
 pub mod users;
+pub mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,8 @@ pub struct DbPool {
     pool: Pool<ConnectionManager<DbConn>>,
     permits: Arc<Semaphore>,
     wait: Duration,
+    /// SQLite's one writer connection (`writer`); `None` on PostgreSQL.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 impl DbPool {
@@ -195,6 +198,8 @@ pub fn build_pool_observed(
             (url, shown)
         }
     };
+    // The writer connection opens the same file (SQLite only).
+    let writer_url = (!check_on_checkout).then(|| url.clone());
     let manager = ConnectionManager::<DbConn>::new(url);
     let mut builder = Pool::builder();
     if let Some(events) = events {
@@ -210,10 +215,29 @@ pub fn build_pool_observed(
         }))
         .build(manager)
         .map_err(|e| DbSetupError(format!("{shown}: {e}")))?;
+    let writer = match writer_url {
+        Some(url) => {
+            let busy_timeout_ms = settings.busy_timeout_ms;
+            let open = move || -> Result<DbConn, String> {
+                let mut conn = DbConn::Sqlite(
+                    SqliteConnection::establish(&url).map_err(|e| format!("{url}: {e}"))?,
+                );
+                ConnectionSetup { busy_timeout_ms }
+                    .on_acquire(&mut conn)
+                    .map_err(|e| format!("{url}: {e}"))?;
+                Ok(conn)
+            };
+            let conn = open().map_err(DbSetupError)?;
+            let wait = Duration::from_millis(u64::from(busy_timeout_ms));
+            Some(Arc::new(writer::Writer::new(conn, wait, Box::new(open))))
+        }
+        None => None,
+    };
     Ok(DbPool {
         pool,
         permits: Arc::new(Semaphore::new(settings.pool_size as usize)),
         wait,
+        writer,
     })
 }
 
@@ -315,6 +339,10 @@ pub fn record_counts(conn: &mut DbConn) -> Result<RecordCounts, StoreError> {
     })
 }
 
+/// The least a request waits for a connection once it holds a permit (a permit means one
+/// is idle or being returned).
+const MIN_CONNECTION_WAIT: Duration = Duration::from_millis(250);
+
 /// Runs blocking diesel work on the blocking thread pool, never on an async worker.
 /// Generic in the error so that `work` may mix storage calls with the caller's own checks
 /// (`?` on both), as long as a storage failure converts into it.
@@ -324,6 +352,9 @@ where
     T: Send + 'static,
     E: From<StoreError> + Send + 'static,
 {
+    // One deadline for the permit and the connection together: a request that got its
+    // permit late must not then wait a whole pool timeout more for a connection.
+    let deadline = std::time::Instant::now() + pool.wait;
     let permit = match tokio::time::timeout(pool.wait, pool.permits.clone().acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(StoreError::Internal("database permits closed".into()).into()),
@@ -339,7 +370,12 @@ where
     // keeps this module free of the web framework.
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let mut conn = pool.get().map_err(StoreError::from)?;
+        let _writer = writer::enter(pool.writer.clone());
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let mut conn = pool
+            .pool
+            .get_timeout(left.max(MIN_CONNECTION_WAIT))
+            .map_err(StoreError::from)?;
         work(&mut conn)
     });
     match task.await {
@@ -362,7 +398,7 @@ impl<E> From<diesel::result::Error> for TxError<E> {
 }
 
 /// `conn.transaction(work)` for any error a storage failure converts into.
-fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
+pub(crate) fn transaction<T, E, F>(conn: &mut DbConn, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<StoreError>,
@@ -392,6 +428,10 @@ where
     };
     if nested {
         return transaction(conn, work);
+    }
+    // Under `run`, a SQLite pool's writes queue for its one writer connection.
+    if let Some(writer) = writer::current() {
+        return writer.write(work);
     }
     // The multi-connection's transaction state is the inner connection's, so a
     // transaction begun on the inner connection is seen (and nested into) by `work`.

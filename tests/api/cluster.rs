@@ -273,6 +273,84 @@ async fn fifty_concurrent_creates_of_one_name_across_instances_yield_one_group()
     }
 }
 
+/// Forty creates at once on one instance (on SQLite they queue for its one writer and
+/// commit in groups): each distinct name is stored and acknowledged, and the duplicates of
+/// one name fail alone with Keystone's 409, without failing the writes committed with them.
+async fn concurrent_writes_on_one_instance_each_get_their_own_answer() {
+    let app = spawn_app_with(&[]).await;
+    let names: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => "contested".to_string(),
+            _ => format!("distinct-{i}"),
+        })
+        .collect();
+    let tasks: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/v3/groups"),
+                app.admin_token.clone(),
+            );
+            let name = name.clone();
+            tokio::spawn(async move {
+                let resp = client
+                    .post(url)
+                    .header("X-Auth-Token", token)
+                    .json(&json!({"group": {"name": name}}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                (status, resp.json::<serde_json::Value>().await.unwrap())
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    let mut conflicts = 0;
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match status {
+            201 => created.push(body["group"]["name"].as_str().unwrap().to_string()),
+            409 => {
+                conflicts += 1;
+                assert_eq!(
+                    body,
+                    json!({"error": {
+                        "code": 409,
+                        "title": "Conflict",
+                        "message": "Conflict occurred attempting to store group - Duplicate \
+                                    entry found with name contested at domain ID default.",
+                    }})
+                );
+            }
+            other => panic!("status {other}: {body}"),
+        }
+    }
+    assert_eq!(conflicts, 9);
+    created.sort();
+    let mut expected: Vec<String> = names
+        .iter()
+        .filter(|n| n.starts_with("distinct"))
+        .cloned()
+        .collect();
+    expected.push("contested".into());
+    expected.sort();
+    assert_eq!(created, expected);
+    let listed = json(app.get("/v3/groups").await).await;
+    let mut stored: Vec<String> = listed["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_string())
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored, expected,
+        "every acknowledged write is stored, nothing else"
+    );
+}
+
 async fn concurrent_membership_changes_across_instances_stay_consistent() {
     let apps = instances(3).await;
     let gid = apps[0].create_group("shared").await["id"]
@@ -424,6 +502,7 @@ async fn instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_s
 }
 
 both_backends!(
+    concurrent_writes_on_one_instance_each_get_their_own_answer,
     instances_agree_within_milliseconds_on_postgres_and_within_the_ttl_on_sqlite,
     tokens_revocations_and_disabled_users_hold_across_instances,
     cached_tokens_see_changes_at_once_here_and_within_the_ttl_elsewhere,
@@ -534,4 +613,70 @@ async fn postgres_outage_gives_503_and_the_service_recovers() {
         ["after-outage"],
         "nothing half-written during the outage"
     );
+}
+
+/// PostgreSQL stopped while many requests miss the token cache at once: they share one
+/// load, and when it fails they all get its 503, none waiting more than
+/// `database.connection_timeout` plus a second (a waiter used to load again after its
+/// leader failed: two pool timeouts back to back).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_shared_load_fails_its_waiters_within_the_timeout() {
+    let Some(cluster) = tokio::task::block_in_place(PgCluster::start_new) else {
+        assert!(!crate::postgres::required(), "PostgreSQL is required in CI");
+        eprintln!("\n*** SKIPPED shared-load failure test: PostgreSQL is not installed. ***\n");
+        crate::skips::record(crate::skips::Missing::Postgres);
+        return;
+    };
+    let url = cluster.url("postgres");
+    let app = spawn_app_with(&[
+        ("IAM_GROUPS_DATABASE_URL", url.as_str()),
+        ("IAM_GROUPS_DATABASE__CONNECTION_TIMEOUT", "2"),
+        ("IAM_GROUPS_DATABASE__POOL_SIZE", "3"),
+        ("IAM_GROUPS_TOKEN_CACHE_TTL_MS", "200"),
+    ])
+    .await;
+    assert_eq!(app.get("/v3/groups").await.status(), 200);
+    tokio::task::block_in_place(|| cluster.stop());
+    // The admin's cached token context expires: the next requests all miss it together.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let limit = std::time::Duration::from_secs(2 + 1);
+    let requests = (0..16).map(|_| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/v3/groups"),
+            app.admin_token.clone(),
+        );
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let resp = client
+                .get(&url)
+                .header("X-Auth-Token", &token)
+                .send()
+                .await
+                .unwrap();
+            (resp, started.elapsed())
+        })
+    });
+    let answers = futures_util::future::join_all(requests).await;
+    for answer in answers {
+        let (resp, waited) = answer.unwrap();
+        assert!(waited < limit, "answered in {waited:?}");
+        let body = assert_error(resp, 503, "temporarily unavailable").await;
+        assert_eq!(
+            body,
+            json!({"error": {
+                "code": 503,
+                "title": "Service Unavailable",
+                "message": "The service is temporarily unavailable; please retry shortly.",
+            }})
+        );
+    }
+
+    tokio::task::block_in_place(|| cluster.start());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.get("/v3/groups").await.status() != 200 {
+        assert!(std::time::Instant::now() < deadline, "did not recover");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
