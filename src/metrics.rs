@@ -33,13 +33,8 @@ pub struct Metrics {
     counts_taken: Mutex<Option<Instant>>,
 }
 
-/// The record counts shown as `iam_groups_records{kind}`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RecordCounts {
-    pub groups: i64,
-    pub users: i64,
-    pub memberships: i64,
-}
+// The record counts shown as `iam_groups_records{kind}` are storage's to count.
+pub use crate::db::RecordCounts;
 
 fn registered<T: prometheus::core::Collector + Clone + 'static>(
     registry: &Registry,

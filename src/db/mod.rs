@@ -57,7 +57,6 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use crate::config::{DatabaseLocation, DatabaseSettings};
 use crate::domain::filter::{MatchOp, StringMatch};
 use crate::domain::page::{Page, PageRequest};
-use crate::metrics::RecordCounts;
 
 pub use error::{Refusal, StoreError};
 
@@ -327,6 +326,14 @@ pub fn schema_status(pool: &DbPool) -> Result<(Vec<String>, Vec<String>), DbSetu
     let mut applied = applied;
     applied.sort();
     Ok((applied, pending))
+}
+
+/// How many groups, users and memberships are stored (`iam_groups_records{kind}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    pub groups: i64,
+    pub users: i64,
+    pub memberships: i64,
 }
 
 /// The numbers of groups, users and memberships stored, for the metrics.
