@@ -87,9 +87,15 @@ pub fn ensure_region(conn: &mut DbConn, id: &str) -> Result<(), ApiError> {
 /// The identity service with a public, an internal and an admin endpoint at `url` in
 /// `region`, each created if missing (as `keystone-manage bootstrap --bootstrap-*-url`).
 pub fn ensure_identity_service(conn: &mut DbConn, region: &str, url: &str) -> Result<(), ApiError> {
-    let service = match catalog::list_services(conn, Some("identity"))?
-        .into_iter()
-        .next()
+    let service = match catalog::list_services(
+        conn,
+        &catalog::ServiceFilter {
+            service_type: Some("identity".into()),
+            name: None,
+        },
+    )?
+    .into_iter()
+    .next()
     {
         Some(service) => service,
         None => catalog::create_service(

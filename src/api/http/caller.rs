@@ -11,16 +11,15 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::api::http::middleware::SignedRequest;
-use crate::auth::context::{DomainRef, ScopeRequest};
+use crate::auth::context::{DomainRef, NewToken, Proof, ScopeRequest, Wanted};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::replay::SignatureUse;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
 use crate::cache::Tag;
-use crate::db::models::{CredentialRow, DomainRow, UserRow};
+use crate::db::models::CredentialRow;
 use crate::db::{self, DbConn};
 use crate::domain::lockout::Lockout;
-use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -60,7 +59,9 @@ async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, A
     state
         .token_cache
         .get_or_load(token, &tags, || {
-            db::run(&state.pool, move |conn| context::load(conn, claims))
+            db::run(&state.pool, move |conn| {
+                context::build(conn, Proof::Token(claims))
+            })
         })
         .await
 }
@@ -185,31 +186,6 @@ pub fn active_key(
     Ok((key, secret))
 }
 
-/// The owner of a key that signed correctly: still there, enabled, in an enabled domain, and
-/// not locked out by failed password logins. A key of a disabled or locked-out user signs
-/// nothing while that lasts, and works again after (it is not deleted).
-pub fn key_owner(
-    conn: &mut DbConn,
-    key: &CredentialRow,
-    lockout: Option<Lockout>,
-) -> Result<(UserRow, DomainRow), ApiError> {
-    let user = match db::users::get_user(conn, &key.user_id) {
-        Ok(user) => user,
-        Err(ApiError::NotFound { .. }) => {
-            return Err(ApiError::unauthorized("owner of access key is gone"))
-        }
-        Err(e) => return Err(e),
-    };
-    let domain = context::check_user_usable(conn, &user)?;
-    if lockout.is_some_and(|l| l.is_locked(user.failed_auth_count, user.failed_auth_at, now_ms())) {
-        return Err(ApiError::unauthorized(format!(
-            "owner {} of access key {} is locked out",
-            user.id, key.access
-        )));
-    }
-    Ok((user, domain))
-}
-
 /// An AK/SK-signed request (Huawei's `SDK-HMAC-*`).
 pub struct SignedCall {
     authorization: String,
@@ -285,26 +261,25 @@ pub async fn authenticate_signed(
             expires_at_ms: valid_until,
         };
         replay.record_use(conn, &used, now_ms)?;
-        let (user, user_domain) = key_owner(conn, &key, lockout)?;
-        let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        // Claims for the handlers that read them; nothing is issued. The window is the
-        // signature's own: it is only valid that long around X-Sdk-Date.
-        let claims = context::new_claims(
-            &user.id,
-            &scope,
-            vec!["aksk".to_string()],
-            None,
-            now.timestamp_micros(),
-            signature::MAX_CLOCK_SKEW_SECS,
-            None,
-        );
-        Ok(AuthContext {
-            user,
-            user_domain,
-            scope,
-            roles,
-            claims,
-        })
+        // The window is the signature's own: it is only valid that long around X-Sdk-Date.
+        let token = NewToken {
+            methods: vec!["aksk".to_string()],
+            issued_at_us: now.timestamp_micros(),
+            lifetime_s: signature::MAX_CLOCK_SKEW_SECS,
+            cap_expires_at_us: None,
+            audit_ids: None,
+            auth_at_us: None,
+            password_stamp: None,
+        };
+        context::build(
+            conn,
+            Proof::Signature {
+                key,
+                scope: Wanted::Exactly(scope_request),
+                token,
+                lockout,
+            },
+        )
     })
     .await
 }

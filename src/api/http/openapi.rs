@@ -290,6 +290,9 @@ pub fn nullable() -> Value {
 fn parameter(param: &Param) -> Value {
     let schema = match param.kind {
         ParamKind::Text => json!({"type": "string"}),
+        ParamKind::Id => {
+            json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9_-]+$"})
+        }
         ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
         ParamKind::Boolean => json!({"type": "boolean"}),
     };

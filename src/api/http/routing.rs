@@ -31,6 +31,8 @@ pub struct Param {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamKind {
     Text,
+    /// An id: 1 to 64 of `[a-zA-Z0-9_-]`, refused with 400 otherwise.
+    Id,
     PositiveInteger,
     Boolean,
 }

@@ -373,6 +373,23 @@ impl QueryField for Option<bool> {
     }
 }
 
+/// An id (`?user_id=...`), refused with 400 unless it could be one.
+impl QueryField for Option<ResourceId> {
+    fn params(name: &'static str, description: &'static str) -> Vec<Param> {
+        vec![Param {
+            name,
+            description,
+            kind: ParamKind::Id,
+        }]
+    }
+    fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
+        query
+            .get(name)
+            .map(|raw| ResourceId::parse(name, raw))
+            .transpose()
+    }
+}
+
 /// A name: exact (`?name=`) and Keystone's patterns (`?name__contains=` and the other
 /// `__startswith`, `__endswith`, case-insensitive `__i...` forms).
 #[derive(Debug, Clone, Default)]
@@ -470,11 +487,16 @@ macro_rules! wire_query {
 
             /// The filters, then `limit` and `marker`, for the document.
             pub fn params() -> Vec<$crate::api::http::routing::Param> {
+                $crate::api::http::openapi::paged(&Self::filters())
+            }
+
+            /// The filters alone, for a list that is not paged (Keystone's catalog).
+            pub fn filters() -> Vec<$crate::api::http::routing::Param> {
                 let mut params = Vec::new();
                 $( params.extend(<$ty as $crate::api::http::wire::QueryField>::params(
                     $crate::wire_json_name!($field $($json)?), $doc
                 )); )*
-                $crate::api::http::openapi::paged(&params)
+                params
             }
         }
     };

@@ -7,15 +7,16 @@ use serde_json::{json, Value};
 use crate::api::http::caller::{authenticate, token_header, SUBJECT_TOKEN_HEADER};
 use crate::api::http::extract::{client_ip, BaseUrl, JsonBody};
 use crate::api::v3::auth_request::{parse_auth_request, Method};
-use crate::api::v3::catalog::{catalog_rows, render_catalog};
+use crate::api::v3::catalog::render_catalog;
 use crate::audit::NamedTarget;
-use crate::auth::context::{self, DomainRef, UserRef};
+use crate::auth::context::{self, DomainRef, NewToken, Proof, UserRef};
 use crate::auth::login;
 use crate::auth::policy::{self, Target};
 use crate::auth::token::password_stamp;
 use crate::auth::{AuthContext, Scope};
 use crate::cache::Tag;
-use crate::db::{self, models::UserRow, users};
+use crate::catalog::catalog_rows;
+use crate::db::{self, models::UserRow};
 use crate::domain::keystone_time_from_micros;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -120,45 +121,21 @@ pub async fn issue(
             (original.user, methods, origin, cap)
         }
     };
-    let ctx = db::run(&state.pool, move |conn| {
-        // The user read again, after the issue time: a user disabled meanwhile, or whose
-        // password changed since it was checked, gets no token.
-        let user = match users::get_user(conn, &user.id) {
-            Ok(fresh) => fresh,
-            Err(ApiError::NotFound { .. }) => {
-                return Err(ApiError::unauthorized(format!(
-                    "user {} no longer exists",
-                    user.id
-                )))
-            }
-            Err(e) => return Err(e),
-        };
-        if let Some(stamp) = &origin.password_stamp {
-            if *stamp != password_stamp(user.password_hash.as_deref()) {
-                return Err(ApiError::unauthorized(format!(
-                    "the password of user {} changed during the login",
-                    user.id
-                )));
-            }
-        }
-        let user_domain = context::check_user_usable(conn, &user)?;
-        let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        let mut claims =
-            context::new_claims(&user.id, &scope, methods, None, issued_at_us, lifetime, cap);
-        if let Some(ids) = origin.audit_ids {
-            claims.openstack_audit_ids = ids;
-        }
-        claims.openstack_auth_at_us = origin.auth_at_us;
-        claims.openstack_password_stamp = origin.password_stamp;
-        Ok(AuthContext {
-            user,
-            user_domain,
-            scope,
-            roles,
-            claims,
-        })
-    })
-    .await?;
+    let token = NewToken {
+        methods,
+        issued_at_us,
+        lifetime_s: lifetime,
+        cap_expires_at_us: cap,
+        audit_ids: origin.audit_ids,
+        auth_at_us: origin.auth_at_us,
+        password_stamp: origin.password_stamp,
+    };
+    let proof = Proof::Login {
+        user_id: user.id,
+        scope: scope_request,
+        token,
+    };
+    let ctx = db::run(&state.pool, move |conn| context::build(conn, proof)).await?;
     let token = state.keys.issue(&ctx.claims)?;
     let catalog = token_catalog(&state, &req, &ctx, &base).await?;
     Ok(HttpResponse::Created()
