@@ -321,8 +321,9 @@ fn operation(op: &Operation) -> Value {
     let mut parameters = path_parameters(&op.path);
     parameters.extend(doc.query.iter().map(parameter));
     for (name, required) in &doc.headers {
+        // A blank header is no header: the server refuses it as missing.
         parameters.push(json!({"name": name, "in": "header", "required": required,
-                               "schema": {"type": "string"}}));
+                               "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}}));
     }
     let mut responses = Map::new();
     let ok = match &doc.answer {

@@ -306,3 +306,37 @@ impl From<EndpointListQuery> for EndpointFilter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(raw: &str) -> Result<Option<ServiceType>, ApiError> {
+        let mut body = BodyObject::from_body(json!({ "type": raw }))?;
+        ServiceType::take(&mut body, "type")
+    }
+
+    #[test]
+    fn service_types_refuse_nul_on_every_backend() {
+        assert!(kind("identity").is_ok());
+        assert!(kind("").is_err());
+        assert!(kind("a\0b").is_err());
+        assert!(kind(&"t".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn patches_keep_their_three_states() {
+        let update = UpdateEndpoint::from_body(json!({"endpoint": {"region": null}}))
+            .unwrap()
+            .into_changes();
+        assert_eq!(update.region_id, Some(None));
+        let update = UpdateEndpoint::from_body(json!({"endpoint": {"enabled": true}}))
+            .unwrap()
+            .into_changes();
+        assert_eq!(update.region_id, None);
+        let region = UpdateRegion::from_body(json!({"region": {"description": null}}))
+            .unwrap()
+            .into_changes();
+        assert_eq!(region.description.as_deref(), Some(""));
+    }
+}
