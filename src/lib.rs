@@ -20,3 +20,4 @@ pub mod identity;
 pub mod metrics;
 pub mod startup;
 pub mod state;
+pub mod token;

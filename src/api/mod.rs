@@ -12,8 +12,7 @@ pub mod v3;
 
 use crate::api::http::openapi;
 use crate::api::v3::{
-    auth, auth_scopes, catalog, credentials, domains, grants, groups, projects, role_assignments,
-    roles, users,
+    auth, catalog, credentials, domains, grants, groups, projects, role_assignments, roles, users,
 };
 use crate::audit;
 use actix_web::{web, HttpRequest};
@@ -21,8 +20,8 @@ use serde_json::json;
 
 use crate::api::http::openapi::{
     any_object, audit_event, boolean, collection, description_field, domain, group, id_field,
-    input, name_field, nullable, paged, project, resource_name_field, role, text, token, user,
-    wrapped, DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS, NAME_STARTS, PASSWORD_EXPIRES_AT,
+    input, name_field, nullable, paged, project, resource_name_field, role, text, user, wrapped,
+    DOMAIN_ID, ENABLED, NAME, NAME_CONTAINS, NAME_STARTS, PASSWORD_EXPIRES_AT,
 };
 use crate::api::http::routing::{op, RouteTable};
 use crate::error::ApiError;
@@ -43,7 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Every route, once: its handler and its documentation (`GET /openapi.json`).
 pub fn declare_routes(t: &mut RouteTable<'_>) {
     operator_routes(t);
-    auth_routes(t);
+    auth::routes(t);
+    assignment_routes(t);
     credentials::routes(t);
     group_routes(t);
     user_routes(t);
@@ -99,65 +99,7 @@ fn operator_routes(t: &mut RouteTable<'_>) {
     );
 }
 
-fn auth_routes(t: &mut RouteTable<'_>) {
-    let password = input(
-        &[(
-            "auth",
-            input(&[("identity", any_object())], &[("scope", json!({}))]),
-        )],
-        &[],
-    );
-    t.at("/v3/auth/tokens")
-        .post(
-            auth::issue,
-            op(
-                "issueToken",
-                "Password or token authentication; the token is in X-Subject-Token.",
-            )
-            .tag("tokens")
-            .public()
-            .body(password)
-            .answers(201, token())
-            .errors(&[401, 403]),
-        )
-        .get(
-            auth::validate,
-            op("validateToken", "Validate the token in X-Subject-Token.")
-                .tag("tokens")
-                .header("X-Subject-Token", true)
-                .answers(200, token()),
-        )
-        .delete(
-            auth::revoke,
-            op("revokeToken", "Revoke the token in X-Subject-Token.")
-                .tag("tokens")
-                .header("X-Subject-Token", true)
-                .empty(204),
-        );
-    t.at("/v3/auth/catalog").get(
-        auth::get_catalog,
-        op("authCatalog", "The caller's service catalog.")
-            .tag("tokens")
-            .answers(200, wrapped("catalog", json!({"type": "array"}))),
-    );
-    t.at("/v3/auth/system").get(
-        auth::list_system,
-        op("authSystem", "The system scopes the caller may ask for.")
-            .tag("tokens")
-            .answers(200, any_object()),
-    );
-    t.at("/v3/auth/domains").get(
-        auth_scopes::domains,
-        op("authDomains", "The domains the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("domains", domain())),
-    );
-    t.at("/v3/auth/projects").get(
-        auth_scopes::projects,
-        op("authProjects", "The projects the caller may scope to.")
-            .tag("tokens")
-            .answers(200, collection("projects", project())),
-    );
+fn assignment_routes(t: &mut RouteTable<'_>) {
     t.at("/v3/role_assignments").get(
         role_assignments::list,
         op(

@@ -278,7 +278,8 @@ async fn record_said(
         .get::<ActingUser>()
         .map(|u| u.0.clone())
         .or_else(|| {
-            (event.action == Action::Authenticate)
+            // A login's initiator is the user it proved; a refused one proved no one.
+            (event.action == Action::Authenticate && outcome == Outcome::Success)
                 .then(|| event.target_id.clone())
                 .flatten()
         });

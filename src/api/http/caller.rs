@@ -16,7 +16,6 @@ use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::replay::SignatureUse;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
-use crate::cache::Tag;
 use crate::db::models::CredentialRow;
 use crate::db::{self, DbConn};
 use crate::domain::lockout::Lockout;
@@ -31,40 +30,8 @@ pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 #[derive(Debug, Clone)]
 pub struct ActingUser(pub String);
 
-/// Verifies a token string and loads its context; every failure is a 401. A token seen
-/// recently is answered from the cache (see `cache`). Counts the outcome in the
-/// metrics.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
-    let result = verify_and_load(state, token).await;
-    let outcome = match &result {
-        Ok(_) => "valid",
-        Err(ApiError::Unauthorized(_)) => "rejected",
-        Err(_) => "error",
-    };
-    state.metrics.observe_token_validation(outcome);
-    result
-}
-
-async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
-    let now_us = chrono::Utc::now().timestamp_micros();
-    if let Some(ctx) = state.token_cache.get(token) {
-        if ctx.claims.openstack_expires_at_us > now_us {
-            return Ok(ctx);
-        }
-    }
-    let claims = state.keys.verify(token, now_us)?;
-    // A token's context is its user's (row, memberships, grants, revocations) and the
-    // roles and scopes everyone's are computed from.
-    let tags = [Tag::principal(&claims.sub), Tag::Authz];
-    state
-        .token_cache
-        .get_or_load(token, &tags, || {
-            db::run(&state.pool, move |conn| {
-                context::build(conn, Proof::Token(claims))
-            })
-        })
-        .await
-}
+// Token validation is the token manager's; the callers of every face use it from here.
+pub use crate::token::authenticate;
 
 /// The value of a token header, if present and readable.
 pub fn token_header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {

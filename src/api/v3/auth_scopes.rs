@@ -9,9 +9,9 @@ use crate::api::http::extract::BaseUrl;
 use crate::api::v3::domains::domain_json;
 use crate::api::v3::projects::project_json;
 use crate::auth::AuthContext;
-use crate::db::{self, assignments};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::token;
 
 fn links(base: &BaseUrl, path: &str) -> Value {
     json!({"self": base.join(path), "previous": null, "next": null})
@@ -24,11 +24,7 @@ pub async fn domains(
     caller: AuthContext,
     base: BaseUrl,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user_id().to_string();
-    let rows = db::run(&state.pool, move |conn| {
-        assignments::list_domains_for_user(conn, &user_id)
-    })
-    .await?;
+    let rows = token::domains(&state, &caller).await?;
     let domains: Vec<Value> = rows.into_iter().map(|d| domain_json(d, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "domains": domains,
@@ -43,11 +39,7 @@ pub async fn projects(
     caller: AuthContext,
     base: BaseUrl,
 ) -> Result<HttpResponse, ApiError> {
-    let user_id = caller.user_id().to_string();
-    let rows = db::run(&state.pool, move |conn| {
-        assignments::list_projects_for_user(conn, &user_id)
-    })
-    .await?;
+    let rows = token::projects(&state, &caller).await?;
     let projects: Vec<Value> = rows.into_iter().map(|p| project_json(p, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "projects": projects,

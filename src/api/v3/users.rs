@@ -8,7 +8,6 @@ use serde_json::{json, Map, Value};
 use crate::api::http::envelope::{collection, parse_extra, SelfLink};
 use crate::api::http::extract::{BaseUrl, BodyObject, JsonBody};
 use crate::api::http::query::ListQuery;
-use crate::auth::login;
 use crate::auth::policy::ceiling;
 use crate::auth::policy::glue::{authorize, list_domain};
 use crate::auth::policy::{self, Target};
@@ -21,6 +20,7 @@ use crate::domain::values::{Description, Name, NameFilter, ResourceId};
 use crate::domain::{keystone_time_from_micros, new_id, now_ms};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::token::password as login;
 
 /// A user as every response shows it. The password hash never leaves the database layer.
 #[derive(Serialize)]
