@@ -6,6 +6,8 @@ use serde_json::json;
 
 use super::caller::BceCaller;
 use super::AccessKeyModel;
+use crate::api::http::openapi::{bce_access_key, bce_list, text};
+use crate::api::http::routing::{op, RouteTable};
 use crate::credential::{self, Face, KeyRef};
 use crate::db::credentials::CredentialChanges;
 use crate::domain::credentials::CredentialStatus;
@@ -97,6 +99,40 @@ pub async fn delete(
     let key = key(&caller, path);
     credential::delete_access_key(&state, &caller.ctx, Face::Baidu, key).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The routes of a user's access keys. None reads a body: Baidu's calls name the key in
+/// the path and the change (`?disable`, `?enable`) in the query.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let b = |id: &str, summary: &str| op(id, summary).baidu();
+    t.at("/v1/user/{user_name}/accesskey")
+        .get(
+            list,
+            b("bceListAccessKeys", "A user's access keys.")
+                .answers(200, bce_list("accessKeys", bce_access_key())),
+        )
+        .post(
+            create,
+            b(
+                "bceCreateAccessKey",
+                "Make an access key; the secret is shown once.",
+            )
+            .answers(201, bce_access_key()),
+        );
+    t.at("/v1/user/{user_name}/accesskey/{access_key}")
+        .put(
+            set_enabled,
+            b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
+                .query(&[
+                    text("disable", "Disable the key."),
+                    text("enable", "Enable the key."),
+                ])
+                .answers(200, bce_access_key()),
+        )
+        .delete(
+            delete,
+            b("bceDeleteAccessKey", "Delete an access key.").empty(204),
+        );
 }
 
 #[cfg(test)]

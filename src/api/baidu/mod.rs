@@ -19,8 +19,7 @@ use serde_json::json;
 
 use crate::api::http::middleware::RequestId;
 use crate::api::http::openapi::{
-    bce_access_key, bce_group, bce_list as bce_list_of, bce_user, description_field, input,
-    name_field, text,
+    bce_group, bce_list as bce_list_of, bce_user, description_field, input, name_field,
 };
 use crate::api::http::routing::{op, RouteTable};
 use crate::db::models::{CredentialRow, GroupRow, UserRow};
@@ -294,32 +293,5 @@ pub fn routes(t: &mut RouteTable<'_>) {
         b("bceListUserGroups", "The groups a user belongs to.")
             .answers(200, bce_list_of("groups", bce_group())),
     );
-    t.at("/v1/user/{user_name}/accesskey")
-        .get(
-            access_keys::list,
-            b("bceListAccessKeys", "A user's access keys.")
-                .answers(200, bce_list_of("accessKeys", bce_access_key())),
-        )
-        .post(
-            access_keys::create,
-            b(
-                "bceCreateAccessKey",
-                "Make an access key; the secret is shown once.",
-            )
-            .answers(201, bce_access_key()),
-        );
-    t.at("/v1/user/{user_name}/accesskey/{access_key}")
-        .put(
-            access_keys::set_enabled,
-            b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
-                .query(&[
-                    text("disable", "Disable the key."),
-                    text("enable", "Enable the key."),
-                ])
-                .answers(200, bce_access_key()),
-        )
-        .delete(
-            access_keys::delete,
-            b("bceDeleteAccessKey", "Delete an access key.").empty(204),
-        );
+    access_keys::routes(t);
 }
