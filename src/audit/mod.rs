@@ -4,8 +4,6 @@
 //! operations say their events (`crate::change`); `api::http::audit` records them as each
 //! request is answered, and `api::v3::audit_events` lists them.
 
-pub mod event;
-
 use std::io::Write;
 
 use serde::Serialize;
@@ -56,23 +54,18 @@ impl AuditLog {
     }
 }
 
-/// The target of a request's audit event when the path does not name it, set by the
-/// handler in the request's extensions: the account a login tried.
-#[derive(Debug, Clone, Default)]
-pub struct NamedTarget {
-    /// The user, when it exists.
-    pub id: Option<String>,
-    /// Else the user name (or id) the request gave, and its domain as given.
-    pub name: Option<String>,
-    pub domain: Option<String>,
+/// How an audited operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Failure,
 }
 
-impl NamedTarget {
-    /// An existing user.
-    pub fn user(id: &str) -> NamedTarget {
-        NamedTarget {
-            id: Some(id.to_string()),
-            ..NamedTarget::default()
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
         }
     }
 }

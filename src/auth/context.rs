@@ -4,8 +4,10 @@
 
 use crate::auth::token::{new_audit_id, password_stamp, Claims};
 use crate::db::assignments::{self, RoleTarget};
-use crate::db::models::{DomainRow, ProjectRow, RoleRow, UserRow};
+use crate::db::models::{CredentialRow, DomainRow, ProjectRow, RoleRow, UserRow};
 use crate::db::{resources, revocations, users, DbConn, StoreError};
+use crate::domain::lockout::Lockout;
+use crate::domain::now_ms;
 use crate::error::ApiError;
 
 // In refs.rs, which the fuzz target builds without the database layer.
@@ -295,46 +297,178 @@ pub fn rescoped_audit_ids(parent: &Claims) -> Result<Vec<String>, ApiError> {
     Ok(ids)
 }
 
-/// The context of a token whose signature and expiry have been checked: the user must
-/// still exist and be enabled, the token not be revoked (by its chain, its user, its
-/// project or a domain), its password not changed since, and the scope still hold roles.
-pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> {
-    let user = match users::get_user(conn, &claims.sub) {
+/// What a new token's claims are made from, past its user and scope: how it was proved,
+/// when, for how long, and the lineage it descends from.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub methods: Vec<String>,
+    pub issued_at_us: i64,
+    pub lifetime_s: i64,
+    /// A rescoped token never outlives the token it came from.
+    pub cap_expires_at_us: Option<i64>,
+    /// For a rescoped token, its lineage (see [`rescoped_audit_ids`]); else a new one.
+    pub audit_ids: Option<Vec<String>>,
+    /// When the password login behind it was made.
+    pub auth_at_us: Option<i64>,
+    /// The stamp of the password it proved: the user's must still be the same.
+    pub password_stamp: Option<String>,
+}
+
+/// Where a signed request acts.
+#[derive(Debug, Clone)]
+pub enum Wanted {
+    /// The scope the request names (Huawei's `X-Project-Id` / `X-Domain-Id`).
+    Exactly(ScopeRequest),
+    /// Baidu's account: the owner's domain, else the system (a cloud admin's key), else
+    /// nowhere (then policy answers 403, not 401).
+    Account,
+}
+
+/// How a caller proved who it is: what [`build`] makes its context from.
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// A token whose signature and expiry were checked (`X-Auth-Token`, `X-Subject-Token`).
+    Token(Claims),
+    /// A password login or a rescope, about to be issued as a token.
+    Login {
+        user_id: String,
+        scope: ScopeRequest,
+        token: NewToken,
+    },
+    /// A request signed with an access key (Huawei's AK/SK, Baidu's `bce-auth-v1`). Its
+    /// claims are only for the handlers that read them; nothing is issued.
+    Signature {
+        key: CredentialRow,
+        scope: Wanted,
+        token: NewToken,
+        lockout: Option<Lockout>,
+    },
+}
+
+/// **The one builder of an auth context**: every caller of every face gets its context
+/// here, whether it proved itself with a token, a password login (or a rescope), an AK/SK
+/// signature or a `bce-auth-v1` signature. The user must still exist and be enabled in an
+/// enabled domain; a key's owner must not be locked out; a password-backed token's password
+/// must not have changed since; the scope must hold roles; a presented token must not be
+/// revoked (by its chain, its user, its project or a domain). Every refusal is a 401.
+pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
+    let user_id = match &proof {
+        Proof::Token(claims) => claims.sub.clone(),
+        Proof::Login { user_id, .. } => user_id.clone(),
+        Proof::Signature { key, .. } => key.user_id.clone(),
+    };
+    // Read afresh, after the issue time was taken: a user disabled meanwhile gets nothing.
+    let user = match users::get_user(conn, &user_id) {
         Ok(u) => u,
         Err(StoreError::NotFound { .. }) => {
-            return Err(unauthorized(format!(
-                "user {} no longer exists",
-                claims.sub
-            )))
+            return Err(unauthorized(format!("user {user_id} no longer exists")))
         }
         Err(e) => return Err(e.into()),
     };
     let user_domain = check_user_usable(conn, &user)?;
-    if let Some(stamp) = &claims.openstack_password_stamp {
-        if *stamp != password_stamp(user.password_hash.as_deref()) {
+    if let Proof::Signature {
+        lockout: Some(lockout),
+        key,
+        ..
+    } = &proof
+    {
+        // A key of a locked-out user signs nothing while that lasts, and works again after.
+        if lockout.is_locked(user.failed_auth_count, user.failed_auth_at, now_ms()) {
             return Err(unauthorized(format!(
-                "token of user {} predates a password change",
-                user.id
+                "owner {} of access key {} is locked out",
+                user.id, key.access
             )));
         }
     }
-    let (scope, roles) = match (
+    let stamp = match &proof {
+        Proof::Token(claims) => claims.openstack_password_stamp.as_ref(),
+        Proof::Login { token, .. } => token.password_stamp.as_ref(),
+        Proof::Signature { .. } => None,
+    };
+    if stamp.is_some_and(|s| *s != password_stamp(user.password_hash.as_deref())) {
+        return Err(unauthorized(format!(
+            "token of user {} predates a password change",
+            user.id
+        )));
+    }
+    let (scope, roles) = match &proof {
+        Proof::Token(claims) => resolve_scope(conn, &user, &claims_scope(claims))?,
+        Proof::Login { scope, .. } => resolve_scope(conn, &user, scope)?,
+        Proof::Signature {
+            scope: Wanted::Exactly(scope),
+            ..
+        } => resolve_scope(conn, &user, scope)?,
+        Proof::Signature {
+            scope: Wanted::Account,
+            ..
+        } => account_scope(conn, &user)?,
+    };
+    let claims = match proof {
+        Proof::Token(claims) => {
+            check_not_revoked(conn, &user, &scope, &claims)?;
+            claims
+        }
+        Proof::Login { token, .. } | Proof::Signature { token, .. } => {
+            let mut claims = new_claims(
+                &user.id,
+                &scope,
+                token.methods,
+                None,
+                token.issued_at_us,
+                token.lifetime_s,
+                token.cap_expires_at_us,
+            );
+            if let Some(ids) = token.audit_ids {
+                claims.openstack_audit_ids = ids;
+            }
+            claims.openstack_auth_at_us = token.auth_at_us;
+            claims.openstack_password_stamp = token.password_stamp;
+            claims
+        }
+    };
+    Ok(AuthContext {
+        user,
+        user_domain,
+        scope,
+        roles,
+        claims,
+    })
+}
+
+/// The scope a token's claims name.
+fn claims_scope(claims: &Claims) -> ScopeRequest {
+    match (
         &claims.openstack_project_id,
         &claims.openstack_domain_id,
         &claims.openstack_system,
     ) {
-        (Some(project_id), _, _) => {
-            let project = get_project_or_401(conn, project_id)?;
-            project_scope(conn, &user, project)?
+        (Some(project_id), _, _) => ScopeRequest::ProjectId(project_id.clone()),
+        (None, Some(domain_id), _) => ScopeRequest::Domain(DomainRef::Id(domain_id.clone())),
+        (None, None, Some(_)) => ScopeRequest::System,
+        (None, None, None) => ScopeRequest::Unscoped,
+    }
+}
+
+/// Baidu's account scope: see [`Wanted::Account`].
+fn account_scope(conn: &mut DbConn, user: &UserRow) -> Result<(Scope, Vec<RoleRow>), ApiError> {
+    let domain = ScopeRequest::Domain(DomainRef::Id(user.domain_id.clone()));
+    for request in [domain, ScopeRequest::System] {
+        match resolve_scope(conn, user, &request) {
+            Ok(found) => return Ok(found),
+            Err(ApiError::Unauthorized(_)) => continue,
+            Err(e) => return Err(e),
         }
-        (None, Some(domain_id), _) => {
-            let domain = resolve_domain(conn, &DomainRef::Id(domain_id.clone()))?;
-            domain_scope(conn, &user, domain)?
-        }
-        (None, None, Some(_)) => system_scope(conn, &user)?,
-        (None, None, None) => (Scope::Unscoped, Vec::new()),
-    };
-    let (project_id, scope_domain_id) = match &scope {
+    }
+    Ok((Scope::Unscoped, Vec::new()))
+}
+
+fn check_not_revoked(
+    conn: &mut DbConn,
+    user: &UserRow,
+    scope: &Scope,
+    claims: &Claims,
+) -> Result<(), ApiError> {
+    let (project_id, scope_domain_id) = match scope {
         Scope::Project { project, domain } => (Some(project.id.as_str()), Some(domain.id.as_str())),
         Scope::Domain(domain) => (None, Some(domain.id.as_str())),
         Scope::Unscoped | Scope::System => (None, None),
@@ -350,11 +484,5 @@ pub fn load(conn: &mut DbConn, claims: Claims) -> Result<AuthContext, ApiError> 
     if revocations::is_revoked(conn, &facts)? {
         return Err(unauthorized("token has been revoked"));
     }
-    Ok(AuthContext {
-        user,
-        user_domain,
-        scope,
-        roles,
-        claims,
-    })
+    Ok(())
 }

@@ -30,3 +30,12 @@ pub enum UserRef {
     Id(String),
     Name { name: String, domain: DomainRef },
 }
+
+/// How a `POST /v3/auth/tokens` caller proves who they are.
+#[derive(Debug, Clone)]
+pub enum AuthMethod {
+    /// `"password"`: a user and their password.
+    Password { user: UserRef, password: String },
+    /// `"token"`: a valid token, rescoped.
+    Token { token: String },
+}

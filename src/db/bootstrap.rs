@@ -91,9 +91,15 @@ pub fn ensure_identity_service(
     region: &str,
     url: &str,
 ) -> Result<(), StoreError> {
-    let service = match catalog::list_services(conn, Some("identity"))?
-        .into_iter()
-        .next()
+    let service = match catalog::list_services(
+        conn,
+        &catalog::ServiceFilter {
+            service_type: Some("identity".into()),
+            name: None,
+        },
+    )?
+    .into_iter()
+    .next()
     {
         Some(service) => service,
         None => catalog::create_service(

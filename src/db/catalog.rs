@@ -126,16 +126,41 @@ pub fn get_service(conn: &mut DbConn, service_id: &str) -> Result<ServiceRow, St
         .ok_or_else(|| StoreError::not_found("service", service_id))
 }
 
-/// Keystone `list_services`, optionally of one type.
+/// Filters of `GET /v3/services`.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceFilter {
+    pub service_type: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Keystone `list_services`. `type` is a column and filtered in SQL; `name` is one of a
+/// service's extra attributes (as in Keystone's model, whose driver cannot filter on it
+/// either), so the rows whose stored extras may hold it are narrowed in SQL and the exact
+/// match is made on the parsed extras here. The list is not paged, so nothing is lost.
 pub fn list_services(
     conn: &mut DbConn,
-    service_type: Option<&str>,
+    filter: &ServiceFilter,
 ) -> Result<Vec<ServiceRow>, StoreError> {
     let mut query = services::table.select(ServiceRow::as_select()).into_boxed();
-    if let Some(t) = service_type {
-        query = query.filter(services::service_type.eq(t.to_string()));
+    if let Some(t) = &filter.service_type {
+        query = query.filter(services::service_type.eq(t.clone()));
     }
-    Ok(query.order(services::id.asc()).load(conn)?)
+    if filter.name.is_some() {
+        query = query.filter(services::extra.like("%\"name\"%"));
+    }
+    let rows: Vec<ServiceRow> = query.order(services::id.asc()).load(conn)?;
+    let Some(name) = &filter.name else {
+        return Ok(rows);
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|row| {
+            serde_json::from_str::<serde_json::Value>(&row.extra)
+                .ok()
+                .and_then(|extra| extra.get("name").cloned())
+                .is_some_and(|n| n.as_str() == Some(name.as_str()))
+        })
+        .collect())
 }
 
 /// Keystone `update_service`.

@@ -5,7 +5,6 @@
 use serde_json::{Map, Value};
 
 use crate::assignment::ceiling;
-use crate::auth::login;
 use crate::auth::policy::glue::{authorize, list_domain};
 use crate::auth::policy::{self, Policy, Target};
 use crate::auth::AuthContext;
@@ -217,7 +216,7 @@ pub async fn change_password(
     let password = state.password_rules.parse("password", &password)?;
     let rule = &policy::CHANGE_PASSWORD;
     let current = authorized_user(state, caller, rule, Ref::Id(user_id)).await?;
-    let current = login::check_password(state, Some(current), original).await?;
+    let current = crate::token::password::check_password(state, Some(current), original).await?;
     let hash = state.hash_password(password).await?;
     let lifetime = token_lifetime_ms(state);
     let tags = [Tag::principal(&current.id)];

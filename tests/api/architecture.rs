@@ -28,6 +28,7 @@ const LAYERS: &[&[&str]] = &[
         "assignment",
         "catalog",
         "credential",
+        "token",
     ],
     // The faces, and what builds and starts the service.
     &["api", "bootstrap", "startup"],

@@ -34,6 +34,13 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
         .iter()
         .filter_map(|r| r["id"].as_str().map(str::to_owned))
         .collect();
+    // The identity service: every endpoint case names it (see the hooks), so none deletes it.
+    let services = json(app.get("/v3/services?type=identity").await).await;
+    let service = services["services"][0]["id"]
+        .as_str()
+        .expect("the bootstrap's identity service")
+        .to_string();
+    protected.push(service.clone());
     protected.extend([
         app.admin_id.clone(),
         app.admin_project_id.clone(),
@@ -43,6 +50,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
     let protected = Value::from(protected).to_string();
     let hooks_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients");
     let url = app.url("/openapi.json");
+    let base = app.url("");
     let token = app.admin_token.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new(schemathesis)
@@ -74,6 +82,8 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
             .env("PYTHONPATH", hooks_dir)
             .env("IAM_CONTRACT_PROTECTED", protected)
             .env("IAM_CONTRACT_TOKEN", &token)
+            .env("IAM_CONTRACT_SERVICE", &service)
+            .env("IAM_CONTRACT_BASE", &base)
             .output()
             .expect("schemathesis runs")
     })

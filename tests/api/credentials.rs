@@ -232,10 +232,59 @@ async fn deleting_a_user_deletes_their_keys() {
     .await;
 }
 
+async fn the_key_list_filters_by_user_id() {
+    let app = spawn_app().await;
+    let ann = app.create_user("ann", "ann-pw-123").await;
+    let bob = app.create_user("bob", "bob-pw-123").await;
+    let ann_token = app.login("ann", "ann-pw-123").await;
+    let bob_token = app.login("bob", "bob-pw-123").await;
+    let ann_key = app.create_access_key(&ann_token, &ann).await;
+    let bob_key = app.create_access_key(&bob_token, &bob).await;
+    let accesses = |body: Value| -> Vec<String> {
+        body["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                assert!(c.get("secret").is_none());
+                c["access"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let listed = json(app.get(&format!("{KEYS}?user_id={ann}")).await).await;
+    assert_eq!(accesses(listed), vec![ann_key.access.clone()]);
+    let listed = json(app.get(&format!("{KEYS}?user_id={bob}")).await).await;
+    assert_eq!(accesses(listed), vec![bob_key.access.clone()]);
+    // The caller's own keys when no user is named; none for the admin here.
+    let listed = json(app.get(KEYS).await).await;
+    assert!(accesses(listed).is_empty());
+    // A user that does not exist: 404 for an admin.
+    assert_error(
+        app.get(&format!("{KEYS}?user_id=nosuchuser")).await,
+        404,
+        "Could not find user: nosuchuser.",
+    )
+    .await;
+    // An empty or malformed user_id is no id: 400, as the document says (minLength 1).
+    for bad in ["", "a%20b"] {
+        assert_error(
+            app.get(&format!("{KEYS}?user_id={bad}")).await,
+            400,
+            "Invalid input for field 'user_id'",
+        )
+        .await;
+    }
+    let doc = json(app.get("/openapi.json").await).await;
+    let param = &doc["paths"][KEYS]["get"]["parameters"][0];
+    assert_eq!(param["name"], "user_id");
+    assert_eq!(param["schema"]["minLength"], 1);
+}
+
 both_backends!(
     create_show_list_update_and_delete_a_key,
     a_user_has_at_most_two_keys,
     users_manage_their_own_keys_only,
     bad_requests_are_keystone_400s,
     deleting_a_user_deletes_their_keys,
+    the_key_list_filters_by_user_id,
 );

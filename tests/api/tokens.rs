@@ -165,6 +165,164 @@ async fn malformed_auth_requests_are_400() {
     }
 }
 
+async fn auth_request_refusals_are_in_keystones_words() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            json!({}),
+            "Invalid input for field 'auth': 'auth' is a required property",
+        ),
+        (
+            json!({"auth": {}}),
+            "Invalid input for field 'auth.identity': 'identity' is a required property",
+        ),
+        (
+            json!({"auth": {"identity": {"methods": ["password"],
+                "password": {"user": {"name": "admin", "domain": {"id": "default"}}}}}}),
+            "Invalid input for field 'auth.identity.password.user.password': \
+             'password' is a required property",
+        ),
+        (
+            json!({"auth": {"identity": {"methods": ["password"],
+                "password": {"user": {"name": "admin", "domain": {"id": "default"},
+                "password": 1234}}}}}),
+            "Invalid input for field 'auth.identity.password.user.password': \
+             the value is not of type 'string'",
+        ),
+        (
+            json!({"auth": {"identity": {"methods": ["password"],
+                "password": {"user": {"name": "admin", "domain": {"id": "default"},
+                "password": ADMIN_PASSWORD}}},
+                "scope": {"project": {"id": 5}}}}),
+            "Invalid input for field 'auth.scope.project.id': \
+             invalid type: integer `5`, expected a string",
+        ),
+        (
+            json!({"auth": {"identity": {"methods": ["password"],
+                "password": {"user": {"name": "admin", "domain": {"id": "default"},
+                "password": ADMIN_PASSWORD}}},
+                "scope": {"system": {"all": false}}}}),
+            "Expecting to find \"all\": true in system scope. The server could not comply \
+             with the request since it is either malformed or otherwise incorrect. The client \
+             is assumed to be in error.",
+        ),
+    ];
+    for (body, message) in cases {
+        let resp = issue(&app, body.clone()).await;
+        let error = assert_error(resp, 400, "").await;
+        assert_eq!(error["error"]["message"], message, "{body}");
+    }
+    // The document's body is the parser's.
+    let doc = json(app.get("/openapi.json").await).await;
+    let schema = &doc["paths"]["/v3/auth/tokens"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"];
+    assert_eq!(schema["required"], json!(["auth"]));
+    let auth = &schema["properties"]["auth"];
+    assert_eq!(auth["required"], json!(["identity"]));
+    let user = &auth["properties"]["identity"]["properties"]["password"]["properties"]["user"];
+    assert_eq!(user["required"], json!(["password"]));
+    assert_eq!(
+        user["properties"]["domain"]["properties"]["name"]["type"],
+        "string"
+    );
+    let scope = &auth["properties"]["scope"]["oneOf"];
+    assert_eq!(scope[1], json!({"type": "string", "enum": ["unscoped"]}));
+    assert_eq!(
+        scope[0]["properties"]["project"]["properties"]["domain"]["properties"]["id"]["type"],
+        "string"
+    );
+}
+
+/// The one audit event of the request `resp` answered.
+async fn event_of(app: &TestApp, resp: &reqwest::Response) -> Value {
+    let id = resp.headers()["x-openstack-request-id"]
+        .to_str()
+        .expect("request id")
+        .to_string();
+    let body = json(app.get(&format!("/v3/audit-events?request_id={id}")).await).await;
+    let events = body["audit_events"].as_array().expect("events").clone();
+    assert_eq!(events.len(), 1, "{events:?}");
+    events[0].clone()
+}
+
+async fn logins_rescopes_and_revocations_say_their_events() {
+    let app = spawn_app().await;
+    let bob_id = app.create_user("bob", "bob-pw-123").await;
+    // A refused login of an unknown user names the account as given; nobody initiated it.
+    let resp = issue(
+        &app,
+        json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
+            {"name": "ghost", "domain": {"name": "Default"}, "password": "x"}}}}}),
+    )
+    .await;
+    assert_eq!(resp.status(), 401);
+    let e = event_of(&app, &resp).await;
+    assert_eq!(
+        (&e["event_type"], &e["outcome"], &e["target"]["type"]),
+        (
+            &json!("identity.authenticate"),
+            &json!("failure"),
+            &json!("user")
+        )
+    );
+    assert!(
+        e["target"]["id"].is_null() && e["initiator"]["id"].is_null(),
+        "{e}"
+    );
+    assert_eq!(
+        (&e["target"]["name"], &e["target"]["domain"]),
+        (&json!("ghost"), &json!("Default"))
+    );
+    // A wrong password of a known user: the user is the target, not the initiator.
+    let resp = issue(&app, password_auth("bob", "wrong")).await;
+    assert_eq!(resp.status(), 401);
+    let e = event_of(&app, &resp).await;
+    assert_eq!(e["target"]["id"], bob_id.as_str());
+    assert!(
+        e["initiator"]["id"].is_null() && e["target"]["name"].is_null(),
+        "{e}"
+    );
+    // A rescope is a login of the token's user.
+    let bob = app.login("bob", "bob-pw-123").await;
+    let resp = issue(
+        &app,
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": bob}}}}),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    let e = event_of(&app, &resp).await;
+    assert_eq!(
+        (&e["outcome"], &e["target"]["id"], &e["initiator"]["id"]),
+        (&json!("success"), &json!(bob_id), &json!(bob_id))
+    );
+    // Revoking another user's token is refused and audited as the one who tried.
+    let resp = app
+        .client
+        .delete(app.url("/v3/auth/tokens"))
+        .header("X-Auth-Token", &bob)
+        .header("X-Subject-Token", &app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 403);
+    let e = event_of(&app, &resp).await;
+    assert_eq!(
+        (
+            &e["event_type"],
+            &e["outcome"],
+            &e["initiator"]["id"],
+            &e["target"]["type"]
+        ),
+        (
+            &json!("identity.token.deleted"),
+            &json!("failure"),
+            &json!(bob_id),
+            &json!("token")
+        )
+    );
+    assert!(e["target"]["id"].is_null(), "{e}");
+}
+
 async fn tokens_validate_and_check_and_honour_nocatalog() {
     let app = spawn_app().await;
     let subject = app.login("admin", ADMIN_PASSWORD).await;
@@ -347,6 +505,8 @@ both_backends!(
     explicit_scopes_and_unscoped_tokens,
     wrong_passwords_and_unknown_users_look_the_same,
     malformed_auth_requests_are_400,
+    auth_request_refusals_are_in_keystones_words,
+    logins_rescopes_and_revocations_say_their_events,
     tokens_validate_and_check_and_honour_nocatalog,
     revoked_tokens_are_refused_everywhere,
     a_token_can_revoke_itself,

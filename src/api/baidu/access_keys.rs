@@ -5,17 +5,29 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::caller::BceCaller;
-use super::users::{load_user, load_user_to_change};
 use super::AccessKeyModel;
-use crate::auth::fresh_login::check_may_mint_access_key;
-use crate::auth::policy;
-use crate::db;
-use crate::db::credentials::{self as store, CredentialChanges};
-use crate::db::models::{CredentialRow, UserRow};
-use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
-use crate::domain::now_ms;
+use crate::api::http::openapi::{bce_access_key, bce_list, text};
+use crate::api::http::routing::{op, RouteTable};
+use crate::credential::{self, Face, KeyRef};
+use crate::db::credentials::CredentialChanges;
+use crate::domain::credentials::CredentialStatus;
 use crate::error::ApiError;
+use crate::identity::Ref;
 use crate::state::AppState;
+
+/// The named user of the caller's account.
+fn user(caller: &BceCaller, name: String) -> Ref {
+    Ref::named(caller.account.clone(), name)
+}
+
+/// The named user's key `access`: another user's key is as unknown as a missing one.
+fn key(caller: &BceCaller, path: web::Path<(String, String)>) -> KeyRef {
+    let (user_name, access) = path.into_inner();
+    KeyRef::OfUser {
+        user: user(caller, user_name),
+        access,
+    }
+}
 
 /// `POST /v1/user/{userName}/accesskey` (201): the only answer that shows the secret.
 pub async fn create(
@@ -23,28 +35,11 @@ pub async fn create(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::WRITE_CREDENTIAL;
-    let user = load_user_to_change(&state, &caller, path.into_inner(), rule).await?;
-    check_may_mint_access_key(
-        &caller.ctx,
-        state.settings.credentials.mint_login_window,
-        state.settings.security_compliance.lockout(),
-        chrono::Utc::now().timestamp_micros(),
-    )?;
-    let access = new_access_key()?;
-    let secret = new_secret_key()?;
-    let row = CredentialRow {
-        sealed_secret: state.cipher.seal(&access, &user.id, &secret)?,
-        access,
-        user_id: user.id,
-        status: CredentialStatus::Active.as_str().to_string(),
-        description: String::new(),
-        create_time: now_ms(),
-    };
-    let created = db::run(&state.pool, move |conn| store::create_credential(conn, row)).await?;
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
-    Ok(HttpResponse::Created().json(AccessKeyModel::of(created, Some(secret))))
+    let owner = user(&caller, path.into_inner());
+    let (row, secret) =
+        credential::create_access_key(&state, &caller.ctx, Face::Baidu, owner, String::new())
+            .await?;
+    Ok(HttpResponse::Created().json(AccessKeyModel::of(row, Some(secret))))
 }
 
 /// `GET /v1/user/{userName}/accesskey`: `{"accessKeys": [...]}`, without secrets.
@@ -53,37 +48,13 @@ pub async fn list(
     caller: BceCaller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let rule = &policy::READ_CREDENTIAL;
-    let user = load_user(&state, &caller, path.into_inner(), rule).await?;
-    let rows = db::run(&state.pool, move |conn| {
-        store::list_credentials_for_user(conn, &user.id)
-    })
-    .await?;
+    let owner = user(&caller, path.into_inner());
+    let rows = credential::list_access_keys(&state, &caller.ctx, Some(owner)).await?;
     let keys: Vec<AccessKeyModel> = rows
         .into_iter()
         .map(|row| AccessKeyModel::of(row, None))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "accessKeys": keys })))
-}
-
-/// The named user's key `access`: another user's key is as unknown as a missing one.
-async fn load_key(
-    state: &AppState,
-    caller: &BceCaller,
-    path: web::Path<(String, String)>,
-) -> Result<(UserRow, CredentialRow), ApiError> {
-    let (user_name, access) = path.into_inner();
-    let user = load_user_to_change(state, caller, user_name, &policy::WRITE_CREDENTIAL).await?;
-    let owner = user.id.clone();
-    let key = db::run(&state.pool, move |conn| {
-        let key = store::get_credential(conn, &access)?;
-        if key.user_id != owner {
-            return Err(ApiError::not_found("accesskey", access));
-        }
-        Ok(key)
-    })
-    .await?;
-    Ok((user, key))
 }
 
 /// Which of `?disable` and `?enable` the query asks for; exactly one must be given.
@@ -110,18 +81,13 @@ pub async fn set_enabled(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let status = requested_status(req.query_string())?;
-    let (_, key) = load_key(&state, &caller, path).await?;
     let changes = CredentialChanges {
         status: Some(status.as_str().to_string()),
         description: None,
     };
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_credential(conn, &key.access, changes)
-    })
-    .await?;
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
-    Ok(HttpResponse::Ok().json(AccessKeyModel::of(updated, None)))
+    let key = key(&caller, path);
+    let row = credential::update_access_key(&state, &caller.ctx, Face::Baidu, key, changes).await?;
+    Ok(HttpResponse::Ok().json(AccessKeyModel::of(row, None)))
 }
 
 /// `DELETE /v1/user/{userName}/accesskey/{ak}` (204).
@@ -130,14 +96,43 @@ pub async fn delete(
     caller: BceCaller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, key) = load_key(&state, &caller, path).await?;
-    db::run(&state.pool, move |conn| {
-        store::delete_credential(conn, &key.access)
-    })
-    .await?;
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
+    let key = key(&caller, path);
+    credential::delete_access_key(&state, &caller.ctx, Face::Baidu, key).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The routes of a user's access keys. None reads a body: Baidu's calls name the key in
+/// the path and the change (`?disable`, `?enable`) in the query.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let b = |id: &str, summary: &str| op(id, summary).baidu();
+    t.at("/v1/user/{user_name}/accesskey")
+        .get(
+            list,
+            b("bceListAccessKeys", "A user's access keys.")
+                .answers(200, bce_list("accessKeys", bce_access_key())),
+        )
+        .post(
+            create,
+            b(
+                "bceCreateAccessKey",
+                "Make an access key; the secret is shown once.",
+            )
+            .answers(201, bce_access_key()),
+        );
+    t.at("/v1/user/{user_name}/accesskey/{access_key}")
+        .put(
+            set_enabled,
+            b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
+                .query(&[
+                    text("disable", "Disable the key."),
+                    text("enable", "Enable the key."),
+                ])
+                .answers(200, bce_access_key()),
+        )
+        .delete(
+            delete,
+            b("bceDeleteAccessKey", "Delete an access key.").empty(204),
+        );
 }
 
 #[cfg(test)]

@@ -11,13 +11,13 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::api::http::caller::{
-    active_key, authenticate, key_owner, token_header, ActingUser, CopiedRequest, AUTH_TOKEN_HEADER,
+    active_key, authenticate, token_header, ActingUser, CopiedRequest, AUTH_TOKEN_HEADER,
 };
 use crate::auth::bce_signature::{self, BceAuthorization};
-use crate::auth::context::{self, DomainRef, ScopeRequest};
+use crate::auth::context::{self, NewToken, Proof, Wanted};
 use crate::auth::replay::SignatureUse;
 use crate::auth::AuthContext;
-use crate::db::{self, DbConn};
+use crate::db;
 use crate::error::{ApiError, BceCode};
 use crate::state::AppState;
 
@@ -133,47 +133,27 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
             expires_at_ms: call.auth.expires_at().timestamp_millis(),
         };
         replay.record_use(conn, &used, now.timestamp_millis())?;
-        let (user, user_domain) = key_owner(conn, &key, lockout)?;
-        let (scope, roles) = account_scope(conn, &user)?;
-        // Claims for the handlers that read them; nothing is issued. The window is the
-        // signature's own.
-        let claims = context::new_claims(
-            &user.id,
-            &scope,
-            vec![bce_signature::SCHEME.to_string()],
-            None,
-            now.timestamp_micros(),
-            i64::from(call.auth.expiration_secs),
-            None,
-        );
-        let account = user.domain_id.clone();
-        Ok(BceCaller {
-            ctx: AuthContext {
-                user,
-                user_domain,
-                scope,
-                roles,
-                claims,
+        // The window is the signature's own.
+        let token = NewToken {
+            methods: vec![bce_signature::SCHEME.to_string()],
+            issued_at_us: now.timestamp_micros(),
+            lifetime_s: i64::from(call.auth.expiration_secs),
+            cap_expires_at_us: None,
+            audit_ids: None,
+            auth_at_us: None,
+            password_stamp: None,
+        };
+        let ctx = context::build(
+            conn,
+            Proof::Signature {
+                key,
+                scope: Wanted::Account,
+                token,
+                lockout,
             },
-            account,
-        })
+        )?;
+        let account = ctx.user.domain_id.clone();
+        Ok(BceCaller { ctx, account })
     })
     .await
-}
-
-/// A key acts with the roles its owner holds on the owner's domain (the account), else on
-/// the system (a cloud admin's key), else with none: then policy answers 403, not 401.
-fn account_scope(
-    conn: &mut DbConn,
-    user: &crate::db::models::UserRow,
-) -> Result<(context::Scope, Vec<crate::db::models::RoleRow>), ApiError> {
-    let domain = ScopeRequest::Domain(DomainRef::Id(user.domain_id.clone()));
-    for request in [domain, ScopeRequest::System] {
-        match context::resolve_scope(conn, user, &request) {
-            Ok(found) => return Ok(found),
-            Err(ApiError::Unauthorized(_)) => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Ok((context::Scope::Unscoped, Vec::new()))
 }

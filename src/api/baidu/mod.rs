@@ -20,8 +20,7 @@ use actix_web::{Error, HttpMessage};
 use serde::Serialize;
 
 use crate::api::http::middleware::RequestId;
-use crate::api::http::openapi::{bce_access_key, bce_list as bce_list_of, text};
-use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::routing::RouteTable;
 use crate::db::models::CredentialRow;
 use crate::domain::page::PageRequest;
 use crate::error::ApiError;
@@ -135,33 +134,5 @@ pub async fn bce_errors(
 pub fn routes(t: &mut RouteTable<'_>) {
     groups::routes(t);
     users::routes(t);
-    let b = |id: &str, summary: &str| op(id, summary).baidu();
-    t.at("/v1/user/{user_name}/accesskey")
-        .get(
-            access_keys::list,
-            b("bceListAccessKeys", "A user's access keys.")
-                .answers(200, bce_list_of("accessKeys", bce_access_key())),
-        )
-        .post(
-            access_keys::create,
-            b(
-                "bceCreateAccessKey",
-                "Make an access key; the secret is shown once.",
-            )
-            .answers(201, bce_access_key()),
-        );
-    t.at("/v1/user/{user_name}/accesskey/{access_key}")
-        .put(
-            access_keys::set_enabled,
-            b("bceSetAccessKeyEnabled", "?disable or ?enable a key.")
-                .query(&[
-                    text("disable", "Disable the key."),
-                    text("enable", "Enable the key."),
-                ])
-                .answers(200, bce_access_key()),
-        )
-        .delete(
-            access_keys::delete,
-            b("bceDeleteAccessKey", "Delete an access key.").empty(204),
-        );
+    access_keys::routes(t);
 }

@@ -11,16 +11,13 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::api::http::middleware::SignedRequest;
-use crate::auth::context::{DomainRef, ScopeRequest};
+use crate::auth::context::{DomainRef, NewToken, Proof, ScopeRequest, Wanted};
 use crate::auth::credential_cipher::CredentialCipher;
 use crate::auth::replay::SignatureUse;
 use crate::auth::signature::{self, RequestParts};
 use crate::auth::{context, AuthContext};
-use crate::cache::Tag;
-use crate::db::models::{CredentialRow, DomainRow, UserRow};
+use crate::db::models::CredentialRow;
 use crate::db::{self, DbConn, StoreError};
-use crate::domain::lockout::Lockout;
-use crate::domain::now_ms;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,38 +29,8 @@ pub const SUBJECT_TOKEN_HEADER: &str = "X-Subject-Token";
 #[derive(Debug, Clone)]
 pub struct ActingUser(pub String);
 
-/// Verifies a token string and loads its context; every failure is a 401. A token seen
-/// recently is answered from the cache (see `cache`). Counts the outcome in the
-/// metrics.
-pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
-    let result = verify_and_load(state, token).await;
-    let outcome = match &result {
-        Ok(_) => "valid",
-        Err(ApiError::Unauthorized(_)) => "rejected",
-        Err(_) => "error",
-    };
-    state.metrics.observe_token_validation(outcome);
-    result
-}
-
-async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, ApiError> {
-    let now_us = chrono::Utc::now().timestamp_micros();
-    if let Some(ctx) = state.token_cache.get(token) {
-        if ctx.claims.openstack_expires_at_us > now_us {
-            return Ok(ctx);
-        }
-    }
-    let claims = state.keys.verify(token, now_us)?;
-    // A token's context is its user's (row, memberships, grants, revocations) and the
-    // roles and scopes everyone's are computed from.
-    let tags = [Tag::principal(&claims.sub), Tag::Authz];
-    state
-        .token_cache
-        .get_or_load(token, &tags, || {
-            db::run(&state.pool, move |conn| context::load(conn, claims))
-        })
-        .await
-}
+// Token validation is the token manager's; the callers of every face use it from here.
+pub use crate::token::authenticate;
 
 /// The value of a token header, if present and readable.
 pub fn token_header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
@@ -185,31 +152,6 @@ pub fn active_key(
     Ok((key, secret))
 }
 
-/// The owner of a key that signed correctly: still there, enabled, in an enabled domain, and
-/// not locked out by failed password logins. A key of a disabled or locked-out user signs
-/// nothing while that lasts, and works again after (it is not deleted).
-pub fn key_owner(
-    conn: &mut DbConn,
-    key: &CredentialRow,
-    lockout: Option<Lockout>,
-) -> Result<(UserRow, DomainRow), ApiError> {
-    let user = match db::users::get_user(conn, &key.user_id) {
-        Ok(user) => user,
-        Err(StoreError::NotFound { .. }) => {
-            return Err(ApiError::unauthorized("owner of access key is gone"))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let domain = context::check_user_usable(conn, &user)?;
-    if lockout.is_some_and(|l| l.is_locked(user.failed_auth_count, user.failed_auth_at, now_ms())) {
-        return Err(ApiError::unauthorized(format!(
-            "owner {} of access key {} is locked out",
-            user.id, key.access
-        )));
-    }
-    Ok((user, domain))
-}
-
 /// An AK/SK-signed request (Huawei's `SDK-HMAC-*`).
 pub struct SignedCall {
     authorization: String,
@@ -285,26 +227,25 @@ pub async fn authenticate_signed(
             expires_at_ms: valid_until,
         };
         replay.record_use(conn, &used, now_ms)?;
-        let (user, user_domain) = key_owner(conn, &key, lockout)?;
-        let (scope, roles) = context::resolve_scope(conn, &user, &scope_request)?;
-        // Claims for the handlers that read them; nothing is issued. The window is the
-        // signature's own: it is only valid that long around X-Sdk-Date.
-        let claims = context::new_claims(
-            &user.id,
-            &scope,
-            vec!["aksk".to_string()],
-            None,
-            now.timestamp_micros(),
-            signature::MAX_CLOCK_SKEW_SECS,
-            None,
-        );
-        Ok(AuthContext {
-            user,
-            user_domain,
-            scope,
-            roles,
-            claims,
-        })
+        // The window is the signature's own: it is only valid that long around X-Sdk-Date.
+        let token = NewToken {
+            methods: vec!["aksk".to_string()],
+            issued_at_us: now.timestamp_micros(),
+            lifetime_s: signature::MAX_CLOCK_SKEW_SECS,
+            cap_expires_at_us: None,
+            audit_ids: None,
+            auth_at_us: None,
+            password_stamp: None,
+        };
+        context::build(
+            conn,
+            Proof::Signature {
+                key,
+                scope: Wanted::Exactly(scope_request),
+                token,
+                lockout,
+            },
+        )
     })
     .await
 }

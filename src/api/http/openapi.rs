@@ -21,7 +21,10 @@ pub const MARKER: Param = Param {
     name: "marker",
     description: "Id of the last entry of the previous page.",
     // An empty marker names no entry: refused with 400, so documented as at least one.
-    kind: ParamKind::Sized { min: 1, max: 255 },
+    kind: ParamKind::Sized {
+        min: 1,
+        max: crate::api::http::query::MARKER_MAX_CHARS as u32,
+    },
 };
 pub const NAME: Param = text("name", "Exact name.");
 pub const DOMAIN_ID: Param = text("domain_id", "Only entries of this domain.");
@@ -288,6 +291,31 @@ pub fn nullable() -> Value {
     nullable_string()
 }
 
+/// A PATCH cannot change an id, a domain, a project's parent or `is_domain` (Keystone's
+/// 400s "Cannot change ID", "Cannot change Domain ID", "Update of `x` is not allowed"; the
+/// same value is taken): the document leaves them out of what may be
+/// sent, rather than promise any value is accepted.
+fn forbid_id(body: &mut Value) {
+    let inner = match body["properties"].as_object_mut() {
+        Some(props) if props.len() == 1 => props.values_mut().next(),
+        _ => None,
+    };
+    let Some(inner) = inner.filter(|i| i.get("properties").is_some()) else {
+        return;
+    };
+    let mut fixed = Vec::new();
+    if let Some(props) = inner["properties"].as_object_mut() {
+        // A project's parent and `is_domain` are fixed too ("Update of `parent_id` is not
+        // allowed.").
+        for field in ["id", "domain_id", "parent_id", "is_domain"] {
+            if props.remove(field).is_some() || field == "id" {
+                fixed.push(json!({"required": [field]}));
+            }
+        }
+    }
+    inner["not"] = json!({"anyOf": fixed});
+}
+
 fn parameter(param: &Param) -> Value {
     let schema = match param.kind {
         ParamKind::Text => json!({"type": "string"}),
@@ -295,7 +323,10 @@ fn parameter(param: &Param) -> Value {
         ParamKind::Sized { min, max } => {
             json!({"type": "string", "minLength": min, "maxLength": max})
         }
-        ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
+        ParamKind::Id => {
+            json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9_-]+$"})
+        }
+        ParamKind::PositiveInteger => json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
         ParamKind::Boolean => json!({"type": "boolean"}),
         ParamKind::OneOf(words) => json!({"type": "string", "enum": words}),
     };
@@ -324,8 +355,9 @@ fn operation(op: &Operation) -> Value {
     let mut parameters = path_parameters(&op.path);
     parameters.extend(doc.query.iter().map(parameter));
     for (name, required) in &doc.headers {
+        // A blank header is no header: the server refuses it as missing.
         parameters.push(json!({"name": name, "in": "header", "required": required,
-                               "schema": {"type": "string"}}));
+                               "schema": {"type": "string", "minLength": 1, "pattern": "\\S"}}));
     }
     let mut responses = Map::new();
     let ok = match &doc.answer {
@@ -366,7 +398,15 @@ fn operation(op: &Operation) -> Value {
                 .get("required")
                 .and_then(Value::as_array)
                 .is_none_or(Vec::is_empty);
-        out["requestBody"] = json!({"required": !optional, "content": json_content(body)});
+        let mut body = body.clone();
+        if op.method == "patch" {
+            forbid_id(&mut body);
+        }
+        if optional {
+            // An empty body, or a literal `null`, reads as `{}`.
+            body = json!({"anyOf": [body, {"type": "null"}]});
+        }
+        out["requestBody"] = json!({"required": !optional, "content": json_content(&body)});
     }
     out["security"] = match doc.auth {
         Auth::Public => json!([]),

@@ -8,6 +8,9 @@ use crate::domain::page::PageRequest;
 use crate::domain::values::NameFilter;
 use crate::error::ApiError;
 
+/// The longest `marker` a list takes.
+pub const MARKER_MAX_CHARS: usize = 2048;
+
 /// The query string of a list request: filters plus `limit` and `marker`.
 #[derive(Debug, Clone)]
 pub struct ListQuery {
@@ -107,8 +110,9 @@ impl ListQuery {
             Some("") => {
                 return Err(ApiError::invalid_field("marker", "'' is too short"));
             }
-            // No id is longer; the document says the same bound.
-            Some(m) if m.chars().count() > 255 => {
+            // No marker is longer (a role assignment's, the longest, encodes its whole key);
+            // the document says the same bound.
+            Some(m) if m.chars().count() > MARKER_MAX_CHARS => {
                 return Err(ApiError::invalid_field("marker", "is too long"));
             }
             Some(m) => Some(m.to_string()),

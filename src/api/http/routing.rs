@@ -38,6 +38,8 @@ pub enum ParamKind {
     },
     /// A string matching this regular expression (ECMA 262, as OpenAPI's `pattern`).
     Pattern(&'static str),
+    /// An id: 1 to 64 of `[a-zA-Z0-9_-]`, refused with 400 otherwise.
+    Id,
     PositiveInteger,
     Boolean,
     /// One of these words (a value the server refuses otherwise).

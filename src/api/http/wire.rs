@@ -36,7 +36,10 @@ use crate::api::http::body::BodyObject;
 use crate::api::http::query::ListQuery;
 use crate::api::http::routing::{Param, ParamKind};
 use crate::domain::filter::{StringMatch, TimeMatch};
-use crate::domain::values::{Description, Name, NameFilter, ResourceId, NAME_FILTER_MAX_CHARS};
+use crate::domain::values::{
+    reject_nul, Description, Name, NameFilter, ResourceId, NAME_FILTER_MAX_CHARS,
+    PASSWORD_MAX_CHARS,
+};
 use crate::error::ApiError;
 
 /// A PATCH field: left alone, cleared, or set.
@@ -108,10 +111,17 @@ pub struct Text(pub String);
 
 impl BodyField for Text {
     fn schema() -> Value {
-        json!({"type": "string"})
+        json!({"type": "string", "pattern": NO_NUL})
     }
+    /// A NUL is refused: no stored text holds one (PostgreSQL cannot store it at all).
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
-        Ok(body.take_string(field)?.map(Text))
+        match body.take_string(field)? {
+            None => Ok(None),
+            Some(s) => {
+                reject_nul(field, &s)?;
+                Ok(Some(Text(s)))
+            }
+        }
     }
 }
 
@@ -124,9 +134,15 @@ impl BodyField for bool {
     }
 }
 
+/// No NUL anywhere (no stored text holds one).
+const NO_NUL: &str = "^[^\\u0000]*$";
+
+/// Something besides white space (a name is trimmed, and must not end up empty), no NUL.
+const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+
 impl BodyField for Name {
     fn schema() -> Value {
-        json!({"type": "string", "minLength": 1, "maxLength": 128})
+        json!({"type": "string", "minLength": 1, "maxLength": 128, "pattern": NOT_BLANK})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         match body.take_string(field)? {
@@ -138,7 +154,7 @@ impl BodyField for Name {
 
 impl BodyField for Description {
     fn schema() -> Value {
-        json!({"type": "string", "maxLength": 255})
+        json!({"type": "string", "maxLength": 255, "pattern": NO_NUL})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         match body.take_string(field)? {
@@ -157,6 +173,19 @@ impl BodyField for ResourceId {
             None => Ok(None),
             Some(s) => Ok(Some(ResourceId::parse(field, &s)?)),
         }
+    }
+}
+
+/// A password as a body gives it: 1 to 4096 characters (Keystone's bound), no NUL; what
+/// else it must satisfy is the configured rules' to say, after the policy.
+pub struct PasswordText(pub String);
+
+impl BodyField for PasswordText {
+    fn schema() -> Value {
+        json!({"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX_CHARS, "pattern": NO_NUL})
+    }
+    fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
+        Ok(Text::take(body, field)?.map(|t| PasswordText(t.0)))
     }
 }
 
@@ -179,7 +208,7 @@ pub struct ResourceName(pub Name);
 
 impl BodyField for ResourceName {
     fn schema() -> Value {
-        json!({"type": "string", "minLength": 1, "maxLength": 64})
+        json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": NOT_BLANK})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         match body.take_string(field)? {
@@ -286,7 +315,8 @@ pub fn any_json_component() -> Value {
     json!({"anyOf": [
         {"type": ["string", "boolean", "null"]},
         {"type": "integer", "minimum": i64::MIN, "maximum": u64::MAX},
-        {"type": "number", "minimum": -1.0e300, "maximum": 1.0e300},
+        // Any other number is one a double holds (a whole number past 64 bits is refused).
+        {"type": "number", "not": {"type": "integer"}},
         {"type": "array", "items": {"$ref": ANY_JSON_REF}},
         {"type": "object", "additionalProperties": {"$ref": ANY_JSON_REF}},
     ]})
@@ -462,6 +492,23 @@ impl QueryField for Option<bool> {
     }
 }
 
+/// An id (`?user_id=...`), refused with 400 unless it could be one.
+impl QueryField for Option<ResourceId> {
+    fn params(name: &'static str, description: &'static str) -> Vec<Param> {
+        vec![Param {
+            name,
+            description,
+            kind: ParamKind::Id,
+        }]
+    }
+    fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
+        Ok(query
+            .get(name)
+            .map(|raw| ResourceId::parse(name, raw))
+            .transpose()?)
+    }
+}
+
 /// A name: exact (`?name=`) and Keystone's patterns (`?name__contains=` and the other
 /// `__startswith`, `__endswith`, case-insensitive `__i...` forms).
 #[derive(Debug, Clone, Default)]
@@ -570,11 +617,16 @@ macro_rules! wire_query {
 
             /// The filters, then `limit` and `marker`, for the document.
             pub fn params() -> Vec<$crate::api::http::routing::Param> {
+                $crate::api::http::openapi::paged(&Self::filters())
+            }
+
+            /// The filters alone, for a list that is not paged (Keystone's catalog).
+            pub fn filters() -> Vec<$crate::api::http::routing::Param> {
                 let mut params = Vec::new();
                 $( params.extend(<$ty as $crate::api::http::wire::QueryField>::params(
                     $crate::wire_json_name!($field $($json)?), $doc
                 )); )*
-                $crate::api::http::openapi::paged(&params)
+                params
             }
         }
     };

@@ -1,68 +1,178 @@
-//! The body of `POST /v3/auth/tokens`, read into what the handler acts on: how the caller
-//! proves who they are, and the scope asked for. Pure parsing (serde, the error type), so
-//! the fuzz target (fuzz/) compiles this file alone instead of the whole service.
+//! The body of `POST /v3/auth/tokens`, read into what the token manager acts on: how the
+//! caller proves who they are, and the scope asked for. Each part of the body is declared
+//! once (`auth_body!`), which yields both its serde parser and its schema for the document.
+//! Pure parsing (serde, the error type), so the fuzz target (fuzz/) compiles this file alone
+//! instead of the whole service.
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 use crate::api::http::body::is_secret_field;
-use crate::auth::refs::{DomainRef, ScopeRequest, UserRef};
+use crate::auth::refs::{AuthMethod as Method, DomainRef, ScopeRequest, UserRef};
 use crate::error::ApiError;
 
-#[derive(Debug, Deserialize)]
-struct AuthRequestBody {
-    auth: AuthBody,
+/// A part of the body as the document shows it.
+pub trait WireSchema {
+    fn schema() -> Value;
 }
 
-#[derive(Debug, Deserialize)]
-struct AuthBody {
-    identity: IdentityBody,
-    #[serde(default)]
-    scope: Option<Value>,
+impl WireSchema for String {
+    fn schema() -> Value {
+        json!({"type": "string"})
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct IdentityBody {
-    methods: Vec<String>,
-    #[serde(default)]
-    password: Option<PasswordBody>,
-    #[serde(default)]
-    token: Option<TokenBody>,
+impl WireSchema for bool {
+    fn schema() -> Value {
+        json!({"type": "boolean"})
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct PasswordBody {
-    user: PasswordUserBody,
+impl<T: WireSchema> WireSchema for Vec<T> {
+    fn schema() -> Value {
+        json!({"type": "array", "items": T::schema()})
+    }
 }
 
-#[derive(Debug, Deserialize)]
-struct PasswordUserBody {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    domain: Option<DomainBody>,
-    password: String,
+fn object_schema(properties: Vec<(&str, Value, bool)>) -> Value {
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for (name, schema, is_required) in properties {
+        if is_required {
+            required.push(json!(name));
+        }
+        props.insert(name.to_string(), schema);
+    }
+    // Fields not declared are ignored, but the body parser keeps every number exactly or
+    // refuses it: the document's `AnyJson` says which (see `api::http::wire::any_json`).
+    let mut schema = json!({"type": "object", "properties": props,
+        "additionalProperties": {"$ref": "#/components/schemas/AnyJson"}});
+    if !required.is_empty() {
+        schema["required"] = Value::Array(required);
+    }
+    schema
 }
 
-#[derive(Debug, Deserialize)]
-struct DomainBody {
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
+macro_rules! auth_field_type {
+    (required $ty:ty) => { $ty };
+    (optional $ty:ty) => { Option<$ty> };
 }
 
-#[derive(Debug, Deserialize)]
-struct TokenBody {
-    id: String,
+macro_rules! auth_is_required {
+    (required) => {
+        true
+    };
+    (optional) => {
+        false
+    };
 }
 
-/// How the caller proves who they are.
-pub(crate) enum Method {
-    Password { user: UserRef, password: String },
-    Token { token: String },
+/// Declares parts of the body: a serde struct (a missing `optional` field is `None`,
+/// unknown fields are ignored, as Keystone's schema allows them) and its schema.
+macro_rules! auth_body {
+    ($(
+        $(#[$meta:meta])*
+        struct $name:ident { $( $mode:ident $field:ident : $ty:ty ),* $(,)? }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Deserialize)]
+        struct $name {
+            $( $field: auth_field_type!($mode $ty), )*
+        }
+
+        impl WireSchema for $name {
+            fn schema() -> Value {
+                object_schema(vec![$(
+                    (stringify!($field), <$ty as WireSchema>::schema(), auth_is_required!($mode)),
+                )*])
+            }
+        }
+    )*};
+}
+
+auth_body! {
+    /// The whole body: `{"auth": {...}}`.
+    struct AuthRequestBody {
+        required auth: AuthBody,
+    }
+
+    struct AuthBody {
+        required identity: IdentityBody,
+        optional scope: ScopeField,
+    }
+
+    struct IdentityBody {
+        required methods: Vec<String>,
+        optional password: PasswordBody,
+        optional token: TokenBody,
+    }
+
+    struct PasswordBody {
+        required user: PasswordUserBody,
+    }
+
+    /// A user by id, or by name with its domain.
+    struct PasswordUserBody {
+        optional id: String,
+        optional name: String,
+        optional domain: DomainBody,
+        required password: String,
+    }
+
+    /// A domain by id or by name.
+    struct DomainBody {
+        optional id: String,
+        optional name: String,
+    }
+
+    struct TokenBody {
+        required id: String,
+    }
+
+    /// An object scope: a project, a domain or the system.
+    struct ScopeBody {
+        optional project: ProjectScopeBody,
+        optional domain: DomainBody,
+        optional system: SystemScopeBody,
+    }
+
+    /// A project by id, or by name with its domain.
+    struct ProjectScopeBody {
+        optional id: String,
+        optional name: String,
+        optional domain: DomainBody,
+    }
+
+    struct SystemScopeBody {
+        optional all: bool,
+    }
+}
+
+/// `scope`: an object (a [`ScopeBody`]) or the string `"unscoped"`. Kept as given and read
+/// by [`parse_scope`], which refuses anything else in Keystone's words.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+struct ScopeField(Value);
+
+impl WireSchema for ScopeField {
+    fn schema() -> Value {
+        json!({"oneOf": [ScopeBody::schema(), {"type": "string", "enum": ["unscoped"]}]})
+    }
+}
+
+/// A `POST /v3/auth/tokens` body, read: how the caller proves who they are, and the scope
+/// asked for.
+#[derive(Debug)]
+pub struct AuthRequest {
+    pub method: Method,
+    pub scope: ScopeRequest,
+}
+
+impl AuthRequest {
+    /// The body's schema for the document, from the declaration the parser is made from.
+    pub fn schema() -> Value {
+        AuthRequestBody::schema()
+    }
 }
 
 fn domain_ref(domain: Option<DomainBody>, what: &str) -> Result<DomainRef, ApiError> {
@@ -110,11 +220,47 @@ fn parse_method(identity: IdentityBody) -> Result<Method, ApiError> {
     )))
 }
 
-fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
-    let scope = match scope {
+/// Reads a part of the body with serde, refusing it in Keystone's words (the field's path,
+/// and "'x' is a required property" for a missing one), never quoting a secret.
+fn deserialize<T: serde::de::DeserializeOwned>(value: Value, at: &str) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = join(at, &e.path().to_string());
+        let message = e.into_inner().to_string();
+        if let Some(field) = missing_field(&message) {
+            // Keystone names the missing field itself, not the object lacking it.
+            return ApiError::invalid_field(
+                &join(&path, field),
+                format!("'{field}' is a required property"),
+            );
+        }
+        if is_secret_field(&path) {
+            // serde's message quotes the value ("invalid type: integer `1234`"): not for a
+            // password. The only secret in this body is a string.
+            return ApiError::invalid_field(&path, "the value is not of type 'string'");
+        }
+        ApiError::invalid_field(&path, message)
+    })
+}
+
+/// A field's dotted path under `at` (serde names the root `.`).
+fn join(at: &str, inner: &str) -> String {
+    match (at, inner) {
+        (at, "." | "") => at.to_string(),
+        ("", inner) => inner.to_string(),
+        (at, inner) => format!("{at}.{inner}"),
+    }
+}
+
+/// The field serde says is missing ("missing field `identity`"), if that is what it says.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+fn parse_scope(scope: Option<ScopeField>) -> Result<ScopeRequest, ApiError> {
+    let scope = match scope.map(|s| s.0) {
         None | Some(Value::Null) => return Ok(ScopeRequest::Default),
         Some(Value::String(s)) if s == "unscoped" => return Ok(ScopeRequest::Unscoped),
-        Some(Value::Object(map)) => map,
+        Some(object @ Value::Object(_)) => deserialize::<ScopeBody>(object, "auth.scope")?,
         Some(other) => {
             return Err(ApiError::invalid_field(
                 "scope",
@@ -122,33 +268,26 @@ fn parse_scope(scope: Option<Value>) -> Result<ScopeRequest, ApiError> {
             ))
         }
     };
-    let field = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    if let Some(project) = scope.get("project") {
-        if let Some(id) = field(project, "id") {
+    if let Some(project) = scope.project {
+        if let Some(id) = project.id {
             return Ok(ScopeRequest::ProjectId(id));
         }
-        let name = field(project, "name")
+        let name = project
+            .name
             .ok_or_else(|| ApiError::expecting("project id or name", "scope"))?;
-        let domain = project.get("domain").cloned().unwrap_or(Value::Null);
-        let domain = match (field(&domain, "id"), field(&domain, "name")) {
-            (Some(id), _) => DomainRef::Id(id),
-            (None, Some(name)) => DomainRef::Name(name),
-            _ => return Err(ApiError::expecting("domain id or name", "project")),
-        };
-        return Ok(ScopeRequest::ProjectName { name, domain });
+        return Ok(ScopeRequest::ProjectName {
+            name,
+            domain: domain_ref(project.domain, "project")?,
+        });
     }
-    if let Some(system) = scope.get("system") {
-        return match system.get("all") {
-            Some(Value::Bool(true)) => Ok(ScopeRequest::System),
+    if let Some(system) = scope.system {
+        return match system.all {
+            Some(true) => Ok(ScopeRequest::System),
             _ => Err(ApiError::expecting("\"all\": true", "system scope")),
         };
     }
-    if let Some(domain) = scope.get("domain") {
-        return match (field(domain, "id"), field(domain, "name")) {
-            (Some(id), _) => Ok(ScopeRequest::Domain(DomainRef::Id(id))),
-            (None, Some(name)) => Ok(ScopeRequest::Domain(DomainRef::Name(name))),
-            _ => Err(ApiError::expecting("domain id or name", "scope")),
-        };
+    if let Some(domain) = scope.domain {
+        return Ok(ScopeRequest::Domain(domain_ref(Some(domain), "scope")?));
     }
     Err(ApiError::Validation(
         "Specify a project or a domain in the scope, or \"unscoped\".".into(),
@@ -161,19 +300,12 @@ pub fn check_auth_request(body: Value) -> Result<(), ApiError> {
     parse_auth_request(body).map(|_| ())
 }
 
-pub(crate) fn parse_auth_request(body: Value) -> Result<(Method, ScopeRequest), ApiError> {
-    let parsed: AuthRequestBody = serde_path_to_error::deserialize(body).map_err(|e| {
-        let path = e.path().to_string();
-        if is_secret_field(&path) {
-            // serde's message quotes the value ("invalid type: integer `1234`"): not for a
-            // password. The only secret in this body is a string.
-            return ApiError::invalid_field(&path, "the value is not of type 'string'");
-        }
-        ApiError::invalid_field(&path, e.into_inner())
-    })?;
+/// Reads a `POST /v3/auth/tokens` body.
+pub fn parse_auth_request(body: Value) -> Result<AuthRequest, ApiError> {
+    let parsed: AuthRequestBody = deserialize(body, "")?;
     let method = parse_method(parsed.auth.identity)?;
     let scope = parse_scope(parsed.auth.scope)?;
-    Ok((method, scope))
+    Ok(AuthRequest { method, scope })
 }
 
 #[cfg(test)]
@@ -183,13 +315,19 @@ mod tests {
 
     #[test]
     fn password_requests_by_id_and_by_name() {
-        let (m, s) = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
+        let AuthRequest {
+            method: m,
+            scope: s,
+        } = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
             "password": {"user": {"id": "u1", "password": "p"}}}}}))
         .unwrap();
         assert!(matches!(m, Method::Password { user: UserRef::Id(ref id), .. } if id == "u1"));
         assert!(matches!(s, ScopeRequest::Default));
 
-        let (m, s) = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
+        let AuthRequest {
+            method: m,
+            scope: s,
+        } = parse_auth_request(json!({"auth": {"identity": {"methods": ["password"],
             "password": {"user": {"name": "admin", "domain": {"name": "Default"}, "password": "p"}}},
             "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}))
         .unwrap();
@@ -218,15 +356,46 @@ mod tests {
 
     #[test]
     fn scopes_parse() {
+        let scope = |v: Value| parse_scope(Some(ScopeField(v)));
         assert!(matches!(
-            parse_scope(Some(json!("unscoped"))).unwrap(),
+            scope(json!("unscoped")).unwrap(),
             ScopeRequest::Unscoped
         ));
         assert!(matches!(
-            parse_scope(Some(json!({"domain": {"id": "d"}}))).unwrap(),
+            scope(json!({"domain": {"id": "d"}})).unwrap(),
             ScopeRequest::Domain(DomainRef::Id(_))
         ));
-        assert!(parse_scope(Some(json!({"project": {"name": "p"}}))).is_err());
-        assert!(parse_scope(Some(json!(5))).is_err());
+        assert!(scope(json!({"project": {"name": "p"}})).is_err());
+        assert!(scope(json!(5)).is_err());
+        let typed = scope(json!({"project": {"id": 5}})).err().unwrap();
+        assert!(
+            typed.to_string().contains("auth.scope.project.id"),
+            "{typed}"
+        );
+    }
+
+    #[test]
+    fn a_missing_field_is_named_as_keystone_does() {
+        let err = parse_auth_request(json!({"auth": {}})).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("'identity' is a required property"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_schema_is_the_parser_s() {
+        let s = AuthRequest::schema();
+        assert_eq!(s["required"], json!(["auth"]));
+        let identity = &s["properties"]["auth"]["properties"]["identity"];
+        assert_eq!(identity["required"], json!(["methods"]));
+        let user = &identity["properties"]["password"]["properties"]["user"];
+        assert_eq!(user["required"], json!(["password"]));
+        let scope = &s["properties"]["auth"]["properties"]["scope"]["oneOf"][0];
+        assert_eq!(
+            scope["properties"]["system"]["properties"]["all"]["type"],
+            "boolean"
+        );
     }
 }

@@ -1,69 +1,111 @@
 //! `/v3.0/OS-CREDENTIAL/credentials`: Huawei IAM's permanent access keys (AK/SK), which sign
-//! requests instead of a token. Each handler: validate, load the target, enforce policy, act,
-//! wrap. The secret key is in the create response only; it is never logged.
+//! requests instead of a token. Each handler extracts the typed request, calls the
+//! credential manager and wraps its answer. The secret key is in the create response only.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::http::extract::{BodyObject, JsonBody};
+use crate::api::http::extract::JsonBody;
+use crate::api::http::openapi::wrapped;
 use crate::api::http::query::ListQuery;
-use crate::assignment::ceiling;
-use crate::auth::fresh_login::check_may_mint_access_key;
-use crate::auth::policy::glue::authorize;
-use crate::auth::policy::{self, Policy, Target};
+use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::wire::{BodyField, Patch};
 use crate::auth::AuthContext;
-use crate::db::credentials::{self as store, CredentialChanges};
+use crate::credential::{self, Face, KeyRef};
+use crate::db::credentials::CredentialChanges;
 use crate::db::models::CredentialRow;
-use crate::db::{self, users};
-use crate::domain::credentials::{new_access_key, new_secret_key, CredentialStatus};
+use crate::domain::credentials::CredentialStatus;
 use crate::domain::keystone_time_from_micros;
-use crate::domain::now_ms;
 use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
+use crate::identity::Ref;
 use crate::state::AppState;
 
-/// An access key as Huawei shows it, without the secret. `create_time` is Huawei's
-/// ISO 8601 string here (its SDK models it as a string), unlike a group's integer.
-fn credential_json(row: &CredentialRow) -> Value {
-    json!({
-        "user_id": row.user_id,
-        "access": row.access,
-        "status": row.status,
-        "create_time": keystone_time_from_micros(row.create_time * 1000),
-        "description": row.description,
-    })
+/// An access key as Huawei shows it, without the secret unless just made. `create_time` is
+/// Huawei's ISO 8601 string here (its SDK models it as a string), unlike a group's integer.
+#[derive(Serialize)]
+pub struct CredentialView<'a> {
+    user_id: &'a str,
+    access: &'a str,
+    status: &'a str,
+    create_time: String,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<&'a str>,
 }
 
-fn credential_response(status: StatusCode, row: &CredentialRow) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "credential": credential_json(row) }))
-}
+impl<'a> CredentialView<'a> {
+    pub fn of(row: &'a CredentialRow, secret: Option<&'a str>) -> Self {
+        CredentialView {
+            user_id: &row.user_id,
+            access: &row.access,
+            status: &row.status,
+            create_time: keystone_time_from_micros(row.create_time * 1000),
+            description: &row.description,
+            secret,
+        }
+    }
 
-fn owner(user_id: &str) -> Target<'_> {
-    Target {
-        user_id: Some(user_id),
-        ..Target::default()
+    pub fn schema() -> Value {
+        json!({"type": "object",
+        "required": ["user_id", "access", "status", "create_time", "description"],
+        "properties": {
+            "user_id": {"type": "string"},
+            "access": {"type": "string"},
+            "status": {"type": "string", "enum": ["active", "inactive"]},
+            "create_time": {"type": "string"},
+            "description": {"type": "string"},
+            "secret": {"type": "string"},
+        }})
     }
 }
 
-/// Loads an access key and enforces `rule` on its owner: an unknown key is a 404 for an
-/// admin but a 403 for anyone else, so that keys cannot be probed by id.
-async fn load_target(
-    state: &AppState,
-    caller: &AuthContext,
-    access: String,
-    rule: &Policy,
-) -> Result<CredentialRow, ApiError> {
-    let loaded = db::run(&state.pool, move |conn| {
-        store::get_credential(conn, &access)
-    })
-    .await;
-    let row = authorize(caller, rule, loaded, |row| owner(&row.user_id))?;
-    // Reads are not limited; a change to another user's key is, as on `/v1`.
-    if !std::ptr::eq(rule, &policy::READ_CREDENTIAL) {
-        ceiling::check_user(state, caller, rule, &row.user_id).await?;
+/// A key's `status`: `active` or `inactive`.
+pub struct Status(pub CredentialStatus);
+
+impl BodyField for Status {
+    fn schema() -> Value {
+        json!({"type": "string", "enum": ["active", "inactive"]})
     }
-    Ok(row)
+    fn take(
+        body: &mut crate::api::http::body::BodyObject,
+        field: &str,
+    ) -> Result<Option<Self>, ApiError> {
+        match body.take_string(field)? {
+            None => Ok(None),
+            Some(raw) => Ok(Some(Status(CredentialStatus::parse(field, &raw)?))),
+        }
+    }
+}
+
+crate::wire_body! {
+    /// The body of `POST /v3.0/OS-CREDENTIAL/credentials`.
+    pub struct CreateCredential in "credential" {
+        required user_id: ResourceId,
+        patch description: Description,
+    }
+}
+
+crate::wire_body! {
+    /// The body of `PUT /v3.0/OS-CREDENTIAL/credentials/{access_key}`: `status`,
+    /// `description` (null clears it), at least one of them.
+    pub struct UpdateCredential in "credential" {
+        optional status: Status,
+        patch description: Description,
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3.0/OS-CREDENTIAL/credentials` (Huawei's `user_id`).
+    pub struct CredentialListQuery {
+        user_id: Option<ResourceId> = "Whose keys; the caller's by default.",
+    }
+}
+
+fn member(status: StatusCode, view: CredentialView<'_>) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "credential": view }))
 }
 
 /// `POST /v3.0/OS-CREDENTIAL/credentials` (Huawei `CreatePermanentAccessKey`).
@@ -72,39 +114,18 @@ pub async fn create(
     caller: AuthContext,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let mut credential = BodyObject::unwrap_from(body.into_value()?, "credential")?;
-    let user_id = credential
-        .take_string("user_id")?
-        .ok_or_else(|| ApiError::invalid_field("user_id", "'user_id' is a required property"))?;
-    let user_id = ResourceId::parse("user_id", &user_id)?.into_inner();
-    let description = match credential.take_nullable_string("description")? {
-        Some(Some(d)) => Description::parse("description", &d)?.into_inner(),
-        _ => String::new(),
+    let body = CreateCredential::from_body(body.into_value()?)?;
+    let user = Ref::Id(body.user_id.into_inner());
+    let description = match body.description {
+        Patch::Value(d) => d.into_inner(),
+        Patch::Absent | Patch::Null => String::new(),
     };
-    policy::enforce(&caller, &policy::WRITE_CREDENTIAL, &owner(&user_id))?;
-    ceiling::check_user(&state, &caller, &policy::WRITE_CREDENTIAL, &user_id).await?;
-    check_may_mint_access_key(
-        &caller,
-        state.settings.credentials.mint_login_window,
-        state.settings.security_compliance.lockout(),
-        chrono::Utc::now().timestamp_micros(),
-    )?;
-    let access = new_access_key()?;
-    let secret = new_secret_key()?;
-    let row = CredentialRow {
-        sealed_secret: state.cipher.seal(&access, &user_id, &secret)?,
-        access,
-        user_id,
-        status: CredentialStatus::Active.as_str().to_string(),
-        description,
-        create_time: now_ms(),
-    };
-    let created = db::run(&state.pool, move |conn| store::create_credential(conn, row)).await?;
-    let mut shown = credential_json(&created);
-    shown["secret"] = json!(secret);
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
-    Ok(HttpResponse::Created().json(json!({ "credential": shown })))
+    let (row, secret) =
+        credential::create_access_key(&state, &caller, Face::Huawei, user, description).await?;
+    Ok(member(
+        StatusCode::CREATED,
+        CredentialView::of(&row, Some(&secret)),
+    ))
 }
 
 /// `GET /v3.0/OS-CREDENTIAL/credentials?user_id=` (Huawei `ListPermanentAccessKeys`): the
@@ -114,18 +135,10 @@ pub async fn list(
     caller: AuthContext,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let query = ListQuery::from_request(&req)?;
-    let user_id = match query.get("user_id") {
-        Some(id) => ResourceId::parse("user_id", id)?.into_inner(),
-        None => caller.user_id().to_string(),
-    };
-    policy::enforce(&caller, &policy::READ_CREDENTIAL, &owner(&user_id))?;
-    let rows = db::run(&state.pool, move |conn| {
-        users::get_user(conn, &user_id)?;
-        store::list_credentials_for_user(conn, &user_id)
-    })
-    .await?;
-    let shown: Vec<Value> = rows.iter().map(credential_json).collect();
+    let query = CredentialListQuery::from_query(&ListQuery::from_request(&req)?)?;
+    let user = query.user_id.map(|id| Ref::Id(id.into_inner()));
+    let rows = credential::list_access_keys(&state, &caller, user).await?;
+    let shown: Vec<CredentialView> = rows.iter().map(|r| CredentialView::of(r, None)).collect();
     Ok(HttpResponse::Ok().json(json!({ "credentials": shown })))
 }
 
@@ -135,8 +148,9 @@ pub async fn show(
     caller: AuthContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let row = load_target(&state, &caller, path.into_inner(), &policy::READ_CREDENTIAL).await?;
-    Ok(credential_response(StatusCode::OK, &row))
+    let key = KeyRef::Access(path.into_inner());
+    let row = credential::get_access_key(&state, &caller, key).await?;
+    Ok(member(StatusCode::OK, CredentialView::of(&row, None)))
 }
 
 /// `PUT /v3.0/OS-CREDENTIAL/credentials/{access_key}` (Huawei `UpdatePermanentAccessKey`):
@@ -147,35 +161,17 @@ pub async fn update(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let access = path.into_inner();
-    let mut credential = BodyObject::unwrap_from(body.into_value()?, "credential")?;
-    let status = credential
-        .take_string("status")?
-        .map(|s| CredentialStatus::parse("status", &s))
-        .transpose()?
-        .map(|s| s.as_str().to_string());
-    let description = match credential.take_nullable_string("description")? {
-        Some(Some(d)) => Some(Description::parse("description", &d)?.into_inner()),
-        Some(None) => Some(String::new()),
-        None => None,
-    };
-    if status.is_none() && description.is_none() {
-        return Err(ApiError::Validation(
-            "Invalid input for field 'credential': give 'status' or 'description'".into(),
-        ));
-    }
-    load_target(&state, &caller, access.clone(), &policy::WRITE_CREDENTIAL).await?;
+    let body = UpdateCredential::from_body(body.into_value()?)?;
     let changes = CredentialChanges {
-        status,
-        description,
+        status: body.status.map(|s| s.0.as_str().to_string()),
+        description: body
+            .description
+            .into_option()
+            .map(|d| d.map(Description::into_inner).unwrap_or_default()),
     };
-    let updated = db::run(&state.pool, move |conn| {
-        store::update_credential(conn, &access, changes)
-    })
-    .await?;
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
-    Ok(credential_response(StatusCode::OK, &updated))
+    let key = KeyRef::Access(path.into_inner());
+    let row = credential::update_access_key(&state, &caller, Face::Huawei, key, changes).await?;
+    Ok(member(StatusCode::OK, CredentialView::of(&row, None)))
 }
 
 /// `DELETE /v3.0/OS-CREDENTIAL/credentials/{access_key}` (Huawei
@@ -185,13 +181,60 @@ pub async fn delete(
     caller: AuthContext,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let access = path.into_inner();
-    load_target(&state, &caller, access.clone(), &policy::WRITE_CREDENTIAL).await?;
-    db::run(&state.pool, move |conn| {
-        store::delete_credential(conn, &access)
-    })
-    .await?;
-    // Access keys are read afresh for every signed request: no cached answer holds one.
-    state.changed(&[]);
+    let key = KeyRef::Access(path.into_inner());
+    credential::delete_access_key(&state, &caller, Face::Huawei, key).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Huawei's access-key routes.
+pub fn routes(t: &mut RouteTable<'_>) {
+    let c = |id: &str, summary: &str| op(id, summary).tag("credentials");
+    let one = || wrapped("credential", CredentialView::schema());
+    t.at("/v3.0/OS-CREDENTIAL/credentials")
+        .get(
+            list,
+            c("listPermanentAccessKeys", "A user's access keys (Huawei).")
+                .query(&CredentialListQuery::filters())
+                .answers(
+                    200,
+                    wrapped(
+                        "credentials",
+                        json!({"type": "array", "items": CredentialView::schema()}),
+                    ),
+                ),
+        )
+        .post(
+            create,
+            c(
+                "createPermanentAccessKey",
+                "Make an access key; the secret is shown once.",
+            )
+            .body(CreateCredential::schema())
+            .answers(201, one()),
+        );
+    t.at("/v3.0/OS-CREDENTIAL/credentials/{access_key}")
+        .get(
+            show,
+            c("showPermanentAccessKey", "One access key.").answers(200, one()),
+        )
+        .put(
+            update,
+            c(
+                "updatePermanentAccessKey",
+                "Activate or deactivate a key, or describe it.",
+            )
+            .body(at_least_one(UpdateCredential::schema()))
+            .answers(200, one()),
+        )
+        .delete(
+            delete,
+            c("deletePermanentAccessKey", "Delete an access key.").empty(204),
+        );
+}
+
+/// The server refuses an update naming neither field: the document says so.
+fn at_least_one(mut schema: Value) -> Value {
+    schema["properties"]["credential"]["anyOf"] =
+        json!([{"required": ["status"]}, {"required": ["description"]}]);
+    schema
 }

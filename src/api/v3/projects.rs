@@ -247,6 +247,13 @@ pub async fn list_for_user(
 }
 
 /// Declares the project routes, with `GET /v3/users/{user_id}/projects`.
+/// Projects acting as domains are refused with 400: the document says `is_domain` is false.
+fn without_domains(mut schema: Value) -> Value {
+    schema["properties"]["project"]["properties"]["is_domain"] =
+        json!({"type": "boolean", "enum": [false]});
+    schema
+}
+
 pub fn routes(t: &mut RouteTable<'_>) {
     let p = |id: &str, summary: &str| op(id, summary).tag("projects");
     t.at("/v3/projects")
@@ -259,7 +266,7 @@ pub fn routes(t: &mut RouteTable<'_>) {
         .post(
             create,
             p("createProject", "Create a project.")
-                .body(CreateProject::schema())
+                .body(without_domains(CreateProject::schema()))
                 .answers(201, wrapped("project", project_schema()))
                 .errors(&[409]),
         );

@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::http::envelope::{parse_extra, SelfLink};
 use crate::api::http::extract::BaseUrl;
-use crate::api::http::wire::{Extra, NameMatches, Text};
+use crate::api::http::wire::{Extra, NameMatches, PasswordText, Text};
 use crate::api::v3::groups::wire::{non_empty, refuse_empty};
 use crate::db::models::UserRow;
 use crate::domain::filter::TimeMatch;
@@ -22,7 +22,7 @@ crate::wire_body! {
         optional domain_id: ResourceId,
         optional enabled: bool,
         patch description: Description,
-        patch password: Text,
+        patch password: PasswordText,
         patch default_project_id: ResourceId,
         rest extra: Extra,
     }
@@ -52,7 +52,7 @@ crate::wire_body! {
         optional name: Name,
         optional enabled: bool,
         patch description: Description,
-        patch password: Text,
+        patch password: PasswordText,
         patch default_project_id: ResourceId,
         optional id: Text,
         optional domain_id: Text,
@@ -93,8 +93,8 @@ impl From<UpdateUser> for UserUpdate {
 crate::wire_body! {
     /// The body of `POST /v3/users/{user_id}/password` (KeystoneChangePassword).
     pub struct ChangePassword in "user" {
-        required original_password: Text,
-        required password: Text,
+        required original_password: PasswordText,
+        required password: PasswordText,
     }
 }
 
