@@ -293,27 +293,30 @@ pub fn nullable() -> Value {
 
 /// A PATCH cannot change an id, a domain, a project's parent or `is_domain` (Keystone's
 /// 400s "Cannot change ID", "Cannot change Domain ID", "Update of `x` is not allowed"; the
-/// same value is taken): the document leaves them out of what may be
-/// sent, rather than promise any value is accepted.
-fn forbid_id(body: &mut Value) {
+/// same value is taken): the document leaves them out of what may be sent and says why,
+/// rather than promise any value is accepted.
+fn forbid_id(body: &mut Value) -> Option<String> {
     let inner = match body["properties"].as_object_mut() {
         Some(props) if props.len() == 1 => props.values_mut().next(),
         _ => None,
     };
-    let Some(inner) = inner.filter(|i| i.get("properties").is_some()) else {
-        return;
-    };
-    let mut fixed = Vec::new();
-    if let Some(props) = inner["properties"].as_object_mut() {
-        // A project's parent and `is_domain` are fixed too ("Update of `parent_id` is not
-        // allowed.").
-        for field in ["id", "domain_id", "parent_id", "is_domain"] {
-            if props.remove(field).is_some() || field == "id" {
-                fixed.push(json!({"required": [field]}));
-            }
+    let inner = inner.filter(|i| i.get("properties").is_some())?;
+    let props = inner["properties"].as_object_mut()?;
+    let mut fixed = vec!["id"];
+    for field in ["domain_id", "parent_id", "is_domain"] {
+        if props.remove(field).is_some() {
+            fixed.push(field);
         }
     }
-    inner["not"] = json!({"anyOf": fixed});
+    props.remove("id");
+    inner["not"] =
+        json!({"anyOf": fixed.iter().map(|f| json!({"required": [f]})).collect::<Vec<_>>()});
+    let named: Vec<String> = fixed.iter().map(|f| format!("`{f}`")).collect();
+    Some(format!(
+        "Cannot change ID (nor {}): sending any of them is refused with 400 unless it is the \
+         value already stored.",
+        named.join(", ")
+    ))
 }
 
 fn parameter(param: &Param) -> Value {
@@ -399,14 +402,19 @@ fn operation(op: &Operation) -> Value {
                 .and_then(Value::as_array)
                 .is_none_or(Vec::is_empty);
         let mut body = body.clone();
-        if op.method == "patch" {
-            forbid_id(&mut body);
-        }
+        let fixed = if op.method == "patch" {
+            forbid_id(&mut body)
+        } else {
+            None
+        };
         if optional {
             // An empty body, or a literal `null`, reads as `{}`.
             body = json!({"anyOf": [body, {"type": "null"}]});
         }
         out["requestBody"] = json!({"required": !optional, "content": json_content(&body)});
+        if let Some(fixed) = fixed {
+            out["requestBody"]["description"] = json!(fixed);
+        }
     }
     out["security"] = match doc.auth {
         Auth::Public => json!([]),

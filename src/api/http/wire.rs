@@ -111,15 +111,27 @@ pub struct Text(pub String);
 
 impl BodyField for Text {
     fn schema() -> Value {
+        json!({"type": "string"})
+    }
+    fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
+        Ok(body.take_string(field)?.map(Text))
+    }
+}
+
+/// A string stored as given, so with no NUL (PostgreSQL cannot store one). A reference to
+/// a row is a [`Text`] instead: a NUL there names no row, and the answer says so.
+pub struct StoredText(pub String);
+
+impl BodyField for StoredText {
+    fn schema() -> Value {
         json!({"type": "string", "pattern": NO_NUL})
     }
-    /// A NUL is refused: no stored text holds one (PostgreSQL cannot store it at all).
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         match body.take_string(field)? {
             None => Ok(None),
             Some(s) => {
                 reject_nul(field, &s)?;
-                Ok(Some(Text(s)))
+                Ok(Some(StoredText(s)))
             }
         }
     }
@@ -185,7 +197,7 @@ impl BodyField for PasswordText {
         json!({"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX_CHARS, "pattern": NO_NUL})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
-        Ok(Text::take(body, field)?.map(|t| PasswordText(t.0)))
+        Ok(StoredText::take(body, field)?.map(|t| PasswordText(t.0)))
     }
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::api::http::body::BodyObject;
-use crate::api::http::wire::{BodyField, Extra, Patch, Text};
+use crate::api::http::wire::{BodyField, Extra, Patch, StoredText, Text};
 use crate::catalog::endpoints::{EndpointChanges, NewEndpoint};
 use crate::catalog::regions::{NewRegion, RegionChanges, RegionFilter};
 use crate::catalog::services::{NewService, ServiceChanges};
@@ -21,7 +21,7 @@ pub struct ServiceType(pub String);
 
 impl BodyField for ServiceType {
     fn schema() -> Value {
-        json!({"type": "string", "minLength": 1, "maxLength": 255})
+        json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^\\u0000]*$"})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         let Some(raw) = body.take_string(field)? else {
@@ -63,7 +63,7 @@ pub struct EndpointUrl(pub String);
 
 impl BodyField for EndpointUrl {
     fn schema() -> Value {
-        json!({"type": "string", "minLength": 1, "maxLength": 225})
+        json!({"type": "string", "minLength": 1, "maxLength": 225, "pattern": "^[^\\u0000]*$"})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         let Some(raw) = body.take_string(field)? else {
@@ -196,15 +196,15 @@ crate::wire_body! {
         required service_id: Text,
         required interface: Interface,
         required url: EndpointUrl,
-        patch region_id: Text,
-        patch region: Text,
+        patch region_id: StoredText,
+        patch region: StoredText,
         optional enabled: bool,
         rest extra: Extra,
     }
 }
 
 /// `region_id`, or the older `region`: absent, cleared or set.
-fn region_of(by_id: Patch<Text>, legacy: Patch<Text>) -> Option<Option<String>> {
+fn region_of(by_id: Patch<StoredText>, legacy: Patch<StoredText>) -> Option<Option<String>> {
     let by_id = by_id.into_option().map(|r| r.map(|t| t.0));
     let legacy = legacy.into_option().map(|r| r.map(|t| t.0));
     by_id.or(legacy)
@@ -230,8 +230,8 @@ crate::wire_body! {
         optional service_id: Text,
         optional interface: Interface,
         optional url: EndpointUrl,
-        patch region_id: Text,
-        patch region: Text,
+        patch region_id: StoredText,
+        patch region: StoredText,
         optional enabled: bool,
         rest extra: Extra,
     }
