@@ -482,12 +482,17 @@ async fn catalog_patches_say_what_they_refuse() {
         body("/v3/endpoints/{endpoint_id}")["properties"]["endpoint"]["minProperties"],
         1
     );
-    let region = &body("/v3/regions/{region_id}")["properties"]["region"];
-    assert!(region["description"]
+    // It says which fields a PATCH cannot change, and leaves them out of what may be sent.
+    let region_patch = &doc["paths"]["/v3/regions/{region_id}"]["patch"]["requestBody"];
+    assert!(region_patch["description"]
         .as_str()
         .unwrap()
         .contains("Cannot change ID"));
-    assert!(region["properties"].get("id").is_none());
+    assert!(
+        body("/v3/regions/{region_id}")["properties"]["region"]["properties"]
+            .get("id")
+            .is_none()
+    );
     // The catalog's lists are not paged: they document their filters only.
     let params: Vec<&str> = doc["paths"]["/v3/endpoints"]["get"]["parameters"]
         .as_array()
