@@ -75,7 +75,7 @@ seed_scale() {
     echo "seeding at scale: 1,000,000 groups, 200,000 users, 5,000,000 memberships" >&2
     START=$(date +%s)
     if [ -n "$PG_URL" ]; then
-        psql -q "$DB_URL" <<'EOF'
+        psql -q -v ON_ERROR_STOP=1 "$DB_URL" <<'EOF'
 INSERT INTO "groups" (id, name, domain_id, description, extra, create_time)
     SELECT md5('g' || n), 'scale-group-' || n, 'default', '', '{}', 1795000000000 + n
     FROM generate_series(1, 1000000) AS n;
@@ -116,12 +116,6 @@ EOF
     echo "seeded in $(( $(date +%s) - START ))s" >&2
 }
 
-if [ "$SCALE" = 1 ]; then
-    # Seed before the server starts: the schema from `db migrate`, then plain SQL with no
-    # server holding the database open.
-    env "${SERVER_ENV[@]}" "$BIN" db migrate >/dev/null
-    seed_scale
-fi
 
 # start_server PORT [ENV...]: an instance on the bench database; sets SERVER_PID.
 start_server() {
@@ -134,6 +128,15 @@ stop_server() {
     kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
     SERVER_PID=""
 }
+
+if [ "$SCALE" = 1 ]; then
+    # Seed before the server serves: the schema and the bootstrap (the default domain the
+    # seeded rows belong to, which PostgreSQL's foreign keys require) from one start, then
+    # plain SQL with no server holding the database open.
+    start_server "$PORT"
+    stop_server
+    seed_scale
+fi
 
 # Argon2id at the shipped default cost (19 MiB, 2 passes, 1 lane): row 7 measures it.
 start_server "$PORT"
