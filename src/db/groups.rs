@@ -7,7 +7,8 @@ use super::models::{GroupRow, MembershipRow};
 use super::names_no_row;
 use super::schema::{assignments, groups, user_group_membership as membership, users};
 use super::{
-    insert_unless_present, is_unique_violation, paginate, resources, string_match, write_tx, DbConn,
+    insert_unless_present, is_unique_violation, paginate, paginate_keyed, resources, string_match,
+    write_tx, DbConn, Window,
 };
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
@@ -112,13 +113,27 @@ pub fn list_groups(
         get_group(conn, marker)?;
     }
     let backend = conn.backend();
-    paginate(
+    // Both queries walk `ix_groups_list` on SQLite (every selected column, in id order), so
+    // neither looks rows up in the table; the previous-page link selects only ids.
+    paginate_keyed(
+        conn,
         page,
         |g: &GroupRow| &g.id,
-        |window| {
+        |conn, marker, limit| {
             let query = groups::table.select(GroupRow::as_select()).into_boxed();
             let query = filter_groups!(query, filter, backend);
-            windowed!(query, groups::id, window).load(conn)
+            windowed!(query, groups::id, Window::After { marker, limit }).load(conn)
+        },
+        |conn, marker, skip| {
+            let query = groups::table.select(groups::id).into_boxed();
+            let query = filter_groups!(query, filter, backend);
+            query
+                .filter(groups::id.le(marker.to_string()))
+                .order(groups::id.desc())
+                .offset(skip)
+                .limit(1)
+                .get_result(conn)
+                .optional()
         },
     )
 }

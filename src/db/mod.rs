@@ -548,6 +548,48 @@ where
     })
 }
 
+/// [`paginate`] for a hot list whose previous-page link comes from its own query: `fetch`
+/// loads the page's window (rows after the marker, ascending, at most `limit`), and
+/// `previous(conn, marker, skip)` returns only the id `skip` places below the marker
+/// (`id <= marker`, descending) with the list's filters, so that backward walk reads the id
+/// index alone instead of `skip` whole rows.
+pub fn paginate_keyed<T, F, P, K>(
+    conn: &mut DbConn,
+    request: &PageRequest,
+    id_of: K,
+    fetch: F,
+    previous: P,
+) -> Result<Page<T>, StoreError>
+where
+    F: FnOnce(&mut DbConn, Option<&str>, Option<i64>) -> QueryResult<Vec<T>>,
+    P: FnOnce(&mut DbConn, &str, i64) -> QueryResult<Option<String>>,
+    K: Fn(&T) -> &str,
+{
+    let limit = request.limit;
+    // One more than asked tells whether anything follows.
+    let mut items = fetch(conn, request.marker.as_deref(), limit.map(|l| l + 1))?;
+    let truncated = matches!(limit, Some(l) if items.len() as i64 > l);
+    if let Some(l) = limit {
+        items.truncate(l as usize);
+    }
+    let next_marker = if truncated {
+        items.last().map(|item| id_of(item).to_string())
+    } else {
+        None
+    };
+    let previous_marker = match (&request.marker, limit) {
+        (Some(marker), Some(l)) => Some(previous(conn, marker, l)?),
+        (Some(_), None) => Some(None),
+        (None, _) => None,
+    };
+    Ok(Page {
+        items,
+        truncated,
+        next_marker,
+        previous_marker,
+    })
+}
+
 /// A SQL condition comparing one text column with a value.
 pub type MatchSql = diesel::expression::SqlLiteral<
     diesel::sql_types::Bool,
