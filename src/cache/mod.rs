@@ -11,6 +11,9 @@
 //!   a route that forgets to say what it changed is slower, never stale;
 //! - an entry lives at most `token.cache_ttl_ms` (1 s by default) from the start of its
 //!   load, so a change made through another instance takes effect here within that time.
+//!
+//! Over 500 lines: the caches and their invalidation protocol are one algorithm, kept beside
+//! the concurrency tests that pin it.
 
 pub mod bus;
 

@@ -1,6 +1,9 @@
 //! Storage: the connection pool, embedded migrations, and the query modules named after
 //! Keystone's driver calls. Nothing in here knows about HTTP: failures are a
 //! [`StoreError`], which the layer above maps to its own wording.
+//!
+//! Over 500 lines: the pool, the migrations, transactions and the paging every query module
+//! shares, with their tests.
 
 /// Applies a pagination `Window` to a boxed, filtered query ordered by the id column.
 macro_rules! windowed {

@@ -29,6 +29,9 @@
 //! `None`; null is refused), `patch` (absent, null or a value: [`Patch`]), `rest` (whatever
 //! fields are left, kept as extra attributes; declare it last). A field whose JSON name is
 //! not a Rust identifier is written `optional kind as "type": Text`.
+//!
+//! Over 500 lines: the two declaration macros and every shared field type belong together (a
+//! field type is the parser and the schema at once); about a third is their unit tests.
 
 use serde_json::{json, Map, Value};
 
