@@ -84,7 +84,7 @@ pub fn run(
                                 enabled: Some(true),
                                 ..Default::default()
                             },
-                            settings.token.expiration * 1000,
+                            settings.token.lifetime_ms(),
                         )?;
                     }
                 }

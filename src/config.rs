@@ -125,6 +125,14 @@ pub struct TokenSettings {
     pub cache_size: usize,
 }
 
+impl TokenSettings {
+    /// How long a token lives, in milliseconds: what storage needs to know which
+    /// revocation records can expire.
+    pub fn lifetime_ms(&self) -> i64 {
+        self.expiration * 1000
+    }
+}
+
 /// Access keys (AK/SK) for Huawei-style signed requests.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CredentialSettings {

@@ -46,10 +46,6 @@ pub async fn user_to_change(
     Ok(user)
 }
 
-fn token_lifetime_ms(state: &AppState) -> i64 {
-    state.settings.token.expiration * 1000
-}
-
 /// A new user as a face read it.
 #[derive(Debug)]
 pub struct NewUser {
@@ -176,7 +172,7 @@ pub async fn update_user(
         default_project_id: update.default_project_id,
         extra: update.extra,
     };
-    let lifetime = token_lifetime_ms(state);
+    let lifetime = state.settings.token.lifetime_ms();
     let updated = db::run(&state.pool, move |conn| {
         store::update_user(conn, &current.id, changes, lifetime)
     })
@@ -218,7 +214,7 @@ pub async fn change_password(
     let current = authorized_user(state, caller, rule, Ref::Id(user_id)).await?;
     let current = crate::token::password::check_password(state, Some(current), original).await?;
     let hash = state.hash_password(password).await?;
-    let lifetime = token_lifetime_ms(state);
+    let lifetime = state.settings.token.lifetime_ms();
     let tags = [Tag::principal(&current.id)];
     db::run(&state.pool, move |conn| {
         let changes = UserChanges {

@@ -139,7 +139,7 @@ pub async fn update_domain(
         enabled: update.enabled,
         extra: extra_changes(update.extra, update.tags),
     };
-    let lifetime = state.settings.token.expiration * 1000;
+    let lifetime = state.settings.token.lifetime_ms();
     let updated = db::run(&state.pool, move |conn| {
         store::update_domain(conn, &domain_id, changes, lifetime)
     })

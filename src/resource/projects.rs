@@ -208,7 +208,7 @@ pub async fn update_project(
         enabled: update.enabled,
         extra: extra_changes(update.extra, update.tags),
     };
-    let lifetime = state.settings.token.expiration * 1000;
+    let lifetime = state.settings.token.lifetime_ms();
     let updated = db::run(&state.pool, move |conn| {
         store::update_project(conn, &project_id, changes, lifetime)
     })

@@ -1,7 +1,5 @@
 //! `GET /openapi.json`: the OpenAPI 3 document of every route, built from the route table
 //! itself (see [`crate::api::http::routing`]), with the JSON Schemas of bodies and answers below.
-//!
-//! Over 500 lines: the document builder and the schemas every face shares, with its tests.
 
 use std::sync::OnceLock;
 
@@ -14,12 +12,12 @@ use crate::api::http::routing::{Auth, Operation, Param, ParamKind, RouteTable};
 const COMMON_ERRORS: &[u16] = &[400, 401, 403, 404, 413, 503];
 
 // Query parameters shared by lists.
-pub const LIMIT: Param = Param {
+pub(crate) const LIMIT: Param = Param {
     name: "limit",
     description: "Most entries in a page (capped by identity.list_limit).",
     kind: ParamKind::PositiveInteger,
 };
-pub const MARKER: Param = Param {
+pub(crate) const MARKER: Param = Param {
     name: "marker",
     description: "Id of the last entry of the previous page.",
     // An empty marker names no entry: refused with 400, so documented as at least one.
@@ -28,22 +26,7 @@ pub const MARKER: Param = Param {
         max: crate::api::http::query::MARKER_MAX_CHARS as u32,
     },
 };
-pub const NAME: Param = text("name", "Exact name.");
-pub const DOMAIN_ID: Param = text("domain_id", "Only entries of this domain.");
-pub const ENABLED: Param = Param {
-    name: "enabled",
-    description: "Only enabled (true) or disabled (false) entries.",
-    kind: ParamKind::Boolean,
-};
-pub const NAME_CONTAINS: Param = text("name__contains", "Names containing this.");
-pub const NAME_STARTS: Param = text("name__startswith", "Names starting with this.");
-pub const PASSWORD_EXPIRES_AT: Param = text(
-    "password_expires_at",
-    "`{lt,lte,gt,gte,eq,neq}:<ISO 8601 time>` (or a bare time for eq): users whose password \
-     expires so; may repeat, all must hold.",
-);
-
-pub const fn text(name: &'static str, description: &'static str) -> Param {
+pub(crate) const fn text(name: &'static str, description: &'static str) -> Param {
     Param {
         name,
         description,
@@ -52,7 +35,7 @@ pub const fn text(name: &'static str, description: &'static str) -> Param {
 }
 
 /// A page of a Keystone list: filters, `limit`, `marker`.
-pub fn paged(filters: &[Param]) -> Vec<Param> {
+pub(crate) fn paged(filters: &[Param]) -> Vec<Param> {
     let mut all = filters.to_vec();
     all.extend([LIMIT, MARKER]);
     all
@@ -60,10 +43,6 @@ pub fn paged(filters: &[Param]) -> Vec<Param> {
 
 fn string() -> Value {
     json!({"type": "string"})
-}
-
-fn nullable_string() -> Value {
-    json!({"type": ["string", "null"]})
 }
 
 /// An object with these properties, all required.
@@ -78,12 +57,12 @@ fn object(properties: &[(&str, Value)]) -> Value {
 }
 
 /// `{"<key>": <schema>}`, Keystone's wrapper.
-pub fn wrapped(key: &str, schema: Value) -> Value {
+pub(crate) fn wrapped(key: &str, schema: Value) -> Value {
     object(&[(key, schema)])
 }
 
 /// `{"<key>": [<item>], "links": {...}}`, Keystone's collection.
-pub fn collection(key: &str, item: Value) -> Value {
+pub(crate) fn collection(key: &str, item: Value) -> Value {
     let mut schema = object(&[
         (key, json!({"type": "array", "items": item})),
         ("links", links()),
@@ -93,7 +72,7 @@ pub fn collection(key: &str, item: Value) -> Value {
 }
 
 /// Baidu's list, `{"<key>": [<item>]}`.
-pub fn bce_list(key: &str, item: Value) -> Value {
+pub(crate) fn bce_list(key: &str, item: Value) -> Value {
     let mut schema = object(&[(key, json!({"type": "array", "items": item}))]);
     schema["properties"]["truncated"] = json!({"type": "boolean"});
     schema
@@ -111,51 +90,15 @@ fn self_link() -> Value {
     object(&[("self", string())])
 }
 
-/// A request body object: `required` fields and `optional` ones.
-pub fn input(required: &[(&str, Value)], optional: &[(&str, Value)]) -> Value {
-    let mut schema = object(required);
-    for (name, field) in optional {
-        schema["properties"][*name] = field.clone();
-    }
-    schema
-}
-
-pub fn name_field() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 128})
-}
-
-pub fn resource_name_field() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 64})
-}
-
-pub fn description_field() -> Value {
-    json!({"type": ["string", "null"], "maxLength": 255})
-}
-
-pub fn id_field() -> Value {
-    json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[a-zA-Z0-9_-]+$"})
-}
-
-pub fn boolean() -> Value {
+pub(crate) fn boolean() -> Value {
     json!({"type": "boolean"})
 }
 
-pub fn any_object() -> Value {
+pub(crate) fn any_object() -> Value {
     json!({"type": "object", "additionalProperties": crate::api::http::wire::any_json()})
 }
 
-pub fn group() -> Value {
-    object(&[
-        ("id", string()),
-        ("name", string()),
-        ("description", string()),
-        ("domain_id", string()),
-        ("create_time", json!({"type": "integer"})),
-        ("links", self_link()),
-    ])
-}
-
-pub fn user() -> Value {
+pub(crate) fn project() -> Value {
     object(&[
         ("id", string()),
         ("name", string()),
@@ -165,17 +108,7 @@ pub fn user() -> Value {
     ])
 }
 
-pub fn project() -> Value {
-    object(&[
-        ("id", string()),
-        ("name", string()),
-        ("domain_id", string()),
-        ("enabled", boolean()),
-        ("links", self_link()),
-    ])
-}
-
-pub fn domain() -> Value {
+pub(crate) fn domain() -> Value {
     object(&[
         ("id", string()),
         ("name", string()),
@@ -184,52 +117,7 @@ pub fn domain() -> Value {
     ])
 }
 
-pub fn role() -> Value {
-    object(&[("id", string()), ("name", string()), ("links", self_link())])
-}
-
-pub fn region() -> Value {
-    object(&[("id", string()), ("links", self_link())])
-}
-
-pub fn service() -> Value {
-    object(&[("id", string()), ("type", string()), ("links", self_link())])
-}
-
-pub fn endpoint() -> Value {
-    object(&[
-        ("id", string()),
-        ("interface", string()),
-        ("service_id", string()),
-        ("url", string()),
-        ("links", self_link()),
-    ])
-}
-
-pub fn credential() -> Value {
-    object(&[
-        ("access", string()),
-        ("user_id", string()),
-        ("status", string()),
-        ("create_time", string()),
-        ("description", string()),
-    ])
-}
-
-pub fn token() -> Value {
-    wrapped(
-        "token",
-        object(&[
-            ("methods", json!({"type": "array", "items": string()})),
-            ("user", any_object()),
-            ("expires_at", string()),
-            ("issued_at", string()),
-            ("audit_ids", json!({"type": "array", "items": string()})),
-        ]),
-    )
-}
-
-pub fn audit_event() -> Value {
+pub(crate) fn audit_event() -> Value {
     object(&[
         ("id", string()),
         ("event_type", string()),
@@ -242,26 +130,7 @@ pub fn audit_event() -> Value {
     ])
 }
 
-pub fn bce_group() -> Value {
-    object(&[
-        ("id", string()),
-        ("name", string()),
-        ("description", string()),
-        ("createTime", string()),
-    ])
-}
-
-pub fn bce_user() -> Value {
-    object(&[
-        ("id", string()),
-        ("name", string()),
-        ("description", string()),
-        ("createTime", string()),
-        ("enabled", boolean()),
-    ])
-}
-
-pub fn bce_access_key() -> Value {
+pub(crate) fn bce_access_key() -> Value {
     object(&[
         ("id", string()),
         ("createTime", string()),
@@ -287,10 +156,6 @@ fn bce_error() -> Value {
         ("message", string()),
         ("requestId", string()),
     ])
-}
-
-pub fn nullable() -> Value {
-    nullable_string()
 }
 
 /// A PATCH cannot change an id, a domain, a project's parent or `is_domain` (Keystone's
@@ -427,7 +292,7 @@ fn operation(op: &Operation) -> Value {
 }
 
 /// The whole document.
-pub fn document(operations: &[Operation]) -> Value {
+pub(crate) fn document(operations: &[Operation]) -> Value {
     let mut paths = Map::new();
     for op in operations {
         let entry = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
