@@ -6,6 +6,7 @@ pub mod credentials;
 pub mod error;
 pub mod filter;
 pub mod lockout;
+pub mod mapping;
 pub mod page;
 pub mod proxies;
 pub mod values;
