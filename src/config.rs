@@ -70,6 +70,15 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub signing: SigningSettings,
     pub login: LoginSettings,
+    pub federation: FederationSettings,
+}
+
+/// Federation (OS-FEDERATION): mappings and the memberships they give.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FederationSettings {
+    /// The schema version of a mapping stored without one (Keystone's
+    /// `attribute_mapping_default_schema_version`): 1.0, 2.0 or 3.0.
+    pub attribute_mapping_default_schema_version: String,
 }
 
 /// Signed requests (AK/SK): replay and validity rules.
@@ -371,6 +380,17 @@ impl Settings {
         self.security_compliance
             .password_rules()
             .map_err(ConfigError)?;
+        if !["1.0", "2.0", "3.0"].contains(
+            &self
+                .federation
+                .attribute_mapping_default_schema_version
+                .as_str(),
+        ) {
+            return Err(ConfigError(
+                "federation.attribute_mapping_default_schema_version must be 1.0, 2.0 or 3.0"
+                    .into(),
+            ));
+        }
         Ok(())
     }
 

@@ -17,6 +17,7 @@ pub mod credential;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod federation;
 pub mod identity;
 pub mod metrics;
 pub mod resource;

@@ -12,8 +12,8 @@ pub mod v3;
 
 use crate::api::http::openapi;
 use crate::api::v3::{
-    audit_events, auth, auth_scopes, catalog, credentials, domains, grants, groups, projects,
-    role_assignments, roles, users,
+    audit_events, auth, auth_scopes, catalog, credentials, domains, federation, grants, groups,
+    projects, role_assignments, roles, users,
 };
 
 use actix_web::{web, HttpRequest};
@@ -50,6 +50,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_scopes::routes(t);
     grants::routes(t);
     catalog::routes(t);
+    federation::routes(t);
     baidu::routes(t);
 }
 

@@ -36,6 +36,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod domains;
 pub mod error;
+pub mod federation;
 pub mod groups;
 pub mod models;
 pub mod projects;

@@ -195,3 +195,50 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     signature_uses,
 );
+
+// Federation (OS-FEDERATION): identity providers, their remote ids, mappings, protocols.
+
+diesel::table! {
+    identity_providers (id) {
+        id -> Text,
+        domain_id -> Text,
+        enabled -> Bool,
+        description -> Nullable<Text>,
+        authorization_ttl -> Nullable<Integer>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    idp_remote_ids (remote_id) {
+        remote_id -> Text,
+        idp_id -> Text,
+    }
+}
+
+diesel::table! {
+    mappings (id) {
+        id -> Text,
+        rules -> Text,
+        schema_version -> Text,
+    }
+}
+
+diesel::table! {
+    federation_protocols (idp_id, id) {
+        idp_id -> Text,
+        id -> Text,
+        mapping_id -> Text,
+        remote_id_attribute -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(idp_remote_ids -> identity_providers (idp_id));
+diesel::joinable!(federation_protocols -> identity_providers (idp_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    identity_providers,
+    idp_remote_ids,
+    mappings,
+    federation_protocols,
+);

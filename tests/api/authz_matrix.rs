@@ -748,6 +748,73 @@ fn routes() -> Vec<Row> {
             .body(r#"{"endpoint": {"url": "http://matrix.test/patched"}}"#),
     );
     rows.push(row(M::DELETE, "/v3/endpoints/<new_endpoint>", Admin, 204));
+    // Federation: identity providers, protocols and mappings are the deployment's, like
+    // the catalog: system readers read, admins write.
+    let idps = "/v3/OS-FEDERATION/identity_providers";
+    rows.extend(read(idps, SystemReader, 200));
+    rows.extend(read(&format!("{idps}/<IDP>"), SystemReader, 200));
+    rows.push(
+        row(M::PUT, &format!("{idps}/<name>"), Admin, 201)
+            .body(r#"{"identity_provider": {"domain_id": "<A>"}}"#),
+    );
+    rows.push(
+        row(M::PATCH, &format!("{idps}/<new_idp>"), Admin, 200)
+            .body(r#"{"identity_provider": {"enabled": true}}"#),
+    );
+    rows.push(row(M::DELETE, &format!("{idps}/<new_idp>"), Admin, 204));
+    rows.extend(read(&format!("{idps}/<IDP>/protocols"), SystemReader, 200));
+    rows.extend(read(
+        &format!("{idps}/<IDP>/protocols/openid"),
+        SystemReader,
+        200,
+    ));
+    rows.push(
+        row(
+            M::PUT,
+            &format!("{idps}/<IDP>/protocols/<name>"),
+            Admin,
+            201,
+        )
+        .body(r#"{"protocol": {"mapping_id": "<MAP>"}}"#),
+    );
+    rows.push(
+        row(M::PATCH, &format!("{idps}/<new_protocol_pair>"), Admin, 200)
+            .body(r#"{"protocol": {"mapping_id": "<MAP>"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        &format!("{idps}/<new_protocol_pair>"),
+        Admin,
+        204,
+    ));
+    let mappings = "/v3/OS-FEDERATION/mappings";
+    rows.extend(read(mappings, SystemReader, 200));
+    rows.extend(read(&format!("{mappings}/<MAP>"), SystemReader, 200));
+    rows.push(
+        row(M::PUT, &format!("{mappings}/<name>"), Admin, 201)
+            .body(r#"{"mapping": {"rules": [{"local": [{"user": {"name": "{0}"}}], "remote": [{"type": "sub"}]}]}}"#),
+    );
+    rows.push(
+        row(M::PATCH, &format!("{mappings}/<new_mapping>"), Admin, 200)
+            .body(r#"{"mapping": {"rules": [{"local": [{"user": {"name": "x-{0}"}}], "remote": [{"type": "sub"}]}]}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        &format!("{mappings}/<new_mapping>"),
+        Admin,
+        204,
+    ));
+    for path in [
+        format!("{idps}/<missing>"),
+        format!("{idps}/<missing>/protocols"),
+        format!("{mappings}/<missing>"),
+    ] {
+        rows.push(row(M::GET, &path, SystemReader, 404).note("missing"));
+    }
+    rows.push(row(M::DELETE, &format!("{idps}/<missing>"), Admin, 404).note("missing"));
+    rows.push(row(M::DELETE, &format!("{mappings}/<missing>"), Admin, 404).note("missing"));
+    rows.extend(read("/v3/OS-FEDERATION/projects", Anyone, 200));
+    rows.extend(read("/v3/OS-FEDERATION/domains", Anyone, 200));
     // The Baidu face, with X-Auth-Token. Named targets are in the caller's account.
     rows.extend(read("/v1/group", ReaderOfOwnDomain, 200));
     rows.push(row(M::POST, "/v1/group", ManagerOfOwnDomain, 201).body(r#"{"name": "<name>"}"#));
@@ -1145,7 +1212,37 @@ impl World {
             .await,
             "endpoint",
         );
+        // Federation: a provider in A with an `openid` protocol, and its mapping.
+        let mapping = unique("mapping");
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/OS-FEDERATION/mappings/{mapping}"),
+            json!({"mapping": {"rules": [{"local": [{"user": {"name": "{0}"}}],
+                                          "remote": [{"type": "sub"}]}]}}),
+            201,
+        )
+        .await;
+        let idp = unique("idp");
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/OS-FEDERATION/identity_providers/{idp}"),
+            json!({"identity_provider": {"domain_id": a}}),
+            201,
+        )
+        .await;
+        admin(
+            &app,
+            Method::PUT,
+            &format!("/v3/OS-FEDERATION/identity_providers/{idp}/protocols/openid"),
+            json!({"protocol": {"mapping_id": mapping}}),
+            201,
+        )
+        .await;
         for (k, v) in [
+            ("IDP", idp),
+            ("MAP", mapping),
             ("A", a.clone()),
             ("PA", pa),
             ("B", b),
@@ -1233,6 +1330,29 @@ impl World {
                     &admin(app, post, "/v3/domains", domain, 201).await,
                     "domain",
                 )
+            }
+            "new_idp" => {
+                let id = unique("idp");
+                let path = format!("/v3/OS-FEDERATION/identity_providers/{id}");
+                let body = json!({"identity_provider": {"domain_id": self.vars["A"]}});
+                admin(app, Method::PUT, &path, body, 201).await;
+                id
+            }
+            "new_protocol_pair" => {
+                let id = unique("protocol");
+                let rel = format!("{}/protocols/{id}", self.vars["IDP"]);
+                let path = format!("/v3/OS-FEDERATION/identity_providers/{rel}");
+                let body = json!({"protocol": {"mapping_id": self.vars["MAP"]}});
+                admin(app, Method::PUT, &path, body, 201).await;
+                rel
+            }
+            "new_mapping" => {
+                let id = unique("mapping");
+                let path = format!("/v3/OS-FEDERATION/mappings/{id}");
+                let body = json!({"mapping": {"rules": [{"local": [{"user": {"name": "{0}"}}],
+                                                          "remote": [{"type": "sub"}]}]}});
+                admin(app, Method::PUT, &path, body, 201).await;
+                id
             }
             "new_region" => {
                 let id = unique("region");

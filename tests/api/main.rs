@@ -24,6 +24,7 @@ mod domains;
 mod edge;
 mod errors;
 mod failure;
+mod federation;
 mod grants;
 mod group_filters;
 mod groups;

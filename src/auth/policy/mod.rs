@@ -265,6 +265,67 @@ pub static AUTH_SELF_SERVICE: Policy = policy!("identity:get_auth_catalog", "", 
 pub static LIST_AUDIT_EVENTS: Policy =
     policy!("identity:list_audit_events", "rule:admin_required", [ADMIN]);
 
+/// Federation (OS-FEDERATION): identity providers, mappings and protocols are the
+/// deployment's, like the catalog: system readers read them, admins change them.
+macro_rules! federation_policies {
+    ($($read:ident $write_c:ident $write_u:ident $write_d:ident $list:ident
+       = $kind:literal;)*) => {$(
+        pub static $read: Policy = Policy {
+            name: concat!("identity:get_", $kind),
+            check_str: "rule:admin_required or (role:reader and system_scope:all)",
+            any_of: &[ADMIN, SYSTEM_READER],
+        };
+        pub static $list: Policy = Policy {
+            name: concat!("identity:list_", $kind, "s"),
+            check_str: "rule:admin_required or (role:reader and system_scope:all)",
+            any_of: &[ADMIN, SYSTEM_READER],
+        };
+        pub static $write_c: Policy = Policy {
+            name: concat!("identity:create_", $kind),
+            check_str: "rule:admin_required",
+            any_of: &[ADMIN],
+        };
+        pub static $write_u: Policy = Policy {
+            name: concat!("identity:update_", $kind),
+            check_str: "rule:admin_required",
+            any_of: &[ADMIN],
+        };
+        pub static $write_d: Policy = Policy {
+            name: concat!("identity:delete_", $kind),
+            check_str: "rule:admin_required",
+            any_of: &[ADMIN],
+        };
+    )*};
+}
+
+federation_policies! {
+    GET_IDENTITY_PROVIDER CREATE_IDENTITY_PROVIDER UPDATE_IDENTITY_PROVIDER
+        DELETE_IDENTITY_PROVIDER LIST_IDENTITY_PROVIDERS = "identity_provider";
+    GET_MAPPING CREATE_MAPPING UPDATE_MAPPING DELETE_MAPPING LIST_MAPPINGS = "mapping";
+    GET_PROTOCOL CREATE_PROTOCOL UPDATE_PROTOCOL DELETE_PROTOCOL LIST_PROTOCOLS = "protocol";
+}
+
+/// The federation rules that read, and those that change.
+pub static FEDERATION_READS: &[&Policy] = &[
+    &GET_IDENTITY_PROVIDER,
+    &LIST_IDENTITY_PROVIDERS,
+    &GET_MAPPING,
+    &LIST_MAPPINGS,
+    &GET_PROTOCOL,
+    &LIST_PROTOCOLS,
+];
+pub static FEDERATION_WRITES: &[&Policy] = &[
+    &CREATE_IDENTITY_PROVIDER,
+    &UPDATE_IDENTITY_PROVIDER,
+    &DELETE_IDENTITY_PROVIDER,
+    &CREATE_MAPPING,
+    &UPDATE_MAPPING,
+    &DELETE_MAPPING,
+    &CREATE_PROTOCOL,
+    &UPDATE_PROTOCOL,
+    &DELETE_PROTOCOL,
+];
+
 /// Every default rule, for documentation and for the table test.
 pub static ALL: &[&Policy] = &[
     &GET_GROUP,
@@ -316,6 +377,21 @@ pub static ALL: &[&Policy] = &[
     &REVOKE_TOKEN,
     &AUTH_SELF_SERVICE,
     &LIST_AUDIT_EVENTS,
+    &GET_IDENTITY_PROVIDER,
+    &LIST_IDENTITY_PROVIDERS,
+    &CREATE_IDENTITY_PROVIDER,
+    &UPDATE_IDENTITY_PROVIDER,
+    &DELETE_IDENTITY_PROVIDER,
+    &GET_MAPPING,
+    &LIST_MAPPINGS,
+    &CREATE_MAPPING,
+    &UPDATE_MAPPING,
+    &DELETE_MAPPING,
+    &GET_PROTOCOL,
+    &LIST_PROTOCOLS,
+    &CREATE_PROTOCOL,
+    &UPDATE_PROTOCOL,
+    &DELETE_PROTOCOL,
 ];
 
 /// What the rule's `%(target.*)s` values are for one request. Unset values match nothing.

@@ -524,6 +524,21 @@ fn every_rule_against_every_persona() {
             ],
         },
     ];
+    let mut rows = rows;
+    for policy in FEDERATION_READS {
+        rows.push(Row {
+            policy,
+            target: Target::default(),
+            allowed: &["cloud admin", "system admin", "system reader"],
+        });
+    }
+    for policy in FEDERATION_WRITES {
+        rows.push(Row {
+            policy,
+            target: Target::default(),
+            allowed: ADMINS,
+        });
+    }
     let mut checked = 0;
     for row in &rows {
         for (name, persona) in personas() {
