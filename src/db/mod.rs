@@ -38,6 +38,7 @@ pub mod domains;
 pub mod error;
 pub mod groups;
 pub mod models;
+pub mod os_credentials;
 pub mod projects;
 pub mod resources;
 pub mod revocations;
