@@ -8,6 +8,7 @@ pub mod auth_scopes;
 pub mod catalog;
 pub mod credentials;
 pub mod domains;
+pub mod ec2;
 pub mod grants;
 pub mod groups;
 pub mod projects;
