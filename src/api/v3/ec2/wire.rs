@@ -15,7 +15,7 @@ crate::wire_body! {
         required blob: StoredText,
         required cred_type as "type": StoredText,
         required user_id: ResourceId,
-        optional project_id: ResourceId,
+        patch project_id: ResourceId,
         optional id: Text,
         rest extra: Extra,
     }
@@ -27,7 +27,7 @@ impl From<CreateCredential> for NewCredential {
         let _ = body.id;
         NewCredential {
             user_id: body.user_id.into_inner(),
-            project_id: body.project_id.map(ResourceId::into_inner),
+            project_id: body.project_id.into_option().flatten().map(ResourceId::into_inner),
             cred_type: body.cred_type.0,
             blob: body.blob.0,
             extra: body.extra.0,
