@@ -5,7 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::api::http::extract::BaseUrl;
-use crate::api::http::wire::{Extra, Patch, StoredText, Text};
+use crate::api::http::wire::{any_json, Extra, Patch, StoredText, Text};
 use crate::credential::keystone::{Credential, CredentialUpdate, Ec2Credential, NewCredential};
 use crate::domain::values::ResourceId;
 
@@ -141,7 +141,7 @@ pub fn ec2_schema() -> Value {
 /// The body of ec2tokens and s3tokens, as the document shows it: what the service
 /// forwards of the signed request. Unknown fields are ignored, as Keystone ignores them.
 pub fn signed_request_schema(s3: bool) -> Value {
-    let mut inner = json!({"type": "object", "properties": {
+    let mut inner = json!({"type": "object", "additionalProperties": any_json(), "properties": {
         "access": {"type": "string"},
         "signature": {"type": "string"},
     }});
@@ -157,5 +157,6 @@ pub fn signed_request_schema(s3: bool) -> Value {
                 json!({"type": "object", "additionalProperties": {"type": "string"}});
         }
     }
-    json!({"type": "object", "required": ["credentials"], "properties": {"credentials": inner}})
+    json!({"type": "object", "required": ["credentials"], "additionalProperties": any_json(),
+        "properties": {"credentials": inner}})
 }
