@@ -41,6 +41,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth::routes(t);
     audit_routes(t);
     credentials::routes(t);
+    crate::api::v3::ec2::routes(t);
     groups::routes(t);
     users::routes(t);
     domains::routes(t);

@@ -4,6 +4,7 @@
 pub mod bce_signature;
 pub mod context;
 pub mod credential_cipher;
+pub mod ec2_signature;
 pub mod fresh_login;
 pub mod login;
 pub mod password;

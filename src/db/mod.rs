@@ -39,6 +39,7 @@ pub mod error;
 pub mod federation;
 pub mod groups;
 pub mod models;
+pub mod os_credentials;
 pub mod projects;
 pub mod resources;
 pub mod revocations;

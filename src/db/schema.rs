@@ -169,6 +169,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    os_credentials (id) {
+        id -> Text,
+        user_id -> Text,
+        project_id -> Nullable<Text>,
+        cred_type -> Text,
+        sealed_blob -> Text,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -194,6 +206,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     credentials,
     audit_events,
     signature_uses,
+    os_credentials,
 );
 
 // Federation (OS-FEDERATION): identity providers, their remote ids, mappings, protocols.

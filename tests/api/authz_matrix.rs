@@ -840,7 +840,75 @@ fn routes() -> Vec<Row> {
     rows.push(row(M::POST, "/v1/user/<b_user>/accesskey", Admin, 201));
     rows.push(row(M::PUT, "/v1/user/<b_key>?disable", Admin, 200));
     rows.push(row(M::DELETE, "/v1/user/<b_key>", Admin, 204));
+    os_credential_rows(&mut rows);
     rows
+}
+
+/// Keystone's `/v3/credentials` and OS-EC2 (identity:*_credential, identity:ec2_*: the
+/// owner or an admin; reads also a system reader), and ec2tokens/s3tokens, which need no
+/// token and answer a bad signature 401 whoever calls.
+fn os_credential_rows(rows: &mut Vec<Row>) {
+    use Method as M;
+    use Rule::*;
+    rows.extend(read("/v3/credentials", Anyone, 200));
+    rows.extend(read("/v3/credentials?user_id=<uA>", Anyone, 200).map(|r| r.note("filtered to own")));
+    rows.push(
+        row(M::POST, "/v3/credentials", Admin, 201)
+            .body(r#"{"credential": {"type": "totp", "user_id": "<new_user>", "blob": "matrix"}}"#)
+            .note("another's"),
+    );
+    rows.push(
+        row(M::POST, "/v3/credentials", Anyone, 201)
+            .body(r#"{"credential": {"type": "totp", "user_id": "<me>", "blob": "matrix"}}"#)
+            .note("own"),
+    );
+    rows.extend(read("/v3/credentials/<os_cred>", SystemReader, 200));
+    rows.push(
+        row(M::PATCH, "/v3/credentials/<os_cred>", Admin, 200)
+            .body(r#"{"credential": {"blob": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/credentials/<os_cred>", Admin, 204));
+    rows.extend(read("/v3/users/<uA>/credentials/OS-EC2", SystemReader, 200));
+    rows.extend(read("/v3/users/<me>/credentials/OS-EC2", Anyone, 200));
+    rows.push(
+        row(M::POST, "/v3/users/<new_user>/credentials/OS-EC2", Admin, 201)
+            .body(r#"{"tenant_id": "<PA>"}"#)
+            .note("another's"),
+    );
+    rows.push(
+        row(M::POST, "/v3/users/<me>/credentials/OS-EC2", Anyone, 201)
+            .body(r#"{"tenant_id": "<PA>"}"#)
+            .note("own"),
+    );
+    rows.extend(read("/v3/users/<ec2_pair>", SystemReader, 200));
+    rows.push(row(M::DELETE, "/v3/users/<ec2_pair>", Admin, 204));
+    for path in [
+        "/v3/credentials/<missing>",
+        "/v3/users/<missing>/credentials/OS-EC2",
+        "/v3/users/<uA>/credentials/OS-EC2/<missing>",
+    ] {
+        rows.push(row(M::GET, path, SystemReader, 404).note("missing"));
+    }
+    for (method, path, body) in [
+        (M::PATCH, "/v3/credentials/<missing>", Some(r#"{"credential": {"blob": "x"}}"#)),
+        (M::DELETE, "/v3/credentials/<missing>", None),
+        (M::DELETE, "/v3/users/<uA>/credentials/OS-EC2/<missing>", None),
+        (M::POST, "/v3/users/<missing>/credentials/OS-EC2", Some(r#"{"tenant_id": "<PA>"}"#)),
+    ] {
+        let mut r = row(method, path, Admin, 404).note("missing");
+        r.body = body;
+        rows.push(r);
+    }
+    rows.push(
+        row(M::POST, "/v3/ec2tokens", Public, 401)
+            .body(r#"{"credentials": {"access": "<missing>", "signature": "x", "host": "h", "verb": "GET", "path": "/", "params": {"SignatureVersion": "2"}}}"#)
+            .note("unknown access"),
+    );
+    rows.push(
+        row(M::POST, "/v3/s3tokens", Public, 401)
+            .body(r#"{"credentials": {"access": "<ec2_access>", "signature": "x", "token": "R0VUCgoKL2J1Y2tldA=="}}"#)
+            .note("wrong signature"),
+    );
 }
 
 /// What the matrix sets up once: domains, personas and their tokens, shared targets.
@@ -1382,6 +1450,23 @@ impl World {
             "new_cred" => {
                 let (user, _) = new_user(app, a, None).await;
                 new_key(app, &user).await
+            }
+            "os_cred" => {
+                let (user, _) = new_user(app, a, None).await;
+                let cred = json!({"credential": {"type": "totp", "user_id": user, "blob": "m"}});
+                id_of(&admin(app, post, "/v3/credentials", cred, 201).await, "credential")
+            }
+            "ec2_pair" | "ec2_access" => {
+                let (user, _) = new_user(app, a, None).await;
+                let path = format!("/v3/users/{user}/credentials/OS-EC2");
+                let body = json!({"tenant_id": self.vars["PA"]});
+                let made = admin(app, post, &path, body, 201).await;
+                let access = made["credential"]["access"].as_str().expect("access");
+                if name == "ec2_access" {
+                    access.to_string()
+                } else {
+                    format!("{user}/credentials/OS-EC2/{access}")
+                }
             }
             "new_subject" => {
                 let scope = json!({"project": {"id": self.vars["PA"]}});

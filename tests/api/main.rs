@@ -21,6 +21,7 @@ mod contract;
 mod credentials;
 mod discovery;
 mod domains;
+mod ec2_credentials;
 mod edge;
 mod errors;
 mod failure;

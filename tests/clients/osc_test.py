@@ -192,6 +192,38 @@ def find(rows, **match):
     return [r for r in rows if all(r.get(k) == v for k, v in match.items())]
 
 
+def ec2_scenario(cli, s, tag, user_id):
+    """`openstack ec2 credentials` (OS-EC2) and `openstack credential` (/v3/credentials):
+    one store, so each shows what the other made."""
+    e = cli.json("ec2", "credentials", "create")
+    cli.check(len(e.get("access") or "") == 32 and len(e.get("secret") or "") == 32,
+              f"ec2 credentials create answers access and secret: {e}")
+    cli.check(e.get("project_id"), "the EC2 credential is on the current project")
+    rows = cli.json("ec2", "credentials", "list")
+    cli.check(find(rows, Access=e["access"], Secret=e["secret"]),
+              "ec2 credentials list has the new credential")
+    shown = cli.json("ec2", "credentials", "show", e["access"])
+    cli.check(shown.get("secret") == e["secret"], "ec2 credentials show by access")
+    rows = cli.json("credential", "list", "--type", "ec2")
+    cli.check(any(e["access"] in r.get("Data", "") for r in rows),
+              f"credential list --type ec2 shows the EC2 credential too: {rows}")
+    blob = f'{{"name": "totp-{tag}"}}'
+    c = cli.json("credential", "create", "--type", "totp", user_id, blob)
+    cli.check(c.get("type") == "totp" and c.get("blob") == blob, f"credential create: {c}")
+    cli.run("credential", "set", "--type", "totp", "--data", '{"name": "changed"}',
+            "--user", user_id, c["id"])
+    shown = cli.json("credential", "show", c["id"])
+    cli.check(shown.get("blob") == '{"name": "changed"}', f"credential set --data: {shown}")
+    rows = cli.json("credential", "list", "--user", user_id, "--type", "totp")
+    cli.check(find(rows, ID=c["id"]), "credential list --user --type totp")
+    cli.run("credential", "delete", c["id"])
+    cli.run("ec2", "credentials", "delete", e["access"])
+    rows = cli.json("ec2", "credentials", "list")
+    cli.check(not find(rows, Access=e["access"]), "ec2 credentials delete removes it")
+    gone = cli.run("credential", "show", c["id"], expect_ok=False)
+    cli.check(gone.returncode != 0, "credential show after delete fails")
+
+
 def scenario(cli, s, tag):
     """The whole sequence; names carry `tag` so that runs do not collide."""
     dom, proj = f"osc-dom-{tag}", f"osc-proj-{tag}"
@@ -318,6 +350,8 @@ def scenario(cli, s, tag):
     cli.check(f"{user} not in group {grp}" in out.stderr, "group contains user: gone")
     names = cli.values("group", "list", "--user", user, "-c", "Name")
     cli.check(names == [], "group list --user is empty after remove")
+
+    ec2_scenario(cli, s, tag, tok["user_id"])
 
     # deletes
     cli.run("group", "delete", grp)

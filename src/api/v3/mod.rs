@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod domains;
 pub mod federation;
+pub mod ec2;
 pub mod grants;
 pub mod groups;
 pub mod projects;

@@ -242,6 +242,42 @@ pub static WRITE_CREDENTIAL: Policy = policy!(
     [ADMIN, &[UserIs(UserId)]]
 );
 
+// Keystone's /v3/credentials and OS-EC2 rules (policies/credential.py, ec2_credential.py).
+// `identity:get_credential` and `identity:create_credential` are READ_CREDENTIAL and
+// WRITE_CREDENTIAL above. `target.credential.user_id` is the credential's owner (UserId);
+// `rule:owner` of the EC2 list and create is the path's user (UserId too).
+pub static LIST_CREDENTIALS: Policy = policy!("identity:list_credentials",
+    "(rule:admin_required) or (role:reader and system_scope:all) or user_id:%(target.credential.user_id)s",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]);
+pub static UPDATE_CREDENTIAL: Policy = policy!(
+    "identity:update_credential",
+    "(rule:admin_required) or user_id:%(target.credential.user_id)s",
+    [ADMIN, &[UserIs(UserId)]]
+);
+pub static DELETE_CREDENTIAL: Policy = policy!(
+    "identity:delete_credential",
+    "(rule:admin_required) or user_id:%(target.credential.user_id)s",
+    [ADMIN, &[UserIs(UserId)]]
+);
+pub static EC2_GET_CREDENTIAL: Policy = policy!("identity:ec2_get_credential",
+    "(rule:admin_required) or (role:reader and system_scope:all) or user_id:%(target.credential.user_id)s",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]);
+pub static EC2_LIST_CREDENTIALS: Policy = policy!(
+    "identity:ec2_list_credentials",
+    "(rule:admin_required) or (role:reader and system_scope:all) or rule:owner",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]
+);
+pub static EC2_CREATE_CREDENTIAL: Policy = policy!(
+    "identity:ec2_create_credential",
+    "(rule:admin_required) or rule:owner",
+    [ADMIN, &[UserIs(UserId)]]
+);
+pub static EC2_DELETE_CREDENTIAL: Policy = policy!(
+    "identity:ec2_delete_credential",
+    "(rule:admin_required) or user_id:%(target.credential.user_id)s",
+    [ADMIN, &[UserIs(UserId)]]
+);
+
 pub static READ_CATALOG: Policy = policy!(
     "identity:get_service",
     "rule:admin_required or (role:reader and system_scope:all)",
@@ -371,6 +407,13 @@ pub static ALL: &[&Policy] = &[
     &LIST_ROLE_ASSIGNMENTS,
     &READ_CREDENTIAL,
     &WRITE_CREDENTIAL,
+    &LIST_CREDENTIALS,
+    &UPDATE_CREDENTIAL,
+    &DELETE_CREDENTIAL,
+    &EC2_GET_CREDENTIAL,
+    &EC2_LIST_CREDENTIALS,
+    &EC2_CREATE_CREDENTIAL,
+    &EC2_DELETE_CREDENTIAL,
     &READ_CATALOG,
     &WRITE_CATALOG,
     &VALIDATE_TOKEN,

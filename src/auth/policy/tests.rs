@@ -523,6 +523,83 @@ fn every_rule_against_every_persona() {
                 "unscoped alice",
             ],
         },
+        // LIST_CREDENTIALS: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &LIST_CREDENTIALS,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &LIST_CREDENTIALS,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin", "system reader"],
+        },
+        // UPDATE_CREDENTIAL: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &UPDATE_CREDENTIAL,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &UPDATE_CREDENTIAL,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin"],
+        },
+        // DELETE_CREDENTIAL: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &DELETE_CREDENTIAL,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &DELETE_CREDENTIAL,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin"],
+        },
+        // EC2_GET_CREDENTIAL: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &EC2_GET_CREDENTIAL,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &EC2_GET_CREDENTIAL,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin", "system reader"],
+        },
+        // EC2_LIST_CREDENTIALS: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &EC2_LIST_CREDENTIALS,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &EC2_LIST_CREDENTIALS,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin", "system reader"],
+        },
+        // EC2_CREATE_CREDENTIAL: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &EC2_CREATE_CREDENTIAL,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &EC2_CREATE_CREDENTIAL,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin"],
+        },
+        // EC2_DELETE_CREDENTIAL: its owner (alice), then someone else's (bob's, in A).
+        Row {
+            policy: &EC2_DELETE_CREDENTIAL,
+            target: alice_self.clone(),
+            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+        },
+        Row {
+            policy: &EC2_DELETE_CREDENTIAL,
+            target: in_a(),
+            allowed: &["cloud admin", "system admin"],
+        },
     ];
     let mut rows = rows;
     for policy in FEDERATION_READS {
