@@ -4,6 +4,8 @@
 //! then (for a change) the ceiling; at most two keys a user; minting needs a recent
 //! password login. The secret is returned by the create only and never logged.
 
+pub mod application;
+
 use crate::assignment::ceiling;
 use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy::glue::authorize;
