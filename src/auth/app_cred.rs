@@ -162,6 +162,38 @@ pub fn enforce_access_rules(
     }
 }
 
+/// The header with which a service says it enforces access rules, and its version.
+pub const ACCESS_RULES_HEADER: &str = "OpenStack-Identity-Access-Rules";
+/// The first version of access rules (Keystone's `ACCESS_RULES_MIN_VERSION`).
+const ACCESS_RULES_MIN_VERSION: f64 = 1.0;
+
+/// Keystone's `_validate_token_access_rules`: another service may validate a token of a
+/// credential with access rules only if it says (in [`ACCESS_RULES_HEADER`]) that it
+/// enforces them; else the token is not found (404), so the service cannot be fooled into
+/// ignoring them.
+pub fn check_access_rules_support(
+    grant: Option<&AppCredGrant>,
+    header: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(grant) = grant.filter(|g| !g.access_rules.is_empty()) else {
+        return Ok(());
+    };
+    let supported = header
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .is_some_and(|v| v >= ACCESS_RULES_MIN_VERSION);
+    if supported {
+        return Ok(());
+    }
+    log::warn!(
+        "a token of application credential {} with access rules was validated by a \
+         service that does not enforce them",
+        grant.id
+    );
+    Err(ApiError::NotFoundMessage(
+        "Could not find token: Failed to validate token".into(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,5 +242,10 @@ mod tests {
         assert!(enforce_access_rules(Some(&grant), "GET", "/v3/projects").is_err());
         assert!(enforce_access_rules(None, "GET", "/v3/projects").is_ok());
         assert!(grant.restricted());
+        assert!(check_access_rules_support(Some(&grant), None).is_err());
+        assert!(check_access_rules_support(Some(&grant), Some("0.9")).is_err());
+        assert!(check_access_rules_support(Some(&grant), Some("1.0")).is_ok());
+        grant.access_rules.clear();
+        assert!(check_access_rules_support(Some(&grant), None).is_ok());
     }
 }
