@@ -12,8 +12,8 @@ pub mod v3;
 
 use crate::api::http::openapi;
 use crate::api::v3::{
-    audit_events, auth, auth_scopes, catalog, credentials, domains, federation, grants, groups,
-    projects, role_assignments, roles, users,
+    application_credentials, audit_events, auth, auth_scopes, catalog, credentials, domains,
+    federation, grants, groups, projects, role_assignments, roles, users,
 };
 
 use actix_web::{web, HttpRequest};
@@ -44,6 +44,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     crate::api::v3::ec2::routes(t);
     groups::routes(t);
     users::routes(t);
+    application_credentials::routes(t);
     domains::routes(t);
     projects::routes(t);
     roles::routes(t);

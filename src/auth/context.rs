@@ -2,6 +2,7 @@
 //! against the database (Keystone's token model). Used to issue tokens, to validate the
 //! caller's `X-Auth-Token`, and to render token bodies.
 
+use crate::auth::app_cred::{self, AppCredGrant};
 use crate::auth::token::{new_audit_id, password_stamp, Claims};
 use crate::db::assignments::{self, RoleTarget};
 use crate::db::models::{CredentialRow, DomainRow, ProjectRow, RoleRow, UserRow};
@@ -34,6 +35,8 @@ pub struct AuthContext {
     pub scope: Scope,
     pub roles: Vec<RoleRow>,
     pub claims: Claims,
+    /// The application credential the token was made from, if it was.
+    pub application_credential: Option<AppCredGrant>,
 }
 
 impl AuthContext {
@@ -275,6 +278,7 @@ pub fn new_claims(
         openstack_expires_at_us: expires_at_us,
         openstack_auth_at_us: None,
         openstack_password_stamp: None,
+        openstack_app_cred_id: None,
     }
 }
 
@@ -312,6 +316,8 @@ pub struct NewToken {
     pub auth_at_us: Option<i64>,
     /// The stamp of the password it proved: the user's must still be the same.
     pub password_stamp: Option<String>,
+    /// The application credential it is made from (see `auth::app_cred`).
+    pub application_credential_id: Option<String>,
 }
 
 /// Where a signed request acts.
@@ -391,6 +397,11 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
             user.id
         )));
     }
+    let app_cred_id = match &proof {
+        Proof::Token(claims) => claims.openstack_app_cred_id.clone(),
+        Proof::Login { token, .. } => token.application_credential_id.clone(),
+        Proof::Signature { .. } => None,
+    };
     let (scope, roles) = match &proof {
         Proof::Token(claims) => resolve_scope(conn, &user, &claims_scope(claims))?,
         Proof::Login { scope, .. } => resolve_scope(conn, &user, scope)?,
@@ -402,6 +413,20 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
             scope: Wanted::Account,
             ..
         } => account_scope(conn, &user)?,
+    };
+    // A credential's token holds only the roles it delegates, while the credential lasts.
+    let (roles, application_credential) = match &app_cred_id {
+        None => (roles, None),
+        Some(id) => {
+            let now_us = chrono::Utc::now().timestamp_micros();
+            let project_id = match &scope {
+                Scope::Project { project, .. } => Some(project.id.as_str()),
+                _ => None,
+            };
+            let cred = app_cred::load_for_token(conn, id, &user.id, project_id, now_us)?;
+            let roles = app_cred::delegated_roles(&cred, roles)?;
+            (roles, Some(AppCredGrant::from(cred)))
+        }
     };
     let claims = match proof {
         Proof::Token(claims) => {
@@ -423,6 +448,7 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
             }
             claims.openstack_auth_at_us = token.auth_at_us;
             claims.openstack_password_stamp = token.password_stamp;
+            claims.openstack_app_cred_id = token.application_credential_id;
             claims
         }
     };
@@ -432,6 +458,7 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
         scope,
         roles,
         claims,
+        application_credential,
     })
 }
 

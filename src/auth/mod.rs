@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: tokens, passwords, the request's auth context and
 //! the default policy.
 
+pub mod app_cred;
 pub mod bce_signature;
 pub mod context;
 pub mod credential_cipher;

@@ -38,4 +38,17 @@ pub enum AuthMethod {
     Password { user: UserRef, password: String },
     /// `"token"`: a valid token, rescoped.
     Token { token: String },
+    /// `"application_credential"`: a credential and its secret.
+    ApplicationCredential {
+        credential: AppCredRef,
+        secret: String,
+    },
+}
+
+/// An application credential, as an auth request names it: by id, or by name with its
+/// user.
+#[derive(Debug, Clone)]
+pub enum AppCredRef {
+    Id(String),
+    Named { name: String, user: UserRef },
 }

@@ -6,6 +6,8 @@
 
 pub mod keystone;
 
+pub mod application;
+
 use crate::assignment::ceiling;
 use crate::auth::fresh_login::check_may_mint_access_key;
 use crate::auth::policy::glue::authorize;

@@ -29,6 +29,7 @@ macro_rules! windowed {
     };
 }
 
+pub mod application_credentials;
 pub mod assignments;
 pub mod audit;
 pub mod bootstrap;

@@ -143,6 +143,8 @@ pub fn update_role(
 pub fn delete_role(conn: &mut DbConn, role_id: &str) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         get_role(conn, role_id)?;
+        // Keystone: the credentials of those holding it on a project go first.
+        super::application_credentials::delete_for_role(conn, role_id)?;
         delete_grants_of_role(conn, role_id)?;
         diesel::delete(
             implied_roles::table.filter(

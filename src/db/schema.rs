@@ -181,6 +181,45 @@ diesel::table! {
     }
 }
 
+// Application credentials and access rules (migration 2026-12-10-000100).
+diesel::table! {
+    application_credentials (id) {
+        id -> Text,
+        name -> Text,
+        user_id -> Text,
+        project_id -> Text,
+        description -> Nullable<Text>,
+        secret_hash -> Text,
+        unrestricted -> Bool,
+        expires_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    application_credential_roles (application_credential_id, role_id) {
+        application_credential_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::table! {
+    access_rules (id) {
+        id -> Text,
+        user_id -> Text,
+        service -> Text,
+        path -> Text,
+        method -> Text,
+    }
+}
+
+diesel::table! {
+    application_credential_access_rules (application_credential_id, access_rule_id) {
+        application_credential_id -> Text,
+        access_rule_id -> Text,
+    }
+}
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -254,4 +293,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     idp_remote_ids,
     mappings,
     federation_protocols,
+    application_credentials,
+    application_credential_roles,
+    access_rules,
+    application_credential_access_rules,
 );

@@ -195,6 +195,10 @@ pub fn update_user(
         if let Some(enabled) = changes.enabled {
             user.enabled = enabled;
         }
+        if disables {
+            // Keystone deletes a disabled user's application credentials.
+            super::application_credentials::delete_for_user(conn, user_id)?;
+        }
         if let Some(description) = changes.description {
             user.description = description;
         }
@@ -318,6 +322,7 @@ pub fn delete_user(conn: &mut DbConn, user_id: &str) -> Result<(), StoreError> {
         if deleted == 0 {
             return Err(StoreError::not_found("user", user_id));
         }
+        super::application_credentials::delete_for_user(conn, user_id)?;
         Ok(())
     })
 }

@@ -4,6 +4,7 @@
 //! and the headers, call these, and wrap the answer.
 
 pub mod ec2;
+pub mod application_credential;
 pub mod password;
 
 use std::net::IpAddr;
@@ -112,6 +113,9 @@ pub async fn issue(
     // password, the scope), so that a change committed after those reads revokes it: see
     // `db::revocations::revoke`.
     let issued_at_us = now_us();
+    let mut scope = scope;
+    // The application credential the new token is made from, directly or by a rescope.
+    let mut app_cred_id: Option<String> = None;
     let (user, methods, origin, cap) = match method {
         AuthMethod::Password { user, password } => {
             state.login_throttle.check(source)?;
@@ -151,7 +155,55 @@ pub async fn issue(
             };
             // A rescoped token never outlives the token it came from.
             let cap = Some(original.claims.openstack_expires_at_us);
+            if let Some(grant) = &original.application_credential {
+                // Keystone: a credential's token is renewed on its project, never rescoped.
+                if !matches!(scope, ScopeRequest::Default) {
+                    return Err(ApiError::forbidden_action(
+                        "Using an application credential token to create a scoped token is \
+                         not allowed",
+                    ));
+                }
+                app_cred_id = Some(grant.id.clone());
+                if let Some(project_id) = original.token_project_id() {
+                    scope = ScopeRequest::ProjectId(project_id.to_string());
+                }
+            }
             (original.user, methods, origin, cap)
+        }
+        AuthMethod::ApplicationCredential { credential, secret } => {
+            state.login_throttle.check(source)?;
+            let proved = match application_credential::prove(
+                state,
+                credential,
+                secret,
+                &scope,
+                issued_at_us,
+            )
+            .await
+            {
+                Err(e @ ApiError::Unauthorized(_)) => {
+                    state.login_throttle.failed(source);
+                    return Err(e);
+                }
+                other => other?,
+            };
+            let row = proved.row;
+            scope = ScopeRequest::ProjectId(row.project_id.clone());
+            app_cred_id = Some(row.id.clone());
+            let user_id = row.user_id.clone();
+            let user = db::run(&state.pool, move |conn| {
+                context::find_user(conn, &UserRef::Id(user_id))
+            })
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("owner of application credential is gone"))?;
+            let origin = Origin {
+                audit_ids: None,
+                auth_at_us: None,
+                password_stamp: None,
+            };
+            // Keystone: a token never outlives its credential.
+            let methods = vec!["application_credential".to_string()];
+            (user, methods, origin, row.expires_at)
         }
     };
     let token = NewToken {
@@ -162,6 +214,7 @@ pub async fn issue(
         audit_ids: origin.audit_ids,
         auth_at_us: origin.auth_at_us,
         password_stamp: origin.password_stamp,
+        application_credential_id: app_cred_id,
     };
     let proof = Proof::Login {
         user_id: user.id,

@@ -125,6 +125,15 @@ enum Rule {
     /// get_role of a domain-managed role and list_roles: `role:manager` in any domain
     /// (`rule:domain_managed_target_role`, `not domain_id:None`), or a system reader.
     AnyManagerOrSystemReader,
+    /// `user_id:%(user_id)s` (create_application_credential) and
+    /// `(role:admin and system_scope:all) or user_id:...` (delete_access_rule) on another
+    /// user's target: no persona passes.
+    OwnerOnly,
+    /// create_application_credential for oneself: the owner, with a project-scoped token.
+    ProjectScopedOwner,
+    /// get/list_access_rules: `(role:reader and system_scope:all) or user_id:...`, with no
+    /// `rule:admin_required`: the system reader only, on another user's rules.
+    SystemScopedReader,
 }
 
 impl Rule {
@@ -141,6 +150,9 @@ impl Rule {
             }
             Rule::ManagerOfOwnDomain => matches!(caller, ManagerOfA | ManagerOfB | CloudAdmin),
             Rule::ReaderOfAOrProjectInA => caller != ManagerOfB,
+            Rule::OwnerOnly => false,
+            Rule::ProjectScopedOwner => matches!(caller, Member | CloudAdmin),
+            Rule::SystemScopedReader => caller == Reader,
         }
     }
 }
@@ -279,6 +291,7 @@ fn routes() -> Vec<Row> {
         200,
     ));
     rows.extend(read("/v3/audit-events", Admin, 200));
+    application_credential_rows(&mut rows);
     // Huawei's access keys: identity:get_credential / create_credential (owner or admin).
     rows.extend(read("/v3.0/OS-CREDENTIAL/credentials", Anyone, 200));
     rows.extend(read(
@@ -911,6 +924,82 @@ fn os_credential_rows(rows: &mut Vec<Row>) {
     );
 }
 
+/// Application credentials and access rules: a member of PA (the subject user, whom no
+/// persona is) owns the targets; every persona also acts on its own.
+fn application_credential_rows(rows: &mut Vec<Row>) {
+    use Method as M;
+    use Rule::*;
+    let theirs = "/v3/users/<subject_user>/application_credentials";
+    let rules = "/v3/users/<subject_user>/access_rules";
+    rows.extend(read(theirs, SystemReader, 200));
+    rows.extend(read("/v3/users/<me>/application_credentials", Anyone, 200));
+    rows.push(
+        row(M::POST, theirs, OwnerOnly, 201)
+            .body(r#"{"application_credential": {"name": "<name>"}}"#)
+            .note("another's"),
+    );
+    rows.push(
+        row(
+            M::POST,
+            "/v3/users/<me>/application_credentials",
+            ProjectScopedOwner,
+            201,
+        )
+        .body(r#"{"application_credential": {"name": "<name>"}}"#)
+        .note("own"),
+    );
+    rows.extend(read(&format!("{theirs}/<app_credS>"), SystemReader, 200));
+    rows.push(row(
+        M::DELETE,
+        &format!("{theirs}/<new_app_cred>"),
+        Admin,
+        204,
+    ));
+    rows.extend(read(rules, SystemScopedReader, 200));
+    rows.extend(read("/v3/users/<me>/access_rules", Anyone, 200));
+    rows.extend(read(&format!("{rules}/<ruleS>"), SystemScopedReader, 200));
+    rows.push(row(
+        M::DELETE,
+        &format!("{rules}/<new_access_rule>"),
+        OwnerOnly,
+        204,
+    ));
+    // Missing targets: 404 for those the rule lets through on the path's user.
+    rows.push(row(M::GET, &format!("{theirs}/<missing>"), SystemReader, 404).note("missing"));
+    rows.push(row(M::DELETE, &format!("{theirs}/<missing>"), Admin, 404).note("missing"));
+    rows.push(
+        row(
+            M::GET,
+            &format!("{rules}/<missing>"),
+            SystemScopedReader,
+            404,
+        )
+        .note("missing"),
+    );
+}
+
+/// The subject user makes an application credential (with an access rule); returns its
+/// body.
+async fn new_app_cred(world: &World, rule_path: &str) -> Value {
+    let path = format!(
+        "/v3/users/{}/application_credentials",
+        world.vars["subject_user"]
+    );
+    let body = json!({"application_credential": {"name": unique("appcred"), "access_rules": [
+        {"service": "identity", "method": "GET", "path": rule_path}]}});
+    let resp = world
+        .app
+        .call(
+            Method::POST,
+            &path,
+            &world.vars["subject_token"],
+            Some(body),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "set-up application credential");
+    resp.json::<Value>().await.expect("json")["application_credential"].clone()
+}
+
 /// What the matrix sets up once: domains, personas and their tokens, shared targets.
 struct World {
     app: TestApp,
@@ -1467,6 +1556,35 @@ impl World {
                 } else {
                     format!("{user}/credentials/OS-EC2/{access}")
                 }
+            }
+            "app_credS" | "ruleS" => {
+                let cred = new_app_cred(self, "/v3/shared").await;
+                if name == "ruleS" {
+                    cred["access_rules"][0]["id"]
+                        .as_str()
+                        .expect("id")
+                        .to_string()
+                } else {
+                    cred["id"].as_str().expect("id").to_string()
+                }
+            }
+            "new_app_cred" => new_app_cred(self, "/v3").await["id"]
+                .as_str()
+                .expect("id")
+                .to_string(),
+            "new_access_rule" => {
+                // A rule no credential uses any more: its credential is deleted.
+                let cred = new_app_cred(self, &format!("/v3/{}", unique("rule"))).await;
+                let path = format!(
+                    "/v3/users/{}/application_credentials/{}",
+                    self.vars["subject_user"],
+                    cred["id"].as_str().expect("id")
+                );
+                admin(app, Method::DELETE, &path, Value::Null, 204).await;
+                cred["access_rules"][0]["id"]
+                    .as_str()
+                    .expect("id")
+                    .to_string()
             }
             "new_subject" => {
                 let scope = json!({"project": {"id": self.vars["PA"]}});

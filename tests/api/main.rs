@@ -6,6 +6,7 @@ mod helpers;
 mod postgres;
 mod skips;
 
+mod application_credentials;
 mod architecture;
 mod audit;
 mod authz_matrix;

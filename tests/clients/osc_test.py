@@ -366,6 +366,62 @@ def scenario(cli, s, tag):
     rows = cli.json("domain", "list")
     cli.check(not find(rows, Name=dom), "domain list after delete")
 
+    application_credentials(cli, s, tag)
+
+
+def app_cred_env(s, cred_id, secret):
+    """OS_* variables for an application credential login (keystoneauth's
+    v3applicationcredential plugin)."""
+    env = base_env()
+    env["HOME"] = tempfile.mkdtemp(prefix="osc-appcred-")
+    env.update(
+        {
+            "OS_AUTH_URL": s["url"] + "/v3",
+            "OS_IDENTITY_API_VERSION": "3",
+            "OS_AUTH_TYPE": "v3applicationcredential",
+            "OS_APPLICATION_CREDENTIAL_ID": cred_id,
+            "OS_APPLICATION_CREDENTIAL_SECRET": secret,
+            "OS_REGION_NAME": s["region"],
+            "OS_INTERFACE": "public",
+        }
+    )
+    return env
+
+
+def application_credentials(cli, s, tag):
+    """application credential create / list / show / delete, and a login with one."""
+    name = f"osc-appcred-{tag}"
+    made = cli.json(
+        "application", "credential", "create", "--description", "made by osc_test", name
+    )
+    cli.check(made.get("name") == name, "application credential create: name")
+    cli.check(made.get("secret"), "application credential create shows the secret")
+    cli.check(made.get("description") == "made by osc_test", "its description")
+    cli.check(made.get("project_id"), "it is for the token's project")
+    cli.check("admin" in str(made.get("roles")), f"it has the token's roles: {made}")
+    rows = cli.json("application", "credential", "list")
+    cli.check(find(rows, Name=name, ID=made["id"]), f"application credential list: {rows}")
+    shown = cli.json("application", "credential", "show", name)
+    cli.check(shown.get("id") == made["id"], "application credential show by name")
+    cli.check(not shown.get("secret"), "show does not reveal the secret")
+
+    # A login with it: keystoneauth's v3applicationcredential, then `token issue`.
+    login = Cli(app_cred_env(s, made["id"], made["secret"]), cli.label + "/appcred")
+    tok = login.json("token", "issue")
+    login.check(tok.get("project_id") == made["project_id"],
+                f"the token is scoped to the credential's project: {tok}")
+    cli.count += login.count
+    shutil.rmtree(login.env["HOME"], ignore_errors=True)
+
+    cli.run("application", "credential", "delete", name)
+    rows = cli.json("application", "credential", "list")
+    cli.check(not find(rows, Name=name), "application credential list after delete")
+    bad = Cli(app_cred_env(s, made["id"], made["secret"]), cli.label + "/appcred")
+    gone = bad.run("token", "issue", expect_ok=False)
+    cli.count += bad.count
+    shutil.rmtree(bad.env["HOME"], ignore_errors=True)
+    cli.check(gone.returncode != 0, "a deleted credential no longer logs in")
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

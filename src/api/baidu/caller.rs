@@ -142,6 +142,7 @@ async fn authenticate_bce(state: &AppState, call: SignedCall) -> Result<BceCalle
             audit_ids: None,
             auth_at_us: None,
             password_stamp: None,
+            application_credential_id: None,
         };
         let ctx = context::build(
             conn,

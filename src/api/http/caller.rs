@@ -62,6 +62,13 @@ impl FromRequest for AuthContext {
                 (None, Some(token)) => authenticate(&state, &token).await?,
                 (None, None) => return Err(ApiError::unauthorized("no X-Auth-Token header").into()),
             };
+            // A token of an application credential with access rules reaches only what
+            // they allow of the identity service (keystonemiddleware's check).
+            crate::auth::app_cred::enforce_access_rules(
+                caller.application_credential.as_ref(),
+                req.method().as_str(),
+                req.path(),
+            )?;
             req.extensions_mut()
                 .insert(ActingUser(caller.user_id().to_string()));
             Ok(caller)
@@ -236,6 +243,7 @@ pub async fn authenticate_signed(
             audit_ids: None,
             auth_at_us: None,
             password_stamp: None,
+            application_credential_id: None,
         };
         context::build(
             conn,

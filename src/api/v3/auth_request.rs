@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::api::http::body::is_secret_field;
-use crate::auth::refs::{AuthMethod as Method, DomainRef, ScopeRequest, UserRef};
+use crate::auth::refs::{AppCredRef, AuthMethod as Method, DomainRef, ScopeRequest, UserRef};
 use crate::error::ApiError;
 
 /// A part of the body as the document shows it.
@@ -105,6 +105,22 @@ auth_body! {
         required methods: Vec<String>,
         optional password: PasswordBody,
         optional token: TokenBody,
+        optional application_credential: AppCredBody,
+    }
+
+    /// An application credential by id, or by name with its user.
+    struct AppCredBody {
+        optional id: String,
+        optional name: String,
+        optional user: AppCredUserBody,
+        required secret: String,
+    }
+
+    /// The owner of a credential named by name: by id, or by name with its domain.
+    struct AppCredUserBody {
+        optional id: String,
+        optional name: String,
+        optional domain: DomainBody,
     }
 
     struct PasswordBody {
@@ -214,10 +230,48 @@ fn parse_method(identity: IdentityBody) -> Result<Method, ApiError> {
             .ok_or_else(|| ApiError::expecting("token", "identity"))?;
         return Ok(Method::Token { token: token.id });
     }
+    if methods.iter().any(|m| m == "application_credential") {
+        let body = identity
+            .application_credential
+            .ok_or_else(|| ApiError::expecting("application_credential", "identity"))?;
+        return Ok(Method::ApplicationCredential {
+            credential: app_cred_ref(body.id, body.name, body.user)?,
+            secret: body.secret,
+        });
+    }
     // Keystone answers an unsupported method with 401, not 400.
     Err(ApiError::unauthorized(format!(
         "unsupported auth methods {methods:?}"
     )))
+}
+
+/// Keystone's `_lookup_app_cred`: an id, or a name with the user (by id, or by name with
+/// its domain).
+fn app_cred_ref(
+    id: Option<String>,
+    name: Option<String>,
+    user: Option<AppCredUserBody>,
+) -> Result<AppCredRef, ApiError> {
+    if let Some(id) = id {
+        return Ok(AppCredRef::Id(id));
+    }
+    let name = name.ok_or_else(|| ApiError::expecting("id or name", "application credential"))?;
+    let user = match user {
+        Some(AppCredUserBody { id: Some(id), .. }) => UserRef::Id(id),
+        Some(AppCredUserBody {
+            name: Some(user_name),
+            domain: Some(domain),
+            ..
+        }) => UserRef::Name {
+            name: user_name,
+            domain: domain_ref(Some(domain), "user")?,
+        },
+        Some(AppCredUserBody { name: Some(_), .. }) => {
+            return Err(ApiError::expecting("domain", "user"))
+        }
+        _ => return Err(ApiError::expecting("user", "application credential")),
+    };
+    Ok(AppCredRef::Named { name, user })
 }
 
 /// Reads a part of the body with serde, refusing it in Keystone's words (the field's path,
@@ -352,6 +406,47 @@ mod tests {
         .err()
         .unwrap();
         assert!(err.to_string().starts_with("400"), "{err}");
+    }
+
+    #[test]
+    fn application_credential_requests_by_id_and_by_name() {
+        let AuthRequest { method, .. } = parse_auth_request(json!({"auth": {"identity": {
+            "methods": ["application_credential"],
+            "application_credential": {"id": "c1", "secret": "s"}}}}))
+        .unwrap();
+        assert!(matches!(method, Method::ApplicationCredential {
+            credential: AppCredRef::Id(ref id), ref secret } if id == "c1" && secret == "s"));
+        let AuthRequest { method, .. } = parse_auth_request(json!({"auth": {"identity": {
+            "methods": ["application_credential"],
+            "application_credential": {"name": "n", "secret": "s",
+                "user": {"name": "u", "domain": {"id": "default"}}}}}}))
+        .unwrap();
+        assert!(matches!(
+            method,
+            Method::ApplicationCredential {
+                credential: AppCredRef::Named {
+                    user: UserRef::Name { .. },
+                    ..
+                },
+                ..
+            }
+        ));
+        for (body, says) in [
+            (json!({"secret": "s"}), "id or name"),
+            (json!({"name": "n", "secret": "s"}), "user"),
+            (
+                json!({"name": "n", "secret": "s", "user": {"name": "u"}}),
+                "domain",
+            ),
+            (json!({"id": "c1"}), "'secret' is a required property"),
+        ] {
+            let err = parse_auth_request(json!({"auth": {"identity": {
+                "methods": ["application_credential"], "application_credential": body}}}))
+            .err()
+            .unwrap();
+            assert!(err.to_string().starts_with("400"), "{err}");
+            assert!(err.to_string().contains(says), "{err}");
+        }
     }
 
     #[test]

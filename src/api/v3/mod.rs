@@ -1,6 +1,7 @@
 //! Keystone's v3 API as Huawei Cloud IAM serves it: one module per resource, each with its
 //! handlers; the route table in `api` lists them.
 
+pub mod application_credentials;
 pub mod audit_events;
 pub mod auth;
 pub mod auth_request;

@@ -362,6 +362,45 @@ pub static FEDERATION_WRITES: &[&Policy] = &[
     &DELETE_PROTOCOL,
 ];
 
+// Application credentials and access rules (keystone/common/policies/application_credential.py
+// and access_rule.py). The target's user is the credential's owner (for a credential named
+// by id, its stored owner, never the path's), or the path's user for a list or a create.
+pub static GET_APPLICATION_CREDENTIAL: Policy = policy!(
+    "identity:get_application_credential",
+    "(rule:admin_required) or (role:reader and system_scope:all) or rule:owner",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]
+);
+pub static LIST_APPLICATION_CREDENTIALS: Policy = policy!(
+    "identity:list_application_credentials",
+    "(rule:admin_required) or (role:reader and system_scope:all) or rule:owner",
+    [ADMIN, SYSTEM_READER, &[UserIs(UserId)]]
+);
+pub static CREATE_APPLICATION_CREDENTIAL: Policy = policy!(
+    "identity:create_application_credential",
+    "user_id:%(user_id)s",
+    [&[UserIs(UserId)]]
+);
+pub static DELETE_APPLICATION_CREDENTIAL: Policy = policy!(
+    "identity:delete_application_credential",
+    "rule:admin_or_owner",
+    [ADMIN, &[UserIs(UserId)]]
+);
+pub static GET_ACCESS_RULE: Policy = policy!(
+    "identity:get_access_rule",
+    "(role:reader and system_scope:all) or user_id:%(target.user.id)s",
+    [SYSTEM_READER, &[UserIs(UserId)]]
+);
+pub static LIST_ACCESS_RULES: Policy = policy!(
+    "identity:list_access_rules",
+    "(role:reader and system_scope:all) or user_id:%(target.user.id)s",
+    [SYSTEM_READER, &[UserIs(UserId)]]
+);
+pub static DELETE_ACCESS_RULE: Policy = policy!(
+    "identity:delete_access_rule",
+    "(role:admin and system_scope:all) or user_id:%(target.user.id)s",
+    [&[Role("admin"), SystemScope], &[UserIs(UserId)]]
+);
+
 /// Every default rule, for documentation and for the table test.
 pub static ALL: &[&Policy] = &[
     &GET_GROUP,
@@ -435,6 +474,13 @@ pub static ALL: &[&Policy] = &[
     &CREATE_PROTOCOL,
     &UPDATE_PROTOCOL,
     &DELETE_PROTOCOL,
+    &GET_APPLICATION_CREDENTIAL,
+    &LIST_APPLICATION_CREDENTIALS,
+    &CREATE_APPLICATION_CREDENTIAL,
+    &DELETE_APPLICATION_CREDENTIAL,
+    &GET_ACCESS_RULE,
+    &LIST_ACCESS_RULES,
+    &DELETE_ACCESS_RULE,
 ];
 
 /// What the rule's `%(target.*)s` values are for one request. Unset values match nothing.

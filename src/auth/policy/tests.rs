@@ -60,6 +60,7 @@ fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> Aut
             openstack_expires_at_us: 0,
             ..Claims::default()
         },
+        application_credential: None,
     }
 }
 
@@ -171,7 +172,7 @@ fn every_rule_against_every_persona() {
         role: Some(("admin", None)),
         ..in_a()
     };
-    let rows: Vec<Row> = vec![
+    let mut rows: Vec<Row> = vec![
         Row {
             policy: &GET_GROUP,
             target: in_a(),
@@ -616,6 +617,7 @@ fn every_rule_against_every_persona() {
             allowed: ADMINS,
         });
     }
+    rows.extend(application_credential_rows());
     let mut checked = 0;
     for row in &rows {
         for (name, persona) in personas() {
@@ -713,4 +715,63 @@ fn refusals_name_the_policy() {
         err.to_string(),
         "403 Forbidden: You are not authorized to perform the requested action: identity:create_group."
     );
+}
+
+/// The application credential and access rule rules, on a credential (or rule) of alice's.
+fn application_credential_rows() -> Vec<Row> {
+    let alice = || Target {
+        user_id: Some("alice"),
+        user_domain_id: Some("A"),
+        ..Target::default()
+    };
+    const ALICE: [&str; 2] = ["member of project pa in A", "unscoped alice"];
+    vec![
+        Row {
+            policy: &GET_APPLICATION_CREDENTIAL,
+            target: alice(),
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                ALICE[0],
+                ALICE[1],
+            ],
+        },
+        Row {
+            policy: &LIST_APPLICATION_CREDENTIALS,
+            target: alice(),
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                ALICE[0],
+                ALICE[1],
+            ],
+        },
+        Row {
+            policy: &CREATE_APPLICATION_CREDENTIAL,
+            target: alice(),
+            allowed: &ALICE,
+        },
+        Row {
+            policy: &DELETE_APPLICATION_CREDENTIAL,
+            target: alice(),
+            allowed: &["cloud admin", "system admin", ALICE[0], ALICE[1]],
+        },
+        Row {
+            policy: &GET_ACCESS_RULE,
+            target: alice(),
+            allowed: &["system admin", "system reader", ALICE[0], ALICE[1]],
+        },
+        Row {
+            policy: &LIST_ACCESS_RULES,
+            target: alice(),
+            allowed: &["system admin", "system reader", ALICE[0], ALICE[1]],
+        },
+        Row {
+            policy: &DELETE_ACCESS_RULE,
+            target: alice(),
+            allowed: &["system admin", ALICE[0], ALICE[1]],
+        },
+    ]
 }

@@ -65,6 +65,10 @@ pub async fn validate(
 ) -> Result<HttpResponse, ApiError> {
     let subject = token_header(&req, SUBJECT_TOKEN_HEADER);
     let ctx = token::validate(&state, &caller, SUBJECT_TOKEN_HEADER, subject).await?;
+    crate::auth::app_cred::check_access_rules_support(
+        ctx.application_credential.as_ref(),
+        token_header(&req, crate::auth::app_cred::ACCESS_RULES_HEADER),
+    )?;
     let catalog = body_catalog(&state, &req, &ctx, &base).await?;
     Ok(HttpResponse::Ok()
         .insert_header((SUBJECT_TOKEN_HEADER, subject.unwrap_or_default()))

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::auth::app_cred::AppCredGrant;
 use crate::auth::{AuthContext, Scope};
 use crate::domain::keystone_time_from_micros;
 
@@ -51,6 +52,46 @@ struct TokenView<'a> {
     roles: Option<Vec<IdName<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     catalog: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_credential: Option<AppCredView<'a>>,
+}
+
+/// Keystone's `token.application_credential`: `access_rules` only when it has some.
+#[derive(Serialize)]
+struct AppCredView<'a> {
+    id: &'a str,
+    name: &'a str,
+    restricted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_rules: Option<Vec<AccessRuleView<'a>>>,
+}
+
+#[derive(Serialize)]
+struct AccessRuleView<'a> {
+    id: &'a str,
+    service: &'a str,
+    method: &'a str,
+    path: &'a str,
+}
+
+fn app_cred_view(grant: &AppCredGrant) -> AppCredView<'_> {
+    AppCredView {
+        id: &grant.id,
+        name: &grant.name,
+        restricted: grant.restricted(),
+        access_rules: (!grant.access_rules.is_empty()).then(|| {
+            grant
+                .access_rules
+                .iter()
+                .map(|r| AccessRuleView {
+                    id: &r.id,
+                    service: &r.service,
+                    method: &r.method,
+                    path: &r.path,
+                })
+                .collect()
+        }),
+    }
 }
 
 /// Keystone's token body, serialized straight from the auth context: an unscoped token has
@@ -94,6 +135,13 @@ impl TokenResponse<'_> {
                 "system": {"type": "object", "properties": {"all": {"type": "boolean"}}},
                 "roles": {"type": "array", "items": id_name},
                 "catalog": {"type": "array"},
+                "application_credential": {"type": "object",
+                    "required": ["id", "name", "restricted"], "properties": {
+                    "id": string, "name": string, "restricted": {"type": "boolean"},
+                    "access_rules": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": string, "service": string, "method": string, "path": string,
+                    }}},
+                }},
             },
         }}})
     }
@@ -125,6 +173,7 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
         system: None,
         roles: None,
         catalog: None,
+        application_credential: ctx.application_credential.as_ref().map(app_cred_view),
     };
     match &ctx.scope {
         Scope::Unscoped => return TokenResponse { token },
