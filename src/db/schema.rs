@@ -246,6 +246,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     signature_uses,
     os_credentials,
+    application_credentials,
+    application_credential_roles,
+    access_rules,
+    application_credential_access_rules,
 );
 
 // Federation (OS-FEDERATION): identity providers, their remote ids, mappings, protocols.
@@ -293,8 +297,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     idp_remote_ids,
     mappings,
     federation_protocols,
-    application_credentials,
-    application_credential_roles,
-    access_rules,
-    application_credential_access_rules,
 );

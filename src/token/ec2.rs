@@ -114,6 +114,7 @@ pub async fn authenticate(
             audit_ids: None,
             auth_at_us: None,
             password_stamp: None,
+            application_credential_id: None,
         },
     };
     let ctx = db::run(&state.pool, move |conn| context::build(conn, proof)).await?;

@@ -3,8 +3,8 @@
 //! where a caller may scope to. No HTTP here: the handlers of `api/v3/auth` read the body
 //! and the headers, call these, and wrap the answer.
 
-pub mod ec2;
 pub mod application_credential;
+pub mod ec2;
 pub mod password;
 
 use std::net::IpAddr;

@@ -502,7 +502,7 @@ fn every_rule_against_every_persona() {
         },
         Row {
             policy: &REVOKE_TOKEN,
-            target: alice_self,
+            target: alice_self.clone(),
             allowed: &[
                 "cloud admin",
                 "system admin",
@@ -528,7 +528,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &LIST_CREDENTIALS,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &LIST_CREDENTIALS,
@@ -539,7 +545,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &UPDATE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &UPDATE_CREDENTIAL,
@@ -550,7 +561,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &DELETE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &DELETE_CREDENTIAL,
@@ -561,7 +577,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_GET_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_GET_CREDENTIAL,
@@ -572,7 +594,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_LIST_CREDENTIALS,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_LIST_CREDENTIALS,
@@ -583,7 +611,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_CREATE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_CREATE_CREDENTIAL,
@@ -594,7 +627,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_DELETE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_DELETE_CREDENTIAL,
@@ -602,7 +640,6 @@ fn every_rule_against_every_persona() {
             allowed: &["cloud admin", "system admin"],
         },
     ];
-    let mut rows = rows;
     for policy in FEDERATION_READS {
         rows.push(Row {
             policy,
