@@ -202,6 +202,9 @@ pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), StoreErro
         .execute(conn)?;
         diesel::delete(users::table.filter(users::domain_id.eq(domain_id))).execute(conn)?;
         diesel::delete(groups::table.filter(groups::domain_id.eq(domain_id))).execute(conn)?;
+        // Its identity providers, with their protocols and remote ids (Keystone's
+        // federation manager deletes them when their domain goes).
+        super::federation::delete_idps_of_domain(conn, domain_id)?;
         // Projects of other domains cannot have these as parents, so one statement does.
         diesel::delete(projects::table.filter(projects::domain_id.eq(domain_id))).execute(conn)?;
         diesel::delete(domains::table.find(domain_id)).execute(conn)?;

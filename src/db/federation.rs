@@ -203,6 +203,21 @@ pub fn delete_idp(conn: &mut DbConn, idp_id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The identity providers of a domain being deleted, with their protocols and remote ids.
+pub fn delete_idps_of_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), StoreError> {
+    let ids: Vec<String> = identity_providers::table
+        .filter(identity_providers::domain_id.eq(domain_id))
+        .select(identity_providers::id)
+        .load(conn)?;
+    diesel::delete(federation_protocols::table.filter(federation_protocols::idp_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::delete(idp_remote_ids::table.filter(idp_remote_ids::idp_id.eq_any(&ids)))
+        .execute(conn)?;
+    diesel::delete(identity_providers::table.filter(identity_providers::id.eq_any(&ids)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Keystone `create_mapping`.
 pub fn create_mapping(conn: &mut DbConn, row: MappingRow) -> Result<MappingRow, StoreError> {
     match diesel::insert_into(mappings::table)

@@ -635,6 +635,46 @@ async fn federation_changes_are_audited_and_refused_to_non_admins() {
     assert!(outcomes.contains(&("sneaky", "failure")), "{outcomes:?}");
 }
 
+async fn deleting_a_domain_deletes_its_identity_providers() {
+    let app = spawn_app().await;
+    let corp = domain_id(&app, "corp").await;
+    create_mapping(&app, "m1").await;
+    put(
+        &app,
+        &format!("{IDPS}/corp-idp"),
+        json!({"identity_provider": {"domain_id": corp, "remote_ids": ["https://corp.test"]}}),
+    )
+    .await;
+    put(
+        &app,
+        &format!("{IDPS}/corp-idp/protocols/openid"),
+        json!({"protocol": {"mapping_id": "m1"}}),
+    )
+    .await;
+    let resp = app
+        .patch(
+            &format!("/v3/domains/{corp}"),
+            json!({"domain": {"enabled": false}}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        app.delete(&format!("/v3/domains/{corp}")).await.status(),
+        204
+    );
+    assert_eq!(app.get(&format!("{IDPS}/corp-idp")).await.status(), 404);
+    // Its remote id is free again.
+    let resp = put(
+        &app,
+        &format!("{IDPS}/next"),
+        json!({"identity_provider": {"remote_ids": ["https://corp.test"]}}),
+    )
+    .await;
+    assert_eq!(resp.status(), 201);
+    // The mapping is not the domain's: it stays.
+    assert_eq!(app.get(&format!("{MAPPINGS}/m1")).await.status(), 200);
+}
+
 async fn federated_scopes_are_the_auth_scopes() {
     let app = spawn_app().await;
     for (federated, plain) in [
@@ -645,6 +685,10 @@ async fn federated_scopes_are_the_auth_scopes() {
         let a = json(app.get(federated).await).await;
         let b = json(app.get(plain).await).await;
         assert_eq!(a[key], b[key]);
+        assert_eq!(
+            a["links"]["self"],
+            format!("{}{federated}", app.base).as_str()
+        );
         assert!(!a[key].as_array().expect("list").is_empty() || key == "domains");
     }
 }
@@ -657,4 +701,5 @@ crate::both_backends!(
     mappings_are_validated_stored_and_replaced,
     federation_changes_are_audited_and_refused_to_non_admins,
     federated_scopes_are_the_auth_scopes,
+    deleting_a_domain_deletes_its_identity_providers,
 );

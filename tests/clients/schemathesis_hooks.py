@@ -10,7 +10,9 @@ and IAM_CONTRACT_TOKEN the run's own token, which no case may revoke.
 Keystone's rules that an OpenAPI document cannot state (a rule across two parameters, a
 reference to a row that must exist, a quota the run itself would exhaust) are kept here, each
 listed in the README ("The API document"): cases breaking a cross-parameter rule are left
-out, a body's `service_id` names the identity service (IAM_CONTRACT_SERVICE), and every
+out, a body's `service_id` names the identity service (IAM_CONTRACT_SERVICE), a protocol's
+`mapping_id` names a mapping that exists (IAM_CONTRACT_MAPPING), a mapping's rules are made
+free of what JSON Schema cannot constrain (placeholders, regexes), and every
 access key the run makes is deleted at once so the two-key quota is never reached.
 """
 
@@ -23,6 +25,7 @@ import schemathesis
 PROTECTED = set(json.loads(os.environ.get("IAM_CONTRACT_PROTECTED", "[]")))
 TOKEN = os.environ.get("IAM_CONTRACT_TOKEN", "")
 SERVICE = os.environ.get("IAM_CONTRACT_SERVICE", "")
+MAPPING = os.environ.get("IAM_CONTRACT_MAPPING", "")
 BASE = os.environ.get("IAM_CONTRACT_BASE", "")
 
 
@@ -73,7 +76,49 @@ def filter_case(context, case):
         endpoint = body.get("endpoint")
         if isinstance(endpoint, dict) and "service_id" in endpoint:
             endpoint["service_id"] = SERVICE
+    if not is_negative(case) and isinstance(body, dict):
+        path = case.operation.path
+        protocol = body.get("protocol")
+        # A protocol's mapping must exist (Keystone's 400 "Invalid mapping id").
+        if MAPPING and path.endswith("/protocols/{protocol_id}") and isinstance(protocol, dict):
+            if "mapping_id" in protocol:
+                protocol["mapping_id"] = MAPPING
+        mapping = body.get("mapping")
+        if path == "/v3/OS-FEDERATION/mappings/{mapping_id}" and isinstance(mapping, dict):
+            plain_rules(mapping.get("rules"))
     return True
+
+
+def _without_braces(value):
+    """Every string in a local entry is a template: `{N}` must name a direct map of the
+    rule, which JSON Schema cannot say; a generated brace is left out."""
+    if isinstance(value, str):
+        return value.replace("{", "").replace("}", "")
+    if isinstance(value, list):
+        return [_without_braces(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _without_braces(v) for k, v in value.items()}
+    return value
+
+
+def plain_rules(rules):
+    """A mapping's rules as a positive case must make them: no placeholders, no regexes
+    (a generated one rarely compiles), and a domain beside every `groups` written in the
+    mapping itself (Keystone's "Both 'groups' and 'domain' keywords must be specified")."""
+    if not isinstance(rules, list):
+        return
+    for rule in rules:
+        if not isinstance(rule, dict):
+            continue
+        local = rule.get("local")
+        if isinstance(local, list):
+            rule["local"] = local = _without_braces(local)
+            for entry in local:
+                if isinstance(entry, dict) and "groups" in entry and "domain" not in entry:
+                    entry["domain"] = {"id": "default"}
+        for remote in rule.get("remote") or []:
+            if isinstance(remote, dict) and remote.get("regex") is True:
+                remote["regex"] = False
 
 
 def _delete(path):

@@ -2,7 +2,7 @@
 //! "available scopes"). Huawei's SDKs call the first with an AK/SK signature to learn the
 //! account (domain) id when none is configured.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::http::extract::BaseUrl;
@@ -25,12 +25,14 @@ pub async fn domains(
     state: web::Data<AppState>,
     caller: AuthContext,
     base: BaseUrl,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let rows = scopes::domains_for_caller(&state, &caller).await?;
     let domains: Vec<Value> = rows.into_iter().map(|d| domain_json(d, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "domains": domains,
-        "links": links(&base, "/v3/auth/domains"),
+        // Itself: this, or `/v3/OS-FEDERATION/domains`, which answers the same.
+        "links": links(&base, req.path()),
     })))
 }
 
@@ -40,12 +42,13 @@ pub async fn projects(
     state: web::Data<AppState>,
     caller: AuthContext,
     base: BaseUrl,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let rows = scopes::projects_for_caller(&state, &caller).await?;
     let projects: Vec<Value> = rows.into_iter().map(|p| project_json(p, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "projects": projects,
-        "links": links(&base, "/v3/auth/projects"),
+        "links": links(&base, req.path()),
     })))
 }
 

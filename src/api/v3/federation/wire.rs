@@ -310,7 +310,8 @@ pub fn mapping_schema() -> Value {
     let local = json!({"type": "object", "additionalProperties": false, "properties": {
         "user": user, "group": group, "groups": {"type": "string"},
         "group_ids": {"type": "string"}, "projects": projects, "domain": domain_ref()}});
-    json!({"type": "object", "required": ["mapping"], "additionalProperties": false,
+    json!({"type": "object", "required": ["mapping"],
+    "additionalProperties": crate::api::http::wire::any_json(),
     "properties": {"mapping": {
         "type": "object", "required": ["rules"], "additionalProperties": false,
         "description": "Keystone's mapping: every {N} in a local entry names the Nth remote \
