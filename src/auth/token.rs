@@ -51,6 +51,11 @@ pub struct Claims {
     /// longer the user's was minted from a password since changed, and is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_password_stamp: Option<String>,
+    /// The trust of a trust-scoped token (OS-TRUST): `sub` is then its trustee, and the
+    /// trust's project, roles and (when impersonating) trustor are read afresh on every
+    /// validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_trust_id: Option<String>,
 }
 
 /// The key that signs and checks tokens.
@@ -197,6 +202,7 @@ mod tests {
             openstack_expires_at_us: now_us + lifetime_s * 1_000_000,
             openstack_auth_at_us: Some(now_us),
             openstack_password_stamp: Some(password_stamp(Some("$argon2id$x"))),
+            openstack_trust_id: None,
         }
     }
 

@@ -47,6 +47,7 @@ fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> Aut
                 created_at: 0,
             })
             .collect(),
+        trust: None,
         claims: Claims {
             sub: user_id.into(),
             iat: 0,

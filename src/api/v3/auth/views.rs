@@ -27,6 +27,21 @@ struct ProjectRef<'a> {
     domain: IdName<'a>,
 }
 
+/// `{"id": ...}`, as the trust block names its users.
+#[derive(Serialize)]
+struct IdOnly<'a> {
+    id: &'a str,
+}
+
+/// The `OS-TRUST:trust` block of a trust-scoped token.
+#[derive(Serialize)]
+struct TrustView<'a> {
+    id: &'a str,
+    impersonation: bool,
+    trustee_user: IdOnly<'a>,
+    trustor_user: IdOnly<'a>,
+}
+
 #[derive(Serialize)]
 struct SystemAll {
     all: bool,
@@ -51,6 +66,8 @@ struct TokenView<'a> {
     roles: Option<Vec<IdName<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     catalog: Option<Value>,
+    #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
+    trust: Option<TrustView<'a>>,
 }
 
 /// Keystone's token body, serialized straight from the auth context: an unscoped token has
@@ -94,6 +111,14 @@ impl TokenResponse<'_> {
                 "system": {"type": "object", "properties": {"all": {"type": "boolean"}}},
                 "roles": {"type": "array", "items": id_name},
                 "catalog": {"type": "array"},
+                "OS-TRUST:trust": {"type": "object",
+                    "required": ["id", "impersonation", "trustee_user", "trustor_user"],
+                    "properties": {
+                        "id": string,
+                        "impersonation": {"type": "boolean"},
+                        "trustee_user": {"type": "object", "properties": {"id": string}},
+                        "trustor_user": {"type": "object", "properties": {"id": string}},
+                    }},
             },
         }}})
     }
@@ -125,8 +150,20 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
         system: None,
         roles: None,
         catalog: None,
+        trust: ctx.trust.as_ref().map(|t| TrustView {
+            id: &t.id,
+            impersonation: t.impersonation,
+            trustee_user: IdOnly {
+                id: &t.trustee_user_id,
+            },
+            trustor_user: IdOnly {
+                id: &t.trustor_user_id,
+            },
+        }),
     };
     match &ctx.scope {
+        // A trust without a project still shows its (empty) roles.
+        Scope::Unscoped if ctx.trust.is_some() => {}
         Scope::Unscoped => return TokenResponse { token },
         Scope::Project { project, domain } => {
             token.project = Some(ProjectRef {
@@ -137,7 +174,8 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
                     name: &domain.name,
                 },
             });
-            token.is_domain = Some(false);
+            // Keystone's trust-scoped body has no `is_domain`.
+            token.is_domain = ctx.trust.is_none().then_some(false);
         }
         Scope::Domain(domain) => {
             token.domain = Some(IdName {
