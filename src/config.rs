@@ -70,6 +70,23 @@ pub struct Settings {
     pub audit: AuditSettings,
     pub signing: SigningSettings,
     pub login: LoginSettings,
+    #[serde(default)]
+    pub trust: TrustSettings,
+}
+
+/// OS-TRUST (Keystone's `[trust]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrustSettings {
+    /// Most times a trust may be redelegated down a chain (Keystone's default, 3).
+    pub max_redelegation_count: i32,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        TrustSettings {
+            max_redelegation_count: 3,
+        }
+    }
 }
 
 /// Signed requests (AK/SK): replay and validity rules.

@@ -23,3 +23,4 @@ pub mod resource;
 pub mod startup;
 pub mod state;
 pub mod token;
+pub mod trust;

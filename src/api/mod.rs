@@ -15,6 +15,7 @@ use crate::api::v3::{
     audit_events, auth, auth_scopes, catalog, credentials, domains, grants, groups, projects,
     role_assignments, roles, users,
 };
+use crate::api::v3::trusts;
 
 use actix_web::{web, HttpRequest};
 
@@ -50,6 +51,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_scopes::routes(t);
     grants::routes(t);
     catalog::routes(t);
+    trusts::routes(t);
     baidu::routes(t);
 }
 
