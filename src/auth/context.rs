@@ -468,6 +468,7 @@ fn build_trust_scoped(
         Proof::Token(claims) => {
             let scoped = trust_scope::resolve(conn, &trustee, trust_id, When::Validating, now_us)?;
             check_not_revoked(conn, &trustee, &scoped.scope, &claims)?;
+            check_not_revoked(conn, &scoped.trustor, &scoped.scope, &claims)?;
             Ok(AuthContext {
                 user: scoped.user,
                 user_domain: scoped.user_domain,

@@ -25,6 +25,9 @@ pub struct TrustScoped {
     pub user_domain: DomainRow,
     pub scope: Scope,
     pub roles: Vec<RoleRow>,
+    /// The trustor, whose revocations end the token too (Keystone's revoke model matches a
+    /// user against the trustor and the trustee as well).
+    pub trustor: UserRow,
 }
 
 /// When the check is made: a refusal at issue is Keystone's (a 401 for a missing trust, a
@@ -155,7 +158,7 @@ pub fn resolve(
     }
     let roles: Vec<RoleRow> = held.into_iter().filter(|r| wanted.contains(&r.id)).collect();
     let (user, user_domain) = if trust.impersonation {
-        (trustor, trustor_domain)
+        (trustor.clone(), trustor_domain)
     } else {
         let domain = resources::get_domain(conn, &trustee.domain_id)?;
         (trustee.clone(), domain)
@@ -166,6 +169,7 @@ pub fn resolve(
         user_domain,
         scope,
         roles,
+        trustor,
     })
 }
 
