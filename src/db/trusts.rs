@@ -112,6 +112,10 @@ pub fn trust_roles(conn: &mut DbConn, trust_id: &str) -> Result<Vec<RoleRow>, St
 /// Keystone `list_trusts`, `list_trusts_for_trustor`, `list_trusts_for_trustee`: oldest
 /// first, expired ones included (as Keystone lists them).
 pub fn list_trusts(conn: &mut DbConn, filter: &TrustFilter) -> Result<Vec<TrustRow>, StoreError> {
+    let named = [&filter.trustor_user_id, &filter.trustee_user_id];
+    if named.iter().any(|f| f.as_deref().is_some_and(names_no_row)) {
+        return Ok(Vec::new());
+    }
     let mut query = trusts::table.select(TrustRow::as_select()).into_boxed();
     if let Some(trustor) = &filter.trustor_user_id {
         query = query.filter(trusts::trustor_user_id.eq(trustor.clone()));
