@@ -11,11 +11,11 @@ pub mod operator;
 pub mod v3;
 
 use crate::api::http::openapi;
+use crate::api::v3::trusts;
 use crate::api::v3::{
     audit_events, auth, auth_scopes, catalog, credentials, domains, grants, groups, projects,
     role_assignments, roles, users,
 };
-use crate::api::v3::trusts;
 
 use actix_web::{web, HttpRequest};
 

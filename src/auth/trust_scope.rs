@@ -99,7 +99,7 @@ pub fn resolve(
     now_us: i64,
 ) -> Result<TrustScoped, ApiError> {
     let trust = match trusts::find_trust(conn, trust_id)? {
-        Some(t) if !t.is_expired(now_us) && !(when == When::Issuing && t.is_used_up()) => t,
+        Some(t) if !(t.is_expired(now_us) || when == When::Issuing && t.is_used_up()) => t,
         _ => {
             return Err(ApiError::unauthorized(format!(
                 "Could not find trust: {trust_id}."
@@ -156,7 +156,10 @@ pub fn resolve(
             return Err(refuse(when, "Trustee has no delegated roles."));
         }
     }
-    let roles: Vec<RoleRow> = held.into_iter().filter(|r| wanted.contains(&r.id)).collect();
+    let roles: Vec<RoleRow> = held
+        .into_iter()
+        .filter(|r| wanted.contains(&r.id))
+        .collect();
     let (user, user_domain) = if trust.impersonation {
         (trustor.clone(), trustor_domain)
     } else {

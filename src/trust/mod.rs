@@ -70,7 +70,11 @@ pub fn parse_expires_at(text: &str, now_us: i64) -> Result<i64, ApiError> {
         t.timestamp_micros()
     } else {
         let naive = text.strip_suffix('Z').unwrap_or(text);
-        let formats = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"];
+        let formats = [
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S%.f",
+        ];
         let parsed = formats
             .iter()
             .find_map(|f| chrono::NaiveDateTime::parse_from_str(naive, f).ok())
@@ -100,9 +104,11 @@ fn normalize_roles(conn: &mut DbConn, roles: &[RoleRef]) -> Result<Vec<String>, 
     for role in roles {
         let id = match role {
             RoleRef::Id(id) => id.clone(),
-            RoleRef::Name(name) => resources::find_global_role_by_name(conn, name)?
-                .ok_or_else(|| ApiError::not_found("role", name.clone()))?
-                .id,
+            RoleRef::Name(name) => {
+                resources::find_global_role_by_name(conn, name)?
+                    .ok_or_else(|| ApiError::not_found("role", name.clone()))?
+                    .id
+            }
         };
         if !ids.contains(&id) {
             ids.push(id);
@@ -259,7 +265,9 @@ pub async fn create_trust(
                 &new.trustor_user_id,
                 &RoleTarget::Project(&project),
             )?;
-            if let Some(missing) = role_ids.iter().find(|id| !held.iter().any(|r| &r.id == *id))
+            if let Some(missing) = role_ids
+                .iter()
+                .find(|id| !held.iter().any(|r| &r.id == *id))
             {
                 return Err(ApiError::not_found("role", missing.clone()));
             }
@@ -385,7 +393,10 @@ pub async fn delete_trust(
 ) -> Result<(), ApiError> {
     change::audit(Event::deleted(TARGET, trust_id.clone()));
     let trust = authorized_trust(state, caller, &rules::DELETE_TRUST, trust_id).await?;
-    db::run(&state.pool, move |conn| store::delete_trust(conn, &trust.id)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete_trust(conn, &trust.id)
+    })
+    .await?;
     state.changed(&[]);
     Ok(())
 }
@@ -413,9 +424,11 @@ pub async fn get_role_for_trust(
     if !with.roles.iter().any(|r| r.id == role_id) {
         return Err(ApiError::not_found("role", role_id));
     }
-    db::run(&state.pool, move |conn| role_store::get_role(conn, &role_id))
-        .await
-        .map_err(|e: StoreError| e.into())
+    db::run(&state.pool, move |conn| {
+        role_store::get_role(conn, &role_id)
+    })
+    .await
+    .map_err(|e: StoreError| e.into())
 }
 
 #[cfg(test)]

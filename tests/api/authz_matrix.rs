@@ -333,8 +333,16 @@ fn routes() -> Vec<Row> {
             .note("another's"),
     );
     rows.extend(read("/v3/OS-TRUST/trusts", SystemReader, 200));
-    rows.extend(read("/v3/OS-TRUST/trusts?trustor_user_id=<me>", Anyone, 200));
-    rows.extend(read("/v3/OS-TRUST/trusts?trustee_user_id=<me>", Anyone, 200));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustor_user_id=<me>",
+        Anyone,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustee_user_id=<me>",
+        Anyone,
+        200,
+    ));
     rows.extend(read(
         "/v3/OS-TRUST/trusts?trustor_user_id=<trust_trustor>",
         SystemReader,
@@ -346,7 +354,11 @@ fn routes() -> Vec<Row> {
         200,
     ));
     rows.extend(read("/v3/OS-TRUST/trusts/<trustA>", SystemReader, 200));
-    rows.extend(read("/v3/OS-TRUST/trusts/<trustA>/roles", SystemReader, 200));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts/<trustA>/roles",
+        SystemReader,
+        200,
+    ));
     rows.extend(read(
         "/v3/OS-TRUST/trusts/<trustA>/roles/<role:member>",
         SystemReader,
@@ -898,7 +910,12 @@ async fn new_trust(
     let body = json!({"trust": {"trustor_user_id": token["sub"], "trustee_user_id": trustee,
         "project_id": vars["PA"], "impersonation": true, "roles": [{"name": "member"}]}});
     let resp = app
-        .call(Method::POST, "/v3/OS-TRUST/trusts", trustor_token, Some(body))
+        .call(
+            Method::POST,
+            "/v3/OS-TRUST/trusts",
+            trustor_token,
+            Some(body),
+        )
         .await;
     assert_eq!(resp.status(), 201, "set-up trust");
     let body: Value = resp.json().await.expect("json");

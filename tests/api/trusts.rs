@@ -47,7 +47,8 @@ async fn world_of(app: TestApp) -> World {
     )
     .await;
     let kept = id_of(
-        app.post("/v3/roles", json!({"role": {"name": "kept"}})).await,
+        app.post("/v3/roles", json!({"role": {"name": "kept"}}))
+            .await,
         "role",
     )
     .await;
@@ -97,7 +98,12 @@ async fn login(app: &TestApp, user_id: &str, password: &str, scope: Value) -> St
 }
 
 /// Asks for a token scoped to `trust` with a password.
-async fn trust_login(app: &TestApp, user_id: &str, password: &str, trust: &str) -> reqwest::Response {
+async fn trust_login(
+    app: &TestApp,
+    user_id: &str,
+    password: &str,
+    trust: &str,
+) -> reqwest::Response {
     let scope = json!({"OS-TRUST:trust": {"id": trust}});
     app.call(
         Method::POST,
@@ -112,7 +118,8 @@ async fn trust_login(app: &TestApp, user_id: &str, password: &str, trust: &str) 
 async fn trust_rescope(app: &TestApp, token: &str, trust: &str) -> reqwest::Response {
     let body = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}},
         "scope": {"OS-TRUST:trust": {"id": trust}}}});
-    app.call(Method::POST, "/v3/auth/tokens", "", Some(body)).await
+    app.call(Method::POST, "/v3/auth/tokens", "", Some(body))
+        .await
 }
 
 fn subject(resp: &reqwest::Response) -> String {
@@ -165,16 +172,17 @@ impl World {
     }
 
     async fn create(&self, token: &str, body: Value) -> reqwest::Response {
-        self.app
-            .call(Method::POST, TRUSTS, token, Some(body))
-            .await
+        self.app.call(Method::POST, TRUSTS, token, Some(body)).await
     }
 
     /// Tina's trust to ted with these fields changed; its id.
     async fn trust(&self, extra: Value) -> String {
         let resp = self.create(&self.tina_token, self.trust_body(extra)).await;
         assert_eq!(resp.status(), 201, "create trust");
-        json(resp).await["trust"]["id"].as_str().unwrap().to_string()
+        json(resp).await["trust"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     async fn as_user(&self, method: Method, path: &str, token: &str) -> reqwest::Response {
@@ -208,7 +216,10 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
     assert_eq!(created["deleted_at"], Value::Null);
     assert_eq!(created["color"], "blue", "extra attributes are kept");
     let self_link = created["links"]["self"].as_str().unwrap();
-    assert!(self_link.ends_with(&format!("/v3/OS-TRUST/trusts/{id}")), "{self_link}");
+    assert!(
+        self_link.ends_with(&format!("/v3/OS-TRUST/trusts/{id}")),
+        "{self_link}"
+    );
     let roles = created["roles"].as_array().unwrap();
     assert_eq!(roles.len(), 1);
     assert_eq!(roles[0]["id"], w.delegated.as_str());
@@ -248,7 +259,9 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
     }
 
     // Its roles, and one of them (GET and HEAD); a role it does not delegate is a 404.
-    let resp = w.as_user(Method::GET, &format!("{one}/roles"), &w.ted_token).await;
+    let resp = w
+        .as_user(Method::GET, &format!("{one}/roles"), &w.ted_token)
+        .await;
     assert_eq!(resp.status(), 200);
     let listed = json(resp).await;
     assert_eq!(listed["roles"], created["roles"]);
@@ -273,7 +286,8 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
         404
     );
     assert_error(
-        w.as_user(Method::GET, &format!("{one}/roles"), &uma_token).await,
+        w.as_user(Method::GET, &format!("{one}/roles"), &uma_token)
+            .await,
         403,
         "identity:list_roles_for_trust",
     )
@@ -282,7 +296,11 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
     // Lists: by trustor or trustee (non-admins only for themselves), all for admins.
     let list = |q: &str| format!("{TRUSTS}{q}");
     let resp = w
-        .as_user(Method::GET, &list(&format!("?trustor_user_id={}", w.tina)), &w.tina_token)
+        .as_user(
+            Method::GET,
+            &list(&format!("?trustor_user_id={}", w.tina)),
+            &w.tina_token,
+        )
         .await;
     assert_eq!(resp.status(), 200);
     let page = json(resp).await;
@@ -291,21 +309,36 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
     assert_eq!(items[0]["id"], id.as_str());
     assert!(items[0].get("roles").is_none(), "lists show no roles");
     assert_eq!(items[0]["expires_at"], later.as_str());
-    assert!(page["links"]["self"].as_str().unwrap().contains("OS-TRUST/trusts"));
+    assert!(page["links"]["self"]
+        .as_str()
+        .unwrap()
+        .contains("OS-TRUST/trusts"));
     let resp = w
-        .as_user(Method::GET, &list(&format!("?trustee_user_id={}", w.ted)), &w.ted_token)
+        .as_user(
+            Method::GET,
+            &list(&format!("?trustee_user_id={}", w.ted)),
+            &w.ted_token,
+        )
         .await;
     assert_eq!(json(resp).await["trusts"][0]["id"], id.as_str());
     assert_error(
-        w.as_user(Method::GET, &list(&format!("?trustor_user_id={}", w.tina)), &w.ted_token)
-            .await,
+        w.as_user(
+            Method::GET,
+            &list(&format!("?trustor_user_id={}", w.tina)),
+            &w.ted_token,
+        )
+        .await,
         403,
         "identity:list_trusts_for_trustor",
     )
     .await;
     assert_error(
-        w.as_user(Method::GET, &list(&format!("?trustee_user_id={}", w.ted)), &w.tina_token)
-            .await,
+        w.as_user(
+            Method::GET,
+            &list(&format!("?trustee_user_id={}", w.ted)),
+            &w.tina_token,
+        )
+        .await,
         403,
         "identity:list_trusts_for_trustee",
     )
@@ -328,11 +361,27 @@ async fn create_show_list_and_delete_a_trust_as_keystone_shows_it() {
         "identity:delete_trust",
     )
     .await;
-    assert_eq!(w.as_user(Method::DELETE, &one, &w.tina_token).await.status(), 204);
-    assert_eq!(w.as_user(Method::GET, &one, &w.tina_token).await.status(), 404);
-    assert_eq!(w.as_user(Method::DELETE, &one, &w.tina_token).await.status(), 404);
+    assert_eq!(
+        w.as_user(Method::DELETE, &one, &w.tina_token)
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        w.as_user(Method::GET, &one, &w.tina_token).await.status(),
+        404
+    );
+    assert_eq!(
+        w.as_user(Method::DELETE, &one, &w.tina_token)
+            .await
+            .status(),
+        404
+    );
     let again = w.trust(json!({})).await;
-    assert_eq!(w.app.delete(&format!("{TRUSTS}/{again}")).await.status(), 204);
+    assert_eq!(
+        w.app.delete(&format!("{TRUSTS}/{again}")).await.status(),
+        204
+    );
 
     // Every change is audited under Keystone's resource name.
     let events = json(
@@ -351,7 +400,10 @@ async fn creates_are_refused_as_keystone_refuses_them() {
     let resp = w.create(&w.app.admin_token, w.trust_body(json!({}))).await;
     assert_error(resp, 403, "identity:create_trust").await;
     let resp = w
-        .create(&w.ted_token, w.trust_body(json!({"trustee_user_id": w.tina})))
+        .create(
+            &w.ted_token,
+            w.trust_body(json!({"trustee_user_id": w.tina})),
+        )
         .await;
     assert_error(resp, 403, "identity:create_trust").await;
     // A project needs a role.
@@ -370,7 +422,10 @@ async fn creates_are_refused_as_keystone_refuses_them() {
         .await;
     assert_error(resp, 404, "Could not find project: noproject.").await;
     let resp = w
-        .create(&tok, w.trust_body(json!({"roles": [{"name": "no-such-role"}]})))
+        .create(
+            &tok,
+            w.trust_body(json!({"roles": [{"name": "no-such-role"}]})),
+        )
         .await;
     assert_error(resp, 404, "Could not find role: no-such-role.").await;
     let resp = w
@@ -383,15 +438,47 @@ async fn creates_are_refused_as_keystone_refuses_them() {
     assert_error(resp, 404, "Could not find role: 0badc0de.").await;
     // The body's shape, in Keystone's words.
     for (field, value, words) in [
-        ("expires_at", json!("bad.123Z"), "Timestamp not in expected format"),
-        ("expires_at", json!("2001-01-01T00:00:00Z"), "must not be before now"),
-        ("remaining_uses", json!(0), "0 is less than the minimum of 1"),
-        ("remaining_uses", json!("3"), "is not of type 'integer', 'null'"),
-        ("redelegation_count", json!(-1), "-1 is less than the minimum of 0"),
+        (
+            "expires_at",
+            json!("bad.123Z"),
+            "Timestamp not in expected format",
+        ),
+        (
+            "expires_at",
+            json!("2001-01-01T00:00:00Z"),
+            "must not be before now",
+        ),
+        (
+            "remaining_uses",
+            json!(0),
+            "0 is less than the minimum of 1",
+        ),
+        (
+            "remaining_uses",
+            json!("3"),
+            "is not of type 'integer', 'null'",
+        ),
+        (
+            "redelegation_count",
+            json!(-1),
+            "-1 is less than the minimum of 0",
+        ),
         ("impersonation", json!("yes"), "is not of type 'boolean'"),
-        ("allow_redelegation", json!(1), "is not of type 'boolean', 'null'"),
-        ("roles", json!([{"id": "a", "name": "b"}]), "exactly one property"),
-        ("roles", json!({"name": "delegated"}), "is not of type 'array'"),
+        (
+            "allow_redelegation",
+            json!(1),
+            "is not of type 'boolean', 'null'",
+        ),
+        (
+            "roles",
+            json!([{"id": "a", "name": "b"}]),
+            "exactly one property",
+        ),
+        (
+            "roles",
+            json!({"name": "delegated"}),
+            "is not of type 'array'",
+        ),
         ("trustee_user_id", json!(5), "is not of type 'string'"),
     ] {
         let resp = w.create(&tok, w.trust_body(json!({ field: value }))).await;
@@ -411,14 +498,24 @@ async fn creates_are_refused_as_keystone_refuses_them() {
             w.trust_body(json!({"allow_redelegation": true, "remaining_uses": 2})),
         )
         .await;
-    assert_error(resp, 400, "remaining_uses must not be set if redelegation is allowed").await;
+    assert_error(
+        resp,
+        400,
+        "remaining_uses must not be set if redelegation is allowed",
+    )
+    .await;
     let resp = w
         .create(
             &tok,
             w.trust_body(json!({"allow_redelegation": true, "redelegation_count": 4})),
         )
         .await;
-    assert_error(resp, 403, "Requested redelegation depth of 4 is greater than allowed 3").await;
+    assert_error(
+        resp,
+        403,
+        "Requested redelegation depth of 4 is greater than allowed 3",
+    )
+    .await;
     // The same trust twice is a conflict (Keystone's duplicate_trust_constraint).
     let later = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
     let body = w.trust_body(json!({"expires_at": later}));
@@ -453,7 +550,11 @@ fn check_trust_block(body: &Value, w: &World, trust: &str, impersonation: bool) 
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, ["delegated"], "the delegated role only, not the kept one");
+    assert_eq!(
+        roles,
+        ["delegated"],
+        "the delegated role only, not the kept one"
+    );
     assert!(token.get("is_domain").is_none());
 }
 
@@ -490,7 +591,12 @@ async fn trust_tokens_with_and_without_impersonation() {
                 .app
                 .call(Method::POST, "/v3/auth/tokens", "", Some(body))
                 .await;
-            assert_error(resp, 403, "Using trust-scoped token to create another token").await;
+            assert_error(
+                resp,
+                403,
+                "Using trust-scoped token to create another token",
+            )
+            .await;
         }
         // The trustor is not the trustee.
         let resp = trust_login(&w.app, &w.tina, TINA_PW, &trust).await;
@@ -569,11 +675,13 @@ async fn an_expired_trust_gives_no_token_and_ends_its_tokens() {
     let token = subject(&resp);
     let body = json(resp).await;
     // A token never outlives its trust.
-    let expires = chrono::DateTime::parse_from_rfc3339(
-        body["token"]["expires_at"].as_str().unwrap(),
-    )
-    .unwrap();
-    assert!(expires <= soon + chrono::Duration::milliseconds(1), "{expires} > {soon}");
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(body["token"]["expires_at"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        expires <= soon + chrono::Duration::milliseconds(1),
+        "{expires} > {soon}"
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2700)).await;
     assert_eq!(use_token(&w.app, &token).await, 401);
     assert_eq!(validate(&w.app, &token).await.0, 404);
@@ -665,7 +773,12 @@ async fn redelegation_follows_keystone_s_rules() {
     let chained = json!({"trust": {"trustor_user_id": w.tina, "trustee_user_id": uma,
         "project_id": w.project, "impersonation": true, "roles": [{"name": "delegated"}]}});
     let resp = w.create(&fixed_token, chained.clone()).await;
-    assert_error(resp, 403, "Remaining redelegation depth of 0 out of allowed range of [0..3]").await;
+    assert_error(
+        resp,
+        403,
+        "Remaining redelegation depth of 0 out of allowed range of [0..3]",
+    )
+    .await;
 
     // A redelegatable one: 3 by default; its trustee (impersonating tina) redelegates.
     let resp = w
@@ -683,7 +796,12 @@ async fn redelegation_follows_keystone_s_rules() {
     modified["trust"]["allow_redelegation"] = json!(true);
     modified["trust"]["redelegation_count"] = json!(1);
     let resp = w.create(&parent_token, modified).await;
-    assert_error(resp, 403, "Modifying \"redelegation_count\" upon redelegation is forbidden").await;
+    assert_error(
+        resp,
+        403,
+        "Modifying \"redelegation_count\" upon redelegation is forbidden",
+    )
+    .await;
     let mut with_uses = chained.clone();
     with_uses["trust"]["remaining_uses"] = json!(1);
     let resp = w.create(&parent_token, with_uses).await;
@@ -691,7 +809,12 @@ async fn redelegation_follows_keystone_s_rules() {
     let mut more_roles = chained.clone();
     more_roles["trust"]["roles"] = json!([{"name": "kept"}]);
     let resp = w.create(&parent_token, more_roles).await;
-    assert_error(resp, 403, "Some of requested roles are not in redelegated trust").await;
+    assert_error(
+        resp,
+        403,
+        "Some of requested roles are not in redelegated trust",
+    )
+    .await;
     let mut child_body = chained.clone();
     child_body["trust"]["allow_redelegation"] = json!(true);
     let resp = w.create(&parent_token, child_body).await;
@@ -710,12 +833,19 @@ async fn redelegation_follows_keystone_s_rules() {
     assert_eq!(body["token"]["roles"][0]["name"], "delegated");
     // Deleting the parent deletes the trusts redelegated from it, and ends their tokens.
     assert_eq!(
-        w.as_user(Method::DELETE, &format!("{TRUSTS}/{parent_id}"), &w.tina_token)
-            .await
-            .status(),
+        w.as_user(
+            Method::DELETE,
+            &format!("{TRUSTS}/{parent_id}"),
+            &w.tina_token
+        )
+        .await
+        .status(),
         204
     );
-    assert_eq!(w.app.get(&format!("{TRUSTS}/{child_id}")).await.status(), 404);
+    assert_eq!(
+        w.app.get(&format!("{TRUSTS}/{child_id}")).await.status(),
+        404
+    );
     assert_eq!(use_token(&w.app, &child_token).await, 401);
 
     // A non-impersonating trust is not redelegated into an impersonating one.
@@ -740,7 +870,12 @@ async fn the_redelegation_depth_is_the_configured_one() {
             w.trust_body(json!({"allow_redelegation": true, "redelegation_count": 2})),
         )
         .await;
-    assert_error(resp, 403, "Requested redelegation depth of 2 is greater than allowed 1").await;
+    assert_error(
+        resp,
+        403,
+        "Requested redelegation depth of 2 is greater than allowed 1",
+    )
+    .await;
     let parent = w.trust(json!({"allow_redelegation": true})).await;
     let shown = json(w.app.get(&format!("{TRUSTS}/{parent}")).await).await;
     assert_eq!(shown["trust"]["redelegation_count"], 1);
@@ -754,7 +889,8 @@ async fn the_redelegation_depth_is_the_configured_one() {
     let child = json(resp).await["trust"].clone();
     // The last link of the chain: not redelegatable any further.
     assert_eq!(child["redelegation_count"], 0);
-    let child_token = subject(&trust_login(&w.app, &uma, UMA_PW, child["id"].as_str().unwrap()).await);
+    let child_token =
+        subject(&trust_login(&w.app, &uma, UMA_PW, child["id"].as_str().unwrap()).await);
     let ted = json!({"trust": {"trustor_user_id": w.tina, "trustee_user_id": w.ted,
         "project_id": w.project, "impersonation": true, "roles": [{"id": w.delegated}]}});
     let resp = w.create(&child_token, ted).await;

@@ -18,7 +18,12 @@ fn domain(id: &str) -> DomainRow {
 }
 
 /// A caller with effective `roles` in `scope`.
-pub(super) fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> AuthContext {
+pub(super) fn caller(
+    user_id: &str,
+    user_domain: &str,
+    roles: &[&str],
+    scope: Scope,
+) -> AuthContext {
     AuthContext {
         user: UserRow {
             id: user_id.into(),

@@ -3,9 +3,9 @@
 //! admin or a system reader reads every trust, the trustor and the trustee read their own;
 //! an admin or the trustor deletes one.
 
-use super::{Policy, ADMIN, SYSTEM_READER};
 use super::Attr::{TrustTrustee, TrustTrustor};
 use super::Cond::UserIs;
+use super::{Policy, ADMIN, SYSTEM_READER};
 
 pub static CREATE_TRUST: Policy = policy!(
     "identity:create_trust",

@@ -14,7 +14,12 @@ fn everyone() -> Vec<(&'static str, AuthContext)> {
     ));
     all.push((
         "stranger carol",
-        caller("carol", "A", &["member", "reader"], project_scope("pa", "A")),
+        caller(
+            "carol",
+            "A",
+            &["member", "reader"],
+            project_scope("pa", "A"),
+        ),
     ));
     all
 }
@@ -58,11 +63,7 @@ fn trustors_and_trustees_list_their_own() {
 #[test]
 fn both_parties_and_readers_read_a_trust_and_its_roles() {
     let mut both: Vec<&str> = READERS.to_vec();
-    both.extend([
-        "member of project pa in A",
-        "unscoped alice",
-        "trustee bob",
-    ]);
+    both.extend(["member of project pa in A", "unscoped alice", "trustee bob"]);
     for policy in [&GET_TRUST, &LIST_ROLES_FOR_TRUST, &GET_ROLE_FOR_TRUST] {
         assert_eq!(allowed(policy), both, "{}", policy.name);
     }

@@ -111,7 +111,7 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 "KeystoneListTrusts",
                 "List trusts: a trustor's, a trustee's, or (admins) all.",
             )
-            .query(&TrustListQuery::params())
+            .query(&TrustListQuery::filters())
             .answers(200, collection("trusts", trust_schema(false))),
         )
         .post(
@@ -125,7 +125,10 @@ pub fn routes(t: &mut RouteTable<'_>) {
             .errors(&[409]),
         );
     t.at("/v3/OS-TRUST/trusts/{trust_id}")
-        .get(show, o("KeystoneShowTrust", "Show a trust.").answers(200, one()))
+        .get(
+            show,
+            o("KeystoneShowTrust", "Show a trust.").answers(200, one()),
+        )
         .delete(
             delete,
             o(

@@ -104,9 +104,7 @@ impl BodyField for TrustRoles {
             }
             let role = match (map.get("id"), map.get("name")) {
                 (Some(Value::String(id)), None) if valid_ref(id) => RoleRef::Id(id.clone()),
-                (None, Some(Value::String(name))) if valid_ref(name) => {
-                    RoleRef::Name(name.clone())
-                }
+                (None, Some(Value::String(name))) if valid_ref(name) => RoleRef::Name(name.clone()),
                 _ => {
                     return Err(ApiError::invalid_field(
                         field,
@@ -222,10 +220,7 @@ pub fn trust_json(trust: &TrustRow, roles: Option<&TrustWithRoles>, base: &BaseU
         json!(trust.redelegated_trust_id),
     );
     map.insert("redelegation_count".into(), json!(trust.redelegation_count));
-    map.insert(
-        "links".into(),
-        json!({"self": trust_link(base, &trust.id)}),
-    );
+    map.insert("links".into(), json!({"self": trust_link(base, &trust.id)}));
     if let Some(with) = roles {
         let (roles, links) = trust_roles_json(with, base);
         map.insert("roles".into(), roles);
@@ -240,29 +235,29 @@ pub fn trust_schema(with_roles: bool) -> Value {
     let links = json!({"type": "object", "required": ["self"],
         "properties": {"self": string}});
     let mut schema = json!({"type": "object",
-        "required": ["id", "trustor_user_id", "trustee_user_id", "project_id", "impersonation",
-            "expires_at", "remaining_uses", "deleted_at", "redelegated_trust_id",
-            "redelegation_count", "links"],
-        "properties": {
-            "id": string,
-            "trustor_user_id": string,
-            "trustee_user_id": string,
-            "project_id": nullable(string.clone()),
-            "impersonation": {"type": "boolean"},
-            "expires_at": nullable(string.clone()),
-            "remaining_uses": {"type": ["integer", "null"]},
-            "deleted_at": {"type": ["string", "null"]},
-            "redelegated_trust_id": nullable(string.clone()),
-            "redelegation_count": {"type": "integer"},
-            "links": links,
-        }});
+    "required": ["id", "trustor_user_id", "trustee_user_id", "project_id", "impersonation",
+        "expires_at", "remaining_uses", "deleted_at", "redelegated_trust_id",
+        "redelegation_count", "links"],
+    "properties": {
+        "id": string,
+        "trustor_user_id": string,
+        "trustee_user_id": string,
+        "project_id": nullable(string.clone()),
+        "impersonation": {"type": "boolean"},
+        "expires_at": nullable(string.clone()),
+        "remaining_uses": {"type": ["integer", "null"]},
+        "deleted_at": {"type": ["string", "null"]},
+        "redelegated_trust_id": nullable(string.clone()),
+        "redelegation_count": {"type": "integer"},
+        "links": links,
+    }});
     if with_roles {
         schema["properties"]["roles"] = json!({"type": "array", "items": role_schema()});
         schema["properties"]["roles_links"] = json!({"type": "object",
             "properties": {"self": string}});
-        schema["required"]
-            .as_array_mut()
-            .map(|r| r.extend([json!("roles"), json!("roles_links")]));
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.extend([json!("roles"), json!("roles_links")]);
+        }
     }
     schema
 }
