@@ -71,6 +71,8 @@ pub struct Settings {
     pub signing: SigningSettings,
     pub login: LoginSettings,
     pub federation: FederationSettings,
+    #[serde(default)]
+    pub trust: TrustSettings,
 }
 
 /// Federation (OS-FEDERATION): mappings and the memberships they give.
@@ -79,6 +81,21 @@ pub struct FederationSettings {
     /// The schema version of a mapping stored without one (Keystone's
     /// `attribute_mapping_default_schema_version`): 1.0, 2.0 or 3.0.
     pub attribute_mapping_default_schema_version: String,
+}
+
+/// OS-TRUST (Keystone's `[trust]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TrustSettings {
+    /// Most times a trust may be redelegated down a chain (Keystone's default, 3).
+    pub max_redelegation_count: i32,
+}
+
+impl Default for TrustSettings {
+    fn default() -> Self {
+        TrustSettings {
+            max_redelegation_count: 3,
+        }
+    }
 }
 
 /// Signed requests (AK/SK): replay and validity rules.

@@ -24,3 +24,4 @@ pub mod resource;
 pub mod startup;
 pub mod state;
 pub mod token;
+pub mod trust;

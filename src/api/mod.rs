@@ -11,6 +11,7 @@ pub mod operator;
 pub mod v3;
 
 use crate::api::http::openapi;
+use crate::api::v3::trusts;
 use crate::api::v3::{
     application_credentials, audit_events, auth, auth_scopes, catalog, credentials, domains,
     federation, grants, groups, projects, role_assignments, roles, users,
@@ -53,6 +54,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     grants::routes(t);
     catalog::routes(t);
     federation::routes(t);
+    trusts::routes(t);
     baidu::routes(t);
 }
 

@@ -37,6 +37,9 @@ pub struct AuthContext {
     pub claims: Claims,
     /// The application credential the token was made from, if it was.
     pub application_credential: Option<AppCredGrant>,
+    /// The trust of a trust-scoped token (then `user` is the trustor when it impersonates,
+    /// else the trustee, who is always `claims.sub`).
+    pub trust: Option<crate::db::trusts::TrustRow>,
 }
 
 impl AuthContext {
@@ -238,6 +241,8 @@ pub fn resolve_scope(
             domain_scope(conn, user, domain)
         }
         ScopeRequest::System => system_scope(conn, user),
+        // Resolved by `build` through the trust, never as a plain scope.
+        ScopeRequest::Trust(id) => Err(unauthorized(format!("trust {id} is not a plain scope"))),
     }
 }
 
@@ -279,6 +284,7 @@ pub fn new_claims(
         openstack_auth_at_us: None,
         openstack_password_stamp: None,
         openstack_app_cred_id: None,
+        openstack_trust_id: None,
     }
 }
 
@@ -402,6 +408,17 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
         Proof::Login { token, .. } => token.application_credential_id.clone(),
         Proof::Signature { .. } => None,
     };
+    let trust_id = match &proof {
+        Proof::Token(claims) => claims.openstack_trust_id.clone(),
+        Proof::Login {
+            scope: ScopeRequest::Trust(id),
+            ..
+        } => Some(id.clone()),
+        _ => None,
+    };
+    if let Some(trust_id) = trust_id {
+        return build_trust_scoped(conn, user, proof, &trust_id);
+    }
     let (scope, roles) = match &proof {
         Proof::Token(claims) => resolve_scope(conn, &user, &claims_scope(claims))?,
         Proof::Login { scope, .. } => resolve_scope(conn, &user, scope)?,
@@ -459,7 +476,72 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
         roles,
         claims,
         application_credential,
+        trust: None,
     })
+}
+
+/// [`build`] for a trust-scoped token: `trustee` proved who they are (and passed the checks
+/// of every token); the trust gives the rest. A token rescoped from a trust-scoped one, and
+/// a trust scope by signature, are refused before this.
+fn build_trust_scoped(
+    conn: &mut DbConn,
+    trustee: UserRow,
+    proof: Proof,
+    trust_id: &str,
+) -> Result<AuthContext, ApiError> {
+    use crate::auth::trust_scope::{self, When};
+    let now_us = chrono::Utc::now().timestamp_micros();
+    match proof {
+        Proof::Token(claims) => {
+            let scoped = trust_scope::resolve(conn, &trustee, trust_id, When::Validating, now_us)?;
+            check_not_revoked(conn, &trustee, &scoped.scope, &claims)?;
+            check_not_revoked(conn, &scoped.trustor, &scoped.scope, &claims)?;
+            Ok(AuthContext {
+                user: scoped.user,
+                user_domain: scoped.user_domain,
+                scope: scoped.scope,
+                roles: scoped.roles,
+                claims,
+                // A trust-scoped token is never also an application credential's.
+                application_credential: None,
+                trust: Some(scoped.trust),
+            })
+        }
+        Proof::Login { token, .. } => {
+            let scoped = trust_scope::resolve(conn, &trustee, trust_id, When::Issuing, now_us)?;
+            // A token never outlives the trust it comes from.
+            let cap = match (token.cap_expires_at_us, scoped.trust.expires_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            let mut claims = new_claims(
+                &trustee.id,
+                &scoped.scope,
+                token.methods,
+                None,
+                token.issued_at_us,
+                token.lifetime_s,
+                cap,
+            );
+            if let Some(ids) = token.audit_ids {
+                claims.openstack_audit_ids = ids;
+            }
+            claims.openstack_auth_at_us = token.auth_at_us;
+            claims.openstack_password_stamp = token.password_stamp;
+            claims.openstack_trust_id = Some(scoped.trust.id.clone());
+            Ok(AuthContext {
+                user: scoped.user,
+                user_domain: scoped.user_domain,
+                scope: scoped.scope,
+                roles: scoped.roles,
+                claims,
+                // A trust-scoped token is never also an application credential's.
+                application_credential: None,
+                trust: Some(scoped.trust),
+            })
+        }
+        Proof::Signature { .. } => Err(unauthorized("a signature cannot be trust-scoped")),
+    }
 }
 
 /// The scope a token's claims name.

@@ -91,6 +91,7 @@ mod tests {
             scope: crate::auth::Scope::Unscoped,
             roles: Vec::new(),
             application_credential: None,
+            trust: None,
             claims: Claims {
                 openstack_methods: methods.iter().map(|m| m.to_string()).collect(),
                 openstack_auth_at_us: auth_at_us,

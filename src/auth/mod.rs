@@ -16,6 +16,7 @@ pub mod signature;
 #[cfg(test)]
 pub mod test_vectors;
 pub mod token;
+pub mod trust_scope;
 
 pub use context::{AuthContext, Scope};
 

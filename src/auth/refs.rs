@@ -22,6 +22,9 @@ pub enum ScopeRequest {
     },
     Domain(DomainRef),
     System,
+    /// `{"OS-TRUST:trust": {"id": ...}}`: the project and roles a trust delegates, to its
+    /// trustee.
+    Trust(String),
 }
 
 /// A user, as named in a password auth request.

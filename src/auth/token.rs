@@ -55,6 +55,11 @@ pub struct Claims {
     /// `application_credential_id`): checked again on every use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_app_cred_id: Option<String>,
+    /// The trust of a trust-scoped token (OS-TRUST): `sub` is then its trustee, and the
+    /// trust's project, roles and (when impersonating) trustor are read afresh on every
+    /// validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_trust_id: Option<String>,
 }
 
 /// The key that signs and checks tokens.
@@ -202,6 +207,7 @@ mod tests {
             openstack_auth_at_us: Some(now_us),
             openstack_password_stamp: Some(password_stamp(Some("$argon2id$x"))),
             openstack_app_cred_id: None,
+            openstack_trust_id: None,
         }
     }
 

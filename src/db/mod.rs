@@ -47,6 +47,7 @@ pub mod revocations;
 pub mod roles;
 pub mod schema;
 pub mod signature_uses;
+pub mod trusts;
 pub mod users;
 pub mod writer;
 

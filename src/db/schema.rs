@@ -298,3 +298,30 @@ diesel::allow_tables_to_appear_in_same_query!(
     mappings,
     federation_protocols,
 );
+
+// OS-TRUST (migrations/*/2026-12-10-000200_trusts).
+diesel::table! {
+    trusts (id) {
+        id -> Text,
+        trustor_user_id -> Text,
+        trustee_user_id -> Text,
+        project_id -> Nullable<Text>,
+        impersonation -> Bool,
+        expires_at -> Nullable<BigInt>,
+        remaining_uses -> Nullable<Integer>,
+        redelegated_trust_id -> Nullable<Text>,
+        redelegation_count -> Integer,
+        extra -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    trust_roles (trust_id, role_id) {
+        trust_id -> Text,
+        role_id -> Text,
+    }
+}
+
+diesel::joinable!(trust_roles -> trusts (trust_id));
+diesel::allow_tables_to_appear_in_same_query!(trusts, trust_roles, roles);

@@ -6,6 +6,7 @@
 pub mod application_credential;
 pub mod ec2;
 pub mod password;
+pub mod trusts;
 
 use std::net::IpAddr;
 
@@ -54,6 +55,14 @@ async fn verify_and_load(state: &AppState, token: &str) -> Result<AuthContext, A
         }
     }
     let claims = state.keys.verify(token, now_us)?;
+    if claims.openstack_trust_id.is_some() {
+        // Its context is the trust's, its trustor's and its trustee's: read afresh every
+        // time rather than tagged, so a change to any of them ends it at once.
+        return db::run(&state.pool, move |conn| {
+            context::build(conn, Proof::Token(claims))
+        })
+        .await;
+    }
     // A token's context is its user's (row, memberships, grants, revocations) and the
     // roles and scopes everyone's are computed from.
     let tags = [Tag::principal(&claims.sub), Tag::Authz];
@@ -138,6 +147,7 @@ pub async fn issue(
         }
         AuthMethod::Token { token } => {
             let original = authenticate(state, &token).await?;
+            trusts::refuse_rescope(&original)?;
             let user_id = original.user_id().to_string();
             change::amend(|e| e.target_id = Some(user_id));
             let mut methods = vec!["token".to_string()];
@@ -223,6 +233,8 @@ pub async fn issue(
     };
     let ctx = db::run(&state.pool, move |conn| context::build(conn, proof)).await?;
     let token = state.keys.issue(&ctx.claims)?;
+    // A use of a limited trust is spent only once its token is made, as in Keystone.
+    trusts::consume_use(state, &ctx).await?;
     Ok(Issued { token, ctx })
 }
 

@@ -30,6 +30,7 @@ const LAYERS: &[&[&str]] = &[
         "credential",
         "token",
         "federation",
+        "trust",
     ],
     // The faces, and what builds and starts the service.
     &["api", "bootstrap", "startup"],

@@ -134,6 +134,9 @@ enum Rule {
     /// get/list_access_rules: `(role:reader and system_scope:all) or user_id:...`, with no
     /// `rule:admin_required`: the system reader only, on another user's rules.
     SystemScopedReader,
+    /// A rule no persona passes here: `identity:create_trust` for another trustor
+    /// (`user_id:%(trust.trustor_user_id)s`), which not even an admin may.
+    Nobody,
 }
 
 impl Rule {
@@ -153,6 +156,7 @@ impl Rule {
             Rule::OwnerOnly => false,
             Rule::ProjectScopedOwner => matches!(caller, Member | CloudAdmin),
             Rule::SystemScopedReader => caller == Reader,
+            Rule::Nobody => false,
         }
     }
 }
@@ -326,6 +330,56 @@ fn routes() -> Vec<Row> {
     rows.push(row(
         M::DELETE,
         "/v3.0/OS-CREDENTIAL/credentials/<new_cred>",
+        Admin,
+        204,
+    ));
+    // OS-TRUST (Keystone's policies/trust.py): <trustA> is a trust between two users who
+    // are none of the personas.
+    rows.push(
+        row(M::POST, "/v3/OS-TRUST/trusts", Anyone, 201)
+            .body(r#"{"trust": {"trustor_user_id": "<me>", "trustee_user_id": "<new_user>", "impersonation": false}}"#)
+            .note("own"),
+    );
+    rows.push(
+        row(M::POST, "/v3/OS-TRUST/trusts", Nobody, 403)
+            .body(r#"{"trust": {"trustor_user_id": "<trust_trustor>", "trustee_user_id": "<new_user>", "impersonation": false}}"#)
+            .note("another's"),
+    );
+    rows.extend(read("/v3/OS-TRUST/trusts", SystemReader, 200));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustor_user_id=<me>",
+        Anyone,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustee_user_id=<me>",
+        Anyone,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustor_user_id=<trust_trustor>",
+        SystemReader,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts?trustee_user_id=<trust_trustee>",
+        SystemReader,
+        200,
+    ));
+    rows.extend(read("/v3/OS-TRUST/trusts/<trustA>", SystemReader, 200));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts/<trustA>/roles",
+        SystemReader,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/OS-TRUST/trusts/<trustA>/roles/<role:member>",
+        SystemReader,
+        200,
+    ));
+    rows.push(row(
+        M::DELETE,
+        "/v3/OS-TRUST/trusts/<new_trust>",
         Admin,
         204,
     ));
@@ -1088,6 +1142,29 @@ async fn new_key(app: &TestApp, user_id: &str) -> String {
         .to_string()
 }
 
+/// A trust from the matrix's trustor (`member` on PA) to `trustee`; its id.
+async fn new_trust(
+    app: &TestApp,
+    trustor_token: &str,
+    vars: &HashMap<String, String>,
+    trustee: &str,
+) -> String {
+    let token = jwt_part(trustor_token, 1);
+    let body = json!({"trust": {"trustor_user_id": token["sub"], "trustee_user_id": trustee,
+        "project_id": vars["PA"], "impersonation": true, "roles": [{"name": "member"}]}});
+    let resp = app
+        .call(
+            Method::POST,
+            "/v3/OS-TRUST/trusts",
+            trustor_token,
+            Some(body),
+        )
+        .await;
+    assert_eq!(resp.status(), 201, "set-up trust");
+    let body: Value = resp.json().await.expect("json");
+    id_of(&body, "trust")
+}
+
 /// A password token for a user id with a scope; panics unless 201.
 async fn login(app: &TestApp, user_id: &str, password: &str, scope: Value) -> String {
     let mut body = json!({"auth": {"identity": {"methods": ["password"],
@@ -1416,6 +1493,21 @@ impl World {
             201,
         )
         .await;
+        // OS-TRUST: a trustor with `member` on PA, and its trust to another user.
+        let trustor = new_user(&app, &a, Some(PASSWORD)).await;
+        grant(format!("projects/{pa}"), &trustor.0, role("member")).await;
+        let trustor_token = login(&app, &trustor.0, PASSWORD, json!({"project": {"id": pa}})).await;
+        let trustee = new_user(&app, &a, None).await;
+        vars.insert("PA".into(), pa.clone());
+        let trust_a = new_trust(&app, &trustor_token, &vars, &trustee.0).await;
+        for (k, v) in [
+            ("trust_trustor", trustor.0),
+            ("trust_trustor_token", trustor_token),
+            ("trust_trustee", trustee.0),
+            ("trustA", trust_a),
+        ] {
+            vars.insert(k.to_string(), v);
+        }
         for (k, v) in [
             ("IDP", idp),
             ("MAP", mapping),
@@ -1607,6 +1699,10 @@ impl World {
                     .as_str()
                     .expect("id")
                     .to_string()
+            }
+            "new_trust" => {
+                let (trustee, _) = new_user(app, a, None).await;
+                new_trust(app, &self.vars["trust_trustor_token"], &self.vars, &trustee).await
             }
             "new_subject" => {
                 let scope = json!({"project": {"id": self.vars["PA"]}});

@@ -87,6 +87,13 @@ async fn openstacksdk() {
     python_client("openstacksdk", "sdk_test.py", &[]).await;
 }
 
+/// keystoneauth1's `Password(..., trust_id=...)`: a trustee logs in with a trust, with and
+/// without impersonation; the token's trust, user, project and roles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystoneauth_trust_login() {
+    python_client("keystoneauth trust login", "trust_login.py", &[]).await;
+}
+
 /// Tempest's identity tests of `tests/clients/tempest-selection.txt`, dynamic credentials.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tempest_identity() {

@@ -46,5 +46,6 @@ mod signed;
 mod store_errors;
 mod token_security;
 mod tokens;
+mod trusts;
 mod user_filters;
 mod users;

@@ -353,6 +353,8 @@ def scenario(cli, s, tag):
 
     ec2_scenario(cli, s, tag, tok["user_id"])
 
+    trust_scenario(cli, s, u["id"])
+
     # deletes
     cli.run("group", "delete", grp)
     gone = cli.run("group", "show", g["id"], expect_ok=False)
@@ -421,6 +423,36 @@ def application_credentials(cli, s, tag):
     cli.count += bad.count
     shutil.rmtree(bad.env["HOME"], ignore_errors=True)
     cli.check(gone.returncode != 0, "a deleted credential no longer logs in")
+
+
+def trust_scenario(cli, s, trustee_id):
+    """trust create / list / show / delete: the admin (the trustor) delegates `reader` on
+    its project to the scenario's user, who logs in with the trust."""
+    admin_id = cli.json("token", "issue")["user_id"]
+    expires = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 3600))
+    t = cli.json(
+        "trust", "create", "--project", s["project"], "--project-domain",
+        s["project_domain"], "--role", "reader", "--impersonate", "--expiration",
+        expires, admin_id, trustee_id,
+    )
+    cli.check(t.get("trustor_user_id") == admin_id, f"trust trustor: {t}")
+    cli.check(t.get("trustee_user_id") == trustee_id, "trust trustee")
+    cli.check(t.get("is_impersonation") is True, "trust create --impersonate")
+    cli.check((t.get("expires_at") or "").startswith(expires), f"expires_at {t}")
+    cli.check("reader" in str(t.get("roles")), f"trust roles: {t.get('roles')}")
+    cli.check(t.get("redelegation_count") == 0, "not redelegatable")
+    rows = cli.json("trust", "list")
+    cli.check(find(rows, ID=t["id"], **{"Trustee User ID": trustee_id}), "trust list")
+    rows = cli.json("trust", "list", "--trustee", trustee_id)
+    cli.check([r["ID"] for r in rows] == [t["id"]], f"trust list --trustee: {rows}")
+    shown = cli.json("trust", "show", t["id"])
+    cli.check(shown.get("id") == t["id"] and shown.get("project_id"), "trust show")
+    cli.check(shown.get("remaining_uses") is None, "unlimited uses")
+    cli.run("trust", "delete", t["id"])
+    gone = cli.run("trust", "show", t["id"], expect_ok=False)
+    cli.check(gone.returncode != 0, "trust show after delete fails")
+    rows = cli.json("trust", "list")
+    cli.check(not find(rows, ID=t["id"]), "trust list after delete")
 
 
 def main():

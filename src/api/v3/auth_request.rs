@@ -172,7 +172,7 @@ struct ScopeField(Value);
 
 impl WireSchema for ScopeField {
     fn schema() -> Value {
-        json!({"oneOf": [ScopeBody::schema(), {"type": "string", "enum": ["unscoped"]}]})
+        json!({"oneOf": [scope_object_schema(), {"type": "string", "enum": ["unscoped"]}]})
     }
 }
 
@@ -314,6 +314,9 @@ fn parse_scope(scope: Option<ScopeField>) -> Result<ScopeRequest, ApiError> {
     let scope = match scope.map(|s| s.0) {
         None | Some(Value::Null) => return Ok(ScopeRequest::Default),
         Some(Value::String(s)) if s == "unscoped" => return Ok(ScopeRequest::Unscoped),
+        Some(Value::Object(object)) if object.contains_key(TRUST_SCOPE) => {
+            return parse_trust_scope(object)
+        }
         Some(object @ Value::Object(_)) => deserialize::<ScopeBody>(object, "auth.scope")?,
         Some(other) => {
             return Err(ApiError::invalid_field(
@@ -346,6 +349,46 @@ fn parse_scope(scope: Option<ScopeField>) -> Result<ScopeRequest, ApiError> {
     Err(ApiError::Validation(
         "Specify a project or a domain in the scope, or \"unscoped\".".into(),
     ))
+}
+
+/// The key of a trust scope (OS-TRUST).
+const TRUST_SCOPE: &str = "OS-TRUST:trust";
+
+/// `{"OS-TRUST:trust": {"id": ...}}`, alone in the scope (Keystone's "exactly one of").
+fn parse_trust_scope(scope: Map<String, Value>) -> Result<ScopeRequest, ApiError> {
+    let others = ["project", "domain", "system", "unscoped"];
+    if others.iter().any(|k| scope.contains_key(*k)) {
+        return Err(ApiError::expecting(
+            "system, project, domain, OS-TRUST:trust or unscoped",
+            "scope",
+        ));
+    }
+    match scope.get(TRUST_SCOPE) {
+        Some(Value::Object(trust)) => match trust.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => Ok(ScopeRequest::Trust(id.clone())),
+            Some(Value::String(_)) | None | Some(Value::Null) => {
+                Err(ApiError::expecting("trust_id", "trust"))
+            }
+            Some(other) => Err(ApiError::invalid_field(
+                "auth.scope.OS-TRUST:trust.id",
+                format!("{other} is not of type 'string'"),
+            )),
+        },
+        Some(other) => Err(ApiError::invalid_field(
+            "auth.scope.OS-TRUST:trust",
+            format!("{other} is not of type 'object'"),
+        )),
+        None => Err(ApiError::expecting("trust_id", "trust")),
+    }
+}
+
+/// The scope's schema as the document shows it: [`ScopeBody`]'s, with the trust scope.
+fn scope_object_schema() -> Value {
+    let mut schema = ScopeBody::schema();
+    schema["properties"][TRUST_SCOPE] = json!({"type": "object", "required": ["id"],
+        "properties": {"id": {"type": "string", "minLength": 1}},
+        "additionalProperties": {"$ref": "#/components/schemas/AnyJson"}});
+    schema
 }
 
 /// Checks a `POST /v3/auth/tokens` body as the handler reads it, without acting on it:
@@ -462,6 +505,13 @@ mod tests {
         ));
         assert!(scope(json!({"project": {"name": "p"}})).is_err());
         assert!(scope(json!(5)).is_err());
+        assert!(matches!(
+            scope(json!({"OS-TRUST:trust": {"id": "t1"}})).unwrap(),
+            ScopeRequest::Trust(ref id) if id == "t1"
+        ));
+        assert!(scope(json!({"OS-TRUST:trust": ""})).is_err());
+        assert!(scope(json!({"OS-TRUST:trust": {}})).is_err());
+        assert!(scope(json!({"OS-TRUST:trust": {"id": "t"}, "project": {"id": "p"}})).is_err());
         let typed = scope(json!({"project": {"id": 5}})).err().unwrap();
         assert!(
             typed.to_string().contains("auth.scope.project.id"),

@@ -16,4 +16,5 @@ pub mod groups;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
+pub mod trusts;
 pub mod users;

@@ -35,6 +35,10 @@ pub enum Attr {
     ScopeDomain,
     /// `target.token.user_id`: the owner of a token being validated or revoked.
     TokenUser,
+    /// `target.trust.trustor_user_id` (or the body's `trust.trustor_user_id` at create).
+    TrustTrustor,
+    /// `target.trust.trustee_user_id`.
+    TrustTrustee,
 }
 
 /// One condition of a rule.
@@ -481,7 +485,18 @@ pub static ALL: &[&Policy] = &[
     &GET_ACCESS_RULE,
     &LIST_ACCESS_RULES,
     &DELETE_ACCESS_RULE,
+    &trust::CREATE_TRUST,
+    &trust::LIST_TRUSTS,
+    &trust::LIST_TRUSTS_FOR_TRUSTOR,
+    &trust::LIST_TRUSTS_FOR_TRUSTEE,
+    &trust::GET_TRUST,
+    &trust::DELETE_TRUST,
+    &trust::LIST_ROLES_FOR_TRUST,
+    &trust::GET_ROLE_FOR_TRUST,
 ];
+
+/// OS-TRUST's rules (Keystone's `policies/trust.py`).
+pub mod trust;
 
 /// What the rule's `%(target.*)s` values are for one request. Unset values match nothing.
 #[derive(Debug, Clone, Default)]
@@ -496,6 +511,9 @@ pub struct Target<'a> {
     pub actor_domain_id: Option<&'a str>,
     pub scope_domain_id: Option<&'a str>,
     pub token_user_id: Option<&'a str>,
+    /// A trust's trustor and trustee (OS-TRUST).
+    pub trustor_user_id: Option<&'a str>,
+    pub trustee_user_id: Option<&'a str>,
     /// The role being granted: its name and its domain (`None` for a global role).
     pub role: Option<(&'a str, Option<&'a str>)>,
 }
@@ -513,6 +531,8 @@ impl<'a> Target<'a> {
             ActorDomain => self.actor_domain_id,
             ScopeDomain => self.scope_domain_id,
             TokenUser => self.token_user_id,
+            TrustTrustor => self.trustor_user_id,
+            TrustTrustee => self.trustee_user_id,
         }
     }
 }

@@ -18,7 +18,12 @@ fn domain(id: &str) -> DomainRow {
 }
 
 /// A caller with effective `roles` in `scope`.
-fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> AuthContext {
+pub(super) fn caller(
+    user_id: &str,
+    user_domain: &str,
+    roles: &[&str],
+    scope: Scope,
+) -> AuthContext {
     AuthContext {
         user: UserRow {
             id: user_id.into(),
@@ -47,6 +52,7 @@ fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> Aut
                 created_at: 0,
             })
             .collect(),
+        trust: None,
         claims: Claims {
             sub: user_id.into(),
             iat: 0,
@@ -64,7 +70,7 @@ fn caller(user_id: &str, user_domain: &str, roles: &[&str], scope: Scope) -> Aut
     }
 }
 
-fn project_scope(id: &str, domain_id: &str) -> Scope {
+pub(super) fn project_scope(id: &str, domain_id: &str) -> Scope {
     Scope::Project {
         project: ProjectRow {
             id: id.into(),
@@ -84,7 +90,7 @@ const ADMIN_ROLES: &[&str] = &["admin", "manager", "member", "reader"];
 const MANAGER_ROLES: &[&str] = &["manager", "member", "reader"];
 
 /// The personas of Keystone's protection tests, with their effective roles.
-fn personas() -> Vec<(&'static str, AuthContext)> {
+pub(super) fn personas() -> Vec<(&'static str, AuthContext)> {
     vec![
         (
             "cloud admin",
@@ -148,6 +154,7 @@ fn in_a() -> Target<'static> {
         scope_domain_id: Some("A"),
         token_user_id: Some("bob"),
         role: Some(("member", None)),
+        ..Target::default()
     }
 }
 
@@ -655,6 +662,39 @@ fn every_rule_against_every_persona() {
         });
     }
     rows.extend(application_credential_rows());
+    // OS-TRUST: alice's trust to bob (more personas in trust_tests.rs).
+    let mut rows = rows;
+    const SYS: &[&str] = &["cloud admin", "system admin", "system reader"];
+    const SYS_OR_ALICE: &[&str] = &[
+        "cloud admin",
+        "system admin",
+        "system reader",
+        "member of project pa in A",
+        "unscoped alice",
+    ];
+    const ALICE: &[&str] = &["member of project pa in A", "unscoped alice"];
+    const ADMINS_OR_ALICE: &[&str] = &[
+        "cloud admin",
+        "system admin",
+        "member of project pa in A",
+        "unscoped alice",
+    ];
+    for (policy, allowed) in [
+        (&trust::CREATE_TRUST, ALICE),
+        (&trust::LIST_TRUSTS, SYS),
+        (&trust::LIST_TRUSTS_FOR_TRUSTOR, SYS_OR_ALICE),
+        (&trust::LIST_TRUSTS_FOR_TRUSTEE, SYS),
+        (&trust::GET_TRUST, SYS_OR_ALICE),
+        (&trust::LIST_ROLES_FOR_TRUST, SYS_OR_ALICE),
+        (&trust::GET_ROLE_FOR_TRUST, SYS_OR_ALICE),
+        (&trust::DELETE_TRUST, ADMINS_OR_ALICE),
+    ] {
+        rows.push(Row {
+            policy,
+            target: trust::trust_target("alice", "bob"),
+            allowed,
+        });
+    }
     let mut checked = 0;
     for row in &rows {
         for (name, persona) in personas() {

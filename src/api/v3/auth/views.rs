@@ -28,6 +28,21 @@ struct ProjectRef<'a> {
     domain: IdName<'a>,
 }
 
+/// `{"id": ...}`, as the trust block names its users.
+#[derive(Serialize)]
+struct IdOnly<'a> {
+    id: &'a str,
+}
+
+/// The `OS-TRUST:trust` block of a trust-scoped token.
+#[derive(Serialize)]
+struct TrustView<'a> {
+    id: &'a str,
+    impersonation: bool,
+    trustee_user: IdOnly<'a>,
+    trustor_user: IdOnly<'a>,
+}
+
 #[derive(Serialize)]
 struct SystemAll {
     all: bool,
@@ -54,6 +69,8 @@ struct TokenView<'a> {
     catalog: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     application_credential: Option<AppCredView<'a>>,
+    #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
+    trust: Option<TrustView<'a>>,
 }
 
 /// Keystone's `token.application_credential`: `access_rules` only when it has some.
@@ -142,6 +159,14 @@ impl TokenResponse<'_> {
                         "id": string, "service": string, "method": string, "path": string,
                     }}},
                 }},
+                "OS-TRUST:trust": {"type": "object",
+                    "required": ["id", "impersonation", "trustee_user", "trustor_user"],
+                    "properties": {
+                        "id": string,
+                        "impersonation": {"type": "boolean"},
+                        "trustee_user": {"type": "object", "properties": {"id": string}},
+                        "trustor_user": {"type": "object", "properties": {"id": string}},
+                    }},
             },
         }}})
     }
@@ -174,8 +199,20 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
         roles: None,
         catalog: None,
         application_credential: ctx.application_credential.as_ref().map(app_cred_view),
+        trust: ctx.trust.as_ref().map(|t| TrustView {
+            id: &t.id,
+            impersonation: t.impersonation,
+            trustee_user: IdOnly {
+                id: &t.trustee_user_id,
+            },
+            trustor_user: IdOnly {
+                id: &t.trustor_user_id,
+            },
+        }),
     };
     match &ctx.scope {
+        // A trust without a project still shows its (empty) roles.
+        Scope::Unscoped if ctx.trust.is_some() => {}
         Scope::Unscoped => return TokenResponse { token },
         Scope::Project { project, domain } => {
             token.project = Some(ProjectRef {
@@ -186,7 +223,8 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
                     name: &domain.name,
                 },
             });
-            token.is_domain = Some(false);
+            // Keystone's trust-scoped body has no `is_domain`.
+            token.is_domain = ctx.trust.is_none().then_some(false);
         }
         Scope::Domain(domain) => {
             token.domain = Some(IdName {

@@ -1,0 +1,2 @@
+DROP TABLE trust_roles;
+DROP TABLE trusts;
