@@ -339,7 +339,10 @@ mod tests {
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
         );
         assert_eq!(
-            hex::encode(hmac_sha1(&[0xaa; 80], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            hex::encode(hmac_sha1(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
             "aa4ae5e15272d00e95705637ce8a3b55ed402112"
         );
     }
@@ -375,7 +378,10 @@ mod tests {
         assert!(check_ec2(&request, "other", expected).is_err());
         let mut late = request.clone();
         late.headers[3].1 = "20130525T000000Z".into();
-        assert!(late.expected_signature(secret).is_err(), "date outside scope");
+        assert!(
+            late.expected_signature(secret).is_err(),
+            "date outside scope"
+        );
     }
 
     #[test]
@@ -429,7 +435,10 @@ mod tests {
         let sig = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
         assert!(check_s3(&URL_SAFE.encode(v4), secret, sig).is_ok());
         let ec2 = v4.replace("/s3/", "/ec2/");
-        assert!(check_s3(&URL_SAFE.encode(ec2), secret, sig).is_err(), "service");
+        assert!(
+            check_s3(&URL_SAFE.encode(ec2), secret, sig).is_err(),
+            "service"
+        );
         assert!(check_s3("not base64!", secret, sig).is_err());
     }
 }

@@ -149,7 +149,11 @@ pub struct NewCredential {
 }
 
 /// Seals and stores a credential whose policy check passed.
-async fn store_new(state: &AppState, new: NewCredential, id: String) -> Result<Credential, ApiError> {
+async fn store_new(
+    state: &AppState,
+    new: NewCredential,
+    id: String,
+) -> Result<Credential, ApiError> {
     let row = OsCredentialRow {
         sealed_blob: state.cipher.seal(&id, &new.user_id, &new.blob)?,
         id,
@@ -209,7 +213,10 @@ pub async fn create_credential(
             ));
         }
         let blob = ec2_blob(&new.blob)?;
-        let access = blob.get("access").and_then(Value::as_str).unwrap_or_default();
+        let access = blob
+            .get("access")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         ec2_credential_id(access)
     } else {
         new_id()
@@ -251,12 +258,19 @@ pub async fn list_credentials(
     let rule = &policy::LIST_CREDENTIALS;
     policy::enforce(caller, rule, &owner(caller.user_id()))?;
     if needs_target(caller, rule) {
-        if filter.user_id.as_deref().is_some_and(|u| u != caller.user_id()) {
+        if filter
+            .user_id
+            .as_deref()
+            .is_some_and(|u| u != caller.user_id())
+        {
             return Ok(Vec::new());
         }
         filter.user_id = Some(caller.user_id().to_string());
     }
-    let rows = db::run(&state.pool, move |conn| store::list_credentials(conn, &filter)).await?;
+    let rows = db::run(&state.pool, move |conn| {
+        store::list_credentials(conn, &filter)
+    })
+    .await?;
     rows.into_iter().map(|row| open(state, row)).collect()
 }
 
@@ -290,7 +304,10 @@ pub async fn update_credential(
     let immutable = [
         ("type", update.cred_type.as_ref().map(|t| Some(t.as_str()))),
         ("user_id", update.user_id.as_ref().map(|u| Some(u.as_str()))),
-        ("project_id", update.project_id.as_ref().map(|p| p.as_deref())),
+        (
+            "project_id",
+            update.project_id.as_ref().map(|p| p.as_deref()),
+        ),
     ];
     let now = [
         Some(current.cred_type.as_str()),
@@ -326,7 +343,10 @@ pub async fn update_credential(
         extra: extra_changed.then(|| Value::Object(extra.clone()).to_string()),
     };
     let id = current.id.clone();
-    db::run(&state.pool, move |conn| store::update_credential(conn, &id, changes)).await?;
+    db::run(&state.pool, move |conn| {
+        store::update_credential(conn, &id, changes)
+    })
+    .await?;
     state.changed(&[]);
     Ok(Credential {
         blob: update.blob.unwrap_or(current.blob),
@@ -343,7 +363,10 @@ pub async fn delete_credential(
 ) -> Result<(), ApiError> {
     change::audit(Event::deleted("credential", id.clone()));
     let row = authorized(state, caller, &policy::DELETE_CREDENTIAL, id).await?;
-    db::run(&state.pool, move |conn| store::delete_credential(conn, &row.id)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete_credential(conn, &row.id)
+    })
+    .await?;
     state.changed(&[]);
     Ok(())
 }
@@ -377,8 +400,7 @@ pub async fn create_ec2_credential(
     project_id: String,
 ) -> Result<Ec2Credential, ApiError> {
     change::audit(Event::new(Action::Create, EC2_TARGET, None));
-    let user_id =
-        authorized_user(state, caller, &policy::EC2_CREATE_CREDENTIAL, user_id).await?;
+    let user_id = authorized_user(state, caller, &policy::EC2_CREATE_CREDENTIAL, user_id).await?;
     refuse_delegated(caller)?;
     let access = random_hex()?;
     let secret = random_hex()?;
@@ -402,13 +424,15 @@ pub async fn list_ec2_credentials(
     caller: &AuthContext,
     user_id: String,
 ) -> Result<Vec<Ec2Credential>, ApiError> {
-    let user_id =
-        authorized_user(state, caller, &policy::EC2_LIST_CREDENTIALS, user_id).await?;
+    let user_id = authorized_user(state, caller, &policy::EC2_LIST_CREDENTIALS, user_id).await?;
     let filter = CredentialFilter {
         user_id: Some(user_id),
         cred_type: Some(EC2.into()),
     };
-    let rows = db::run(&state.pool, move |conn| store::list_credentials(conn, &filter)).await?;
+    let rows = db::run(&state.pool, move |conn| {
+        store::list_credentials(conn, &filter)
+    })
+    .await?;
     let mut found = Vec::new();
     for row in rows {
         if let Some(ec2) = open(state, row)?.as_ec2() {
@@ -443,7 +467,14 @@ pub async fn get_ec2_credential(
     user_id: String,
     access: String,
 ) -> Result<Ec2Credential, ApiError> {
-    let cred = users_ec2(state, caller, &policy::EC2_GET_CREDENTIAL, user_id, access.clone()).await?;
+    let cred = users_ec2(
+        state,
+        caller,
+        &policy::EC2_GET_CREDENTIAL,
+        user_id,
+        access.clone(),
+    )
+    .await?;
     cred.as_ec2()
         .ok_or_else(|| ApiError::not_found("credential", access))
 }
@@ -458,7 +489,10 @@ pub async fn delete_ec2_credential(
     change::audit(Event::deleted(EC2_TARGET, access.clone()));
     let rule = &policy::EC2_DELETE_CREDENTIAL;
     let cred = users_ec2(state, caller, rule, user_id, access).await?;
-    db::run(&state.pool, move |conn| store::delete_credential(conn, &cred.id)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete_credential(conn, &cred.id)
+    })
+    .await?;
     state.changed(&[]);
     Ok(())
 }

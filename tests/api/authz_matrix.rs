@@ -784,7 +784,9 @@ fn os_credential_rows(rows: &mut Vec<Row>) {
     use Method as M;
     use Rule::*;
     rows.extend(read("/v3/credentials", Anyone, 200));
-    rows.extend(read("/v3/credentials?user_id=<uA>", Anyone, 200).map(|r| r.note("filtered to own")));
+    rows.extend(
+        read("/v3/credentials?user_id=<uA>", Anyone, 200).map(|r| r.note("filtered to own")),
+    );
     rows.push(
         row(M::POST, "/v3/credentials", Admin, 201)
             .body(r#"{"credential": {"type": "totp", "user_id": "<new_user>", "blob": "matrix"}}"#)
@@ -804,9 +806,14 @@ fn os_credential_rows(rows: &mut Vec<Row>) {
     rows.extend(read("/v3/users/<uA>/credentials/OS-EC2", SystemReader, 200));
     rows.extend(read("/v3/users/<me>/credentials/OS-EC2", Anyone, 200));
     rows.push(
-        row(M::POST, "/v3/users/<new_user>/credentials/OS-EC2", Admin, 201)
-            .body(r#"{"tenant_id": "<PA>"}"#)
-            .note("another's"),
+        row(
+            M::POST,
+            "/v3/users/<new_user>/credentials/OS-EC2",
+            Admin,
+            201,
+        )
+        .body(r#"{"tenant_id": "<PA>"}"#)
+        .note("another's"),
     );
     rows.push(
         row(M::POST, "/v3/users/<me>/credentials/OS-EC2", Anyone, 201)
@@ -823,10 +830,22 @@ fn os_credential_rows(rows: &mut Vec<Row>) {
         rows.push(row(M::GET, path, SystemReader, 404).note("missing"));
     }
     for (method, path, body) in [
-        (M::PATCH, "/v3/credentials/<missing>", Some(r#"{"credential": {"blob": "x"}}"#)),
+        (
+            M::PATCH,
+            "/v3/credentials/<missing>",
+            Some(r#"{"credential": {"blob": "x"}}"#),
+        ),
         (M::DELETE, "/v3/credentials/<missing>", None),
-        (M::DELETE, "/v3/users/<uA>/credentials/OS-EC2/<missing>", None),
-        (M::POST, "/v3/users/<missing>/credentials/OS-EC2", Some(r#"{"tenant_id": "<PA>"}"#)),
+        (
+            M::DELETE,
+            "/v3/users/<uA>/credentials/OS-EC2/<missing>",
+            None,
+        ),
+        (
+            M::POST,
+            "/v3/users/<missing>/credentials/OS-EC2",
+            Some(r#"{"tenant_id": "<PA>"}"#),
+        ),
     ] {
         let mut r = row(method, path, Admin, 404).note("missing");
         r.body = body;
@@ -1334,7 +1353,10 @@ impl World {
             "os_cred" => {
                 let (user, _) = new_user(app, a, None).await;
                 let cred = json!({"credential": {"type": "totp", "user_id": user, "blob": "m"}});
-                id_of(&admin(app, post, "/v3/credentials", cred, 201).await, "credential")
+                id_of(
+                    &admin(app, post, "/v3/credentials", cred, 201).await,
+                    "credential",
+                )
             }
             "ec2_pair" | "ec2_access" => {
                 let (user, _) = new_user(app, a, None).await;

@@ -76,7 +76,11 @@ async fn create_show_update_list_and_delete_as_the_reference_says() {
     assert_eq!(resp.status(), 201);
     let created = json(resp).await["credential"].clone();
     let id = sha256_hex("kim-access");
-    assert_eq!(created["id"], id.as_str(), "an ec2 id is sha256 of its access");
+    assert_eq!(
+        created["id"],
+        id.as_str(),
+        "an ec2 id is sha256 of its access"
+    );
     assert_eq!(created["type"], "ec2");
     assert_eq!(created["user_id"], uid.as_str());
     assert_eq!(created["project_id"], project.as_str());
@@ -256,7 +260,13 @@ async fn blobs_are_sealed_at_rest() {
     });
     assert_eq!(rows.len(), 2);
     for row in rows {
-        for plain in ["TOPSECRET", "sealed-access", secret.as_str(), "secret", "access"] {
+        for plain in [
+            "TOPSECRET",
+            "sealed-access",
+            secret.as_str(),
+            "secret",
+            "access",
+        ] {
             assert!(
                 !row.sealed_blob.contains(plain) && !row.extra.contains(plain),
                 "row {} holds {plain}",
@@ -271,26 +281,52 @@ async fn users_see_and_change_only_their_own() {
     let app = spawn_app().await;
     let (alice, alice_token) = member(&app, "alice").await;
     let (bob, bob_token) = member(&app, "bob").await;
-    let create = |user: &str, blob: &str| {
-        json!({"credential": {"type": "totp", "user_id": user, "blob": blob}})
-    };
-    let resp = as_user(&app, Method::POST, CREDS, &alice_token, Some(create(&alice, "a"))).await;
+    let create = |user: &str, blob: &str| json!({"credential": {"type": "totp", "user_id": user, "blob": blob}});
+    let resp = as_user(
+        &app,
+        Method::POST,
+        CREDS,
+        &alice_token,
+        Some(create(&alice, "a")),
+    )
+    .await;
     assert_eq!(resp.status(), 201);
     let alices = json(resp).await["credential"]["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let resp = as_user(&app, Method::POST, CREDS, &bob_token, Some(create(&bob, "b"))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        CREDS,
+        &bob_token,
+        Some(create(&bob, "b")),
+    )
+    .await;
     let bobs = json(resp).await["credential"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     // Not for someone else.
-    let resp = as_user(&app, Method::POST, CREDS, &alice_token, Some(create(&bob, "x"))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        CREDS,
+        &alice_token,
+        Some(create(&bob, "x")),
+    )
+    .await;
     assert_error(resp, 403, "identity:create_credential").await;
     // A list is the caller's own, whatever the filter asks.
     for query in ["", "?type=totp"] {
-        let listed = as_user(&app, Method::GET, &format!("{CREDS}{query}"), &alice_token, None).await;
+        let listed = as_user(
+            &app,
+            Method::GET,
+            &format!("{CREDS}{query}"),
+            &alice_token,
+            None,
+        )
+        .await;
         let ids: Vec<Value> = json(listed).await["credentials"]
             .as_array()
             .unwrap()
@@ -416,7 +452,14 @@ async fn ec2_credentials_of_a_user() {
     // Bad and unknown input.
     let resp = as_user(&app, Method::POST, &base, &token, Some(json!({}))).await;
     assert_error(resp, 400, "'tenant_id' is a required property").await;
-    let resp = as_user(&app, Method::POST, &base, &token, Some(json!({"tenant_id": "nope"}))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        &base,
+        &token,
+        Some(json!({"tenant_id": "nope"})),
+    )
+    .await;
     assert_error(resp, 404, "Could not find project: nope.").await;
     assert_error(
         app.post(
@@ -430,11 +473,15 @@ async fn ec2_credentials_of_a_user() {
     .await;
 
     assert_eq!(
-        as_user(&app, Method::DELETE, &one, &token, None).await.status(),
+        as_user(&app, Method::DELETE, &one, &token, None)
+            .await
+            .status(),
         204
     );
     assert_eq!(
-        as_user(&app, Method::GET, &one, &token, None).await.status(),
+        as_user(&app, Method::GET, &one, &token, None)
+            .await
+            .status(),
         404
     );
     let listed = json(as_user(&app, Method::GET, &base, &token, None).await).await;
@@ -494,7 +541,14 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
 
     // ec2tokens: no X-Auth-Token; 200, the token in X-Subject-Token, with the catalog.
-    let resp = as_user(&app, Method::POST, "/v3/ec2tokens", "", Some(ec2_v2(access, secret, &now))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        "/v3/ec2tokens",
+        "",
+        Some(ec2_v2(access, secret, &now)),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let ec2_token = resp.headers()["x-subject-token"]
         .to_str()
@@ -513,7 +567,14 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
     assert!(roles.contains(&"member"), "{roles:?}");
     assert!(!body["catalog"].as_array().unwrap().is_empty());
     // The token works; it may not mint more credentials (Keystone's LP#2153453).
-    let me = as_user(&app, Method::GET, &format!("/v3/users/{alice}"), &ec2_token, None).await;
+    let me = as_user(
+        &app,
+        Method::GET,
+        &format!("/v3/users/{alice}"),
+        &ec2_token,
+        None,
+    )
+    .await;
     assert_eq!(me.status(), 200);
     let resp = as_user(
         &app,
@@ -526,7 +587,14 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
     assert_error(resp, 403, "EC2 credential cannot create credentials").await;
 
     // s3tokens: 200 and the token body.
-    let resp = as_user(&app, Method::POST, "/v3/s3tokens", "", Some(s3_v4(access, secret))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        "/v3/s3tokens",
+        "",
+        Some(s3_v4(access, secret)),
+    )
+    .await;
     assert_eq!(resp.status(), 200);
     let body = json(resp).await["token"].clone();
     assert_eq!(body["user"]["id"], alice.as_str());
@@ -550,7 +618,10 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
         let resp = as_user(&app, Method::POST, "/v3/ec2tokens", "", Some(body)).await;
         assert_error(resp, 401, "requires authentication").await;
     }
-    for body in [s3_v4(access, "not-the-secret"), s3_v4("no-such-access", secret)] {
+    for body in [
+        s3_v4(access, "not-the-secret"),
+        s3_v4("no-such-access", secret),
+    ] {
         let resp = as_user(&app, Method::POST, "/v3/s3tokens", "", Some(body)).await;
         assert_error(resp, 401, "requires authentication").await;
     }
@@ -560,14 +631,27 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
     assert_eq!(resp.status(), 405);
 
     // The owner disabled, or without a role on the project: no token.
-    let grants = json(app.get(&format!("/v3/role_assignments?user.id={alice}")).await).await;
-    let role = grants["role_assignments"][0]["role"]["id"].as_str().unwrap();
+    let grants = json(
+        app.get(&format!("/v3/role_assignments?user.id={alice}"))
+            .await,
+    )
+    .await;
+    let role = grants["role_assignments"][0]["role"]["id"]
+        .as_str()
+        .unwrap();
     let grant = format!(
         "/v3/projects/{}/users/{alice}/roles/{role}",
         app.admin_project_id
     );
     assert_eq!(app.delete(&grant).await.status(), 204);
-    let resp = as_user(&app, Method::POST, "/v3/ec2tokens", "", Some(ec2_v2(access, secret, &now))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        "/v3/ec2tokens",
+        "",
+        Some(ec2_v2(access, secret, &now)),
+    )
+    .await;
     assert_eq!(resp.status(), 401);
     assert_eq!(app.put(&grant).await.status(), 204);
     let resp = app
@@ -577,7 +661,14 @@ async fn ec2tokens_and_s3tokens_turn_signatures_into_project_tokens() {
         )
         .await;
     assert_eq!(resp.status(), 200);
-    let resp = as_user(&app, Method::POST, "/v3/s3tokens", "", Some(s3_v4(access, secret))).await;
+    let resp = as_user(
+        &app,
+        Method::POST,
+        "/v3/s3tokens",
+        "",
+        Some(s3_v4(access, secret)),
+    )
+    .await;
     assert_eq!(resp.status(), 401);
 }
 
@@ -601,7 +692,9 @@ async fn deleting_the_user_or_project_deletes_its_credentials() {
     }
     assert_eq!(app.delete(&format!("/v3/users/{uid}")).await.status(), 204);
     assert_eq!(
-        app.delete(&format!("/v3/projects/{project}")).await.status(),
+        app.delete(&format!("/v3/projects/{project}"))
+            .await
+            .status(),
         204
     );
     assert_eq!(json(app.get(CREDS).await).await["credentials"], json!([]));

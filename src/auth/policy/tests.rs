@@ -501,7 +501,7 @@ fn every_rule_against_every_persona() {
         },
         Row {
             policy: &REVOKE_TOKEN,
-            target: alice_self,
+            target: alice_self.clone(),
             allowed: &[
                 "cloud admin",
                 "system admin",
@@ -527,7 +527,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &LIST_CREDENTIALS,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &LIST_CREDENTIALS,
@@ -538,7 +544,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &UPDATE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &UPDATE_CREDENTIAL,
@@ -549,7 +560,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &DELETE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &DELETE_CREDENTIAL,
@@ -560,7 +576,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_GET_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_GET_CREDENTIAL,
@@ -571,7 +593,13 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_LIST_CREDENTIALS,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "system reader", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_LIST_CREDENTIALS,
@@ -582,7 +610,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_CREATE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_CREATE_CREDENTIAL,
@@ -593,7 +626,12 @@ fn every_rule_against_every_persona() {
         Row {
             policy: &EC2_DELETE_CREDENTIAL,
             target: alice_self.clone(),
-            allowed: &["cloud admin", "system admin", "member of project pa in A", "unscoped alice"],
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "member of project pa in A",
+                "unscoped alice",
+            ],
         },
         Row {
             policy: &EC2_DELETE_CREDENTIAL,

@@ -157,7 +157,10 @@ pub async fn ec2_delete(
 }
 
 fn text(credentials: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
-    credentials.get(key).and_then(Value::as_str).map(str::to_string)
+    credentials
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 /// The token body of a credential login, with the catalog of its project.
@@ -168,8 +171,8 @@ async fn token_answer(
 ) -> Result<Value, ApiError> {
     let catalog = token::token_catalog(state, &issued.ctx).await?;
     let catalog = catalog.map(|rows| render_catalog(&rows, base));
-    Ok(serde_json::to_value(token_body(&issued.ctx, catalog))
-        .map_err(|e| ApiError::Internal(format!("token body: {e}")))?)
+    serde_json::to_value(token_body(&issued.ctx, catalog))
+        .map_err(|e| ApiError::Internal(format!("token body: {e}")))
 }
 
 /// `POST /v3/ec2tokens`: 200, the token in `X-Subject-Token` and the body.
@@ -213,19 +216,28 @@ pub fn routes(t: &mut RouteTable<'_>) {
     t.at("/v3/credentials")
         .get(
             list,
-            c("listCredentials", "Credentials: all for an admin, else the caller's own.")
-                .query(&CredentialListQuery::filters())
-                .answers(200, collection("credentials", credential_schema())),
+            c(
+                "listCredentials",
+                "Credentials: all for an admin, else the caller's own.",
+            )
+            .query(&CredentialListQuery::filters())
+            .answers(200, collection("credentials", credential_schema())),
         )
         .post(
             create,
-            c("createCredential", "Store a credential; its blob is sealed at rest.")
-                .body(CreateCredential::schema())
-                .answers(201, member())
-                .errors(&[404, 409]),
+            c(
+                "createCredential",
+                "Store a credential; its blob is sealed at rest.",
+            )
+            .body(CreateCredential::schema())
+            .answers(201, member())
+            .errors(&[404, 409]),
         );
     t.at("/v3/credentials/{credential_id}")
-        .get(show, c("showCredential", "One credential.").answers(200, member()))
+        .get(
+            show,
+            c("showCredential", "One credential.").answers(200, member()),
+        )
         .patch(
             update,
             c("updateCredential", "Change a credential's blob.")
@@ -245,10 +257,13 @@ pub fn routes(t: &mut RouteTable<'_>) {
         )
         .post(
             ec2_create,
-            c("createEc2Credential", "A new EC2 access and secret for a project.")
-                .body(CreateEc2Credential::schema())
-                .answers(201, ec2_one())
-                .errors(&[404, 409]),
+            c(
+                "createEc2Credential",
+                "A new EC2 access and secret for a project.",
+            )
+            .body(CreateEc2Credential::schema())
+            .answers(201, ec2_one())
+            .errors(&[404, 409]),
         );
     t.at("/v3/users/{user_id}/credentials/OS-EC2/{credential_id}")
         .get(
@@ -261,20 +276,26 @@ pub fn routes(t: &mut RouteTable<'_>) {
         );
     t.at("/v3/ec2tokens").post(
         ec2tokens,
-        op("ec2Tokens", "A project token for a request signed with an EC2 credential.")
-            .tag("tokens")
-            .public()
-            .body(signed_request_schema(false))
-            .answers(200, TokenResponse::schema())
-            .errors(&[401]),
+        op(
+            "ec2Tokens",
+            "A project token for a request signed with an EC2 credential.",
+        )
+        .tag("tokens")
+        .public()
+        .body(signed_request_schema(false))
+        .answers(200, TokenResponse::schema())
+        .errors(&[401]),
     );
     t.at("/v3/s3tokens").post(
         s3tokens,
-        op("s3Tokens", "A project token for an S3 string to sign and its signature.")
-            .tag("tokens")
-            .public()
-            .body(signed_request_schema(true))
-            .answers(200, TokenResponse::schema())
-            .errors(&[401]),
+        op(
+            "s3Tokens",
+            "A project token for an S3 string to sign and its signature.",
+        )
+        .tag("tokens")
+        .public()
+        .body(signed_request_schema(true))
+        .answers(200, TokenResponse::schema())
+        .errors(&[401]),
     );
 }

@@ -27,7 +27,11 @@ impl From<CreateCredential> for NewCredential {
         let _ = body.id;
         NewCredential {
             user_id: body.user_id.into_inner(),
-            project_id: body.project_id.into_option().flatten().map(ResourceId::into_inner),
+            project_id: body
+                .project_id
+                .into_option()
+                .flatten()
+                .map(ResourceId::into_inner),
             cred_type: body.cred_type.0,
             blob: body.blob.0,
             extra: body.extra.0,
@@ -98,15 +102,15 @@ pub fn credential_view(cred: &Credential, base: &BaseUrl) -> Value {
 
 pub fn credential_schema() -> Value {
     json!({"type": "object",
-        "required": ["id", "user_id", "project_id", "type", "blob", "links"],
-        "properties": {
-            "id": {"type": "string"},
-            "user_id": {"type": "string"},
-            "project_id": {"type": ["string", "null"]},
-            "type": {"type": "string"},
-            "blob": {"type": "string"},
-            "links": {"type": "object", "properties": {"self": {"type": "string"}}},
-        }})
+    "required": ["id", "user_id", "project_id", "type", "blob", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "user_id": {"type": "string"},
+        "project_id": {"type": ["string", "null"]},
+        "type": {"type": "string"},
+        "blob": {"type": "string"},
+        "links": {"type": "object", "properties": {"self": {"type": "string"}}},
+    }})
 }
 
 /// An EC2 credential as OS-EC2 shows it, secret included (as Keystone does).
@@ -127,15 +131,15 @@ pub fn ec2_view(cred: &Ec2Credential, base: &BaseUrl) -> Value {
 
 pub fn ec2_schema() -> Value {
     json!({"type": "object",
-        "required": ["user_id", "tenant_id", "access", "secret", "trust_id", "links"],
-        "properties": {
-            "user_id": {"type": "string"},
-            "tenant_id": {"type": ["string", "null"]},
-            "access": {"type": "string"},
-            "secret": {"type": "string"},
-            "trust_id": {"type": ["string", "null"]},
-            "links": {"type": "object", "properties": {"self": {"type": "string"}}},
-        }})
+    "required": ["user_id", "tenant_id", "access", "secret", "trust_id", "links"],
+    "properties": {
+        "user_id": {"type": "string"},
+        "tenant_id": {"type": ["string", "null"]},
+        "access": {"type": "string"},
+        "secret": {"type": "string"},
+        "trust_id": {"type": ["string", "null"]},
+        "links": {"type": "object", "properties": {"self": {"type": "string"}}},
+    }})
 }
 
 /// The body of ec2tokens and s3tokens, as the document shows it: what the service
