@@ -486,7 +486,8 @@ pub async fn delete_ec2_credential(
     user_id: String,
     access: String,
 ) -> Result<(), ApiError> {
-    change::audit(Event::deleted(EC2_TARGET, access.clone()));
+    // Named by the credential's id, as its creation was.
+    change::audit(Event::deleted(EC2_TARGET, ec2_credential_id(&access)));
     let rule = &policy::EC2_DELETE_CREDENTIAL;
     let cred = users_ec2(state, caller, rule, user_id, access).await?;
     db::run(&state.pool, move |conn| {

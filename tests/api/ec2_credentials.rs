@@ -486,6 +486,33 @@ async fn ec2_credentials_of_a_user() {
     );
     let listed = json(as_user(&app, Method::GET, &base, &token, None).await).await;
     assert_eq!(listed["credentials"], json!([]));
+
+    // Audited, each under the credential's id, refusals too.
+    let events = json(app.get("/v3/audit-events").await).await;
+    let seen: Vec<(String, String, String)> = events["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap_or_default().to_string(),
+                e["outcome"].as_str().unwrap_or_default().to_string(),
+                e["target"]["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let id = sha256_hex(&access);
+    for (event, outcome) in [
+        ("identity.user.credential.ec2.created", "success"),
+        ("identity.user.credential.ec2.deleted", "success"),
+        ("identity.user.credential.ec2.deleted", "failure"),
+    ] {
+        assert!(
+            seen.iter()
+                .any(|(e, o, t)| e == event && o == outcome && *t == id),
+            "{event} {outcome} {id} in {seen:?}"
+        );
+    }
 }
 
 /// ec2tokens' credentials for a signature-v2 GET, signed with `secret`.

@@ -171,8 +171,8 @@ async fn token_answer(
 ) -> Result<Value, ApiError> {
     let catalog = token::token_catalog(state, &issued.ctx).await?;
     let catalog = catalog.map(|rows| render_catalog(&rows, base));
-    Ok(serde_json::to_value(token_body(&issued.ctx, catalog))
-        .map_err(|e| ApiError::Internal(format!("token body: {e}")))?)
+    serde_json::to_value(token_body(&issued.ctx, catalog))
+        .map_err(|e| ApiError::Internal(format!("token body: {e}")))
 }
 
 /// `POST /v3/ec2tokens`: 200, the token in `X-Subject-Token` and the body.
