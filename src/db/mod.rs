@@ -38,6 +38,8 @@ pub mod domains;
 pub mod error;
 pub mod groups;
 pub mod models;
+pub mod project_tags;
+pub mod project_tree;
 pub mod projects;
 pub mod resources;
 pub mod revocations;

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod domains;
 pub mod grants;
 pub mod groups;
+pub mod project_tags;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
