@@ -10,7 +10,7 @@ use crate::api::http::body::BodyObject;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::query::ListQuery;
 use crate::api::http::routing::{op, Param, ParamKind, RouteTable};
-use crate::api::http::wire::{BodyField, QueryField, Tags};
+use crate::api::http::wire::{any_json, BodyField, QueryField, Tags};
 use crate::auth::AuthContext;
 use crate::error::ApiError;
 use crate::resource::project_tags as manager;
@@ -46,8 +46,11 @@ fn tags_body(body: Value) -> Result<Vec<String>, ApiError> {
     }
 }
 
+/// Other fields of the body are ignored, as Keystone ignores them (any JSON the parser
+/// takes).
 fn tags_schema() -> Value {
-    json!({"type": "object", "required": ["tags"], "properties": {"tags": Tags::schema()}})
+    json!({"type": "object", "required": ["tags"], "properties": {"tags": Tags::schema()},
+        "additionalProperties": any_json()})
 }
 
 fn tags_answer_schema() -> Value {
