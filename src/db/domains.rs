@@ -5,13 +5,13 @@ use diesel::prelude::*;
 use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::DomainRow;
+use super::project_tags::TagTest;
 use super::resources::get_domain;
 use super::revocations::{self, Revoked};
 use super::schema::{
     assignments, domains, groups, implied_roles, projects, roles,
     user_group_membership as membership, users,
 };
-use super::project_tags::TagTest;
 use super::{is_unique_violation, paginate, string_match, write_tx, Backend, DbConn, MatchSql};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};

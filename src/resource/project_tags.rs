@@ -111,8 +111,7 @@ pub async fn update_project_tags(
     tags: Vec<String>,
 ) -> Result<Vec<String>, ApiError> {
     change::audit(Event::updated("project", project_id.clone()));
-    let entity =
-        load_authorized(state, caller, &project_id, &policy::UPDATE_PROJECT_TAGS).await?;
+    let entity = load_authorized(state, caller, &project_id, &policy::UPDATE_PROJECT_TAGS).await?;
     write_tags(state, entity, tags).await
 }
 
@@ -123,8 +122,7 @@ pub async fn delete_project_tags(
     project_id: String,
 ) -> Result<(), ApiError> {
     change::audit(Event::updated("project", project_id.clone()));
-    let entity =
-        load_authorized(state, caller, &project_id, &policy::DELETE_PROJECT_TAGS).await?;
+    let entity = load_authorized(state, caller, &project_id, &policy::DELETE_PROJECT_TAGS).await?;
     write_tags(state, entity, Vec::new()).await.map(|_| ())
 }
 
@@ -141,8 +139,7 @@ pub async fn create_project_tag(
         "project.tag",
         Some(project_id.clone()),
     ));
-    let entity =
-        load_authorized(state, caller, &project_id, &policy::CREATE_PROJECT_TAG).await?;
+    let entity = load_authorized(state, caller, &project_id, &policy::CREATE_PROJECT_TAG).await?;
     check_tag(&tag)?;
     let mut tags = entity.tags();
     if tags.contains(&tag) {
@@ -172,8 +169,7 @@ pub async fn delete_project_tag(
         "project.tag",
         Some(project_id.clone()),
     ));
-    let entity =
-        load_authorized(state, caller, &project_id, &policy::DELETE_PROJECT_TAG).await?;
+    let entity = load_authorized(state, caller, &project_id, &policy::DELETE_PROJECT_TAG).await?;
     let mut tags = entity.tags();
     let Some(at) = tags.iter().position(|t| *t == tag) else {
         return Err(tag_not_found(&tag));

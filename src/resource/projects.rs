@@ -9,11 +9,13 @@ use crate::auth::AuthContext;
 use crate::cache::Tag;
 use crate::change::{self, Action, Event};
 use crate::db::domains::{DomainChanges, DomainFilter};
+use crate::db::error::StoreError;
 use crate::db::models::{DomainRow, ProjectRow, UserRow};
 use crate::db::project_tags::TagTest;
 use crate::db::projects::{stored_tags, ProjectChanges, ProjectFilter};
-use crate::db::{self, domains as domain_store, projects as store, resources, users as users_store};
-use crate::db::error::StoreError;
+use crate::db::{
+    self, domains as domain_store, projects as store, resources, users as users_store,
+};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::values::{Description, Name, ResourceId};
 use crate::domain::{new_id, now_ms};

@@ -424,16 +424,32 @@ fn routes() -> Vec<Row> {
     for r in read("/v3/projects/<new_project>/tags/t1", ReaderOfA, 204) {
         rows.push(r.put_first());
     }
-    rows.push(row(M::PUT, "/v3/projects/<new_project>/tags/t1", ManagerOfA, 201));
+    rows.push(row(
+        M::PUT,
+        "/v3/projects/<new_project>/tags/t1",
+        ManagerOfA,
+        201,
+    ));
     rows.push(
         row(M::PUT, "/v3/projects/<new_project>/tags", ManagerOfA, 200)
             .body(r#"{"tags": ["t1", "t2"]}"#),
     );
-    rows.push(row(M::DELETE, "/v3/projects/<new_project>/tags/t1", ManagerOfA, 204).put_first());
-    rows.push(row(M::DELETE, "/v3/projects/<new_project>/tags", ManagerOfA, 204));
     rows.push(
-        row(M::PUT, "/v3/projects/<A>/tags/t1", Admin, 201).note("domain A as a project"),
+        row(
+            M::DELETE,
+            "/v3/projects/<new_project>/tags/t1",
+            ManagerOfA,
+            204,
+        )
+        .put_first(),
     );
+    rows.push(row(
+        M::DELETE,
+        "/v3/projects/<new_project>/tags",
+        ManagerOfA,
+        204,
+    ));
+    rows.push(row(M::PUT, "/v3/projects/<A>/tags/t1", Admin, 201).note("domain A as a project"));
     // Roles and implied roles.
     rows.extend(read("/v3/roles", AnyManagerOrSystemReader, 200));
     rows.push(row(M::POST, "/v3/roles", Admin, 201).body(r#"{"role": {"name": "<name>"}}"#));

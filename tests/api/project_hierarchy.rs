@@ -38,9 +38,11 @@ async fn project_token(app: &TestApp, user_id: &str, password: &str, project_id:
             Method::POST,
             "/v3/auth/tokens",
             "",
-            Some(json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
+            Some(
+                json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
                 {"id": user_id, "password": password}}},
-                "scope": {"project": {"id": project_id}}}})),
+                "scope": {"project": {"id": project_id}}}}),
+            ),
         )
         .await;
     assert_eq!(resp.status(), 201, "token on {project_id}");
@@ -95,8 +97,11 @@ async fn a_project_acting_as_a_domain_is_a_domain() {
         v
     });
     assert!(!ids(&listed("").await).contains(&dom));
-    assert_eq!(ids(&listed("is_domain=true&name=acme").await), [dom.clone()]);
-    assert_eq!(ids(&listed("is_domain=true&tags=t").await), [dom.clone()]);
+    assert_eq!(
+        ids(&listed("is_domain=true&name=acme").await),
+        [dom.as_str()]
+    );
+    assert_eq!(ids(&listed("is_domain=true&tags=t").await), [dom.as_str()]);
     assert!(ids(&listed("is_domain=true&not-tags-any=t").await).contains(&"default".to_string()));
     assert!(ids(&listed("is_domain=true&domain_id=default").await).is_empty());
     assert!(!ids(&listed("is_domain=false").await).contains(&dom));
@@ -149,9 +154,21 @@ async fn a_project_acting_as_a_domain_is_a_domain() {
     let domain = json(app.get(&format!("/v3/domains/{dom}")).await).await["domain"].clone();
     assert_eq!(domain["name"], "acme2");
     for (body, status, message) in [
-        (json!({"domain_id": "default"}), 400, "Update of `domain_id` is not allowed."),
-        (json!({"is_domain": false}), 400, "Update of `is_domain` is not allowed."),
-        (json!({"parent_id": "default"}), 403, "Update of `parent_id` is not allowed."),
+        (
+            json!({"domain_id": "default"}),
+            400,
+            "Update of `domain_id` is not allowed.",
+        ),
+        (
+            json!({"is_domain": false}),
+            400,
+            "Update of `is_domain` is not allowed.",
+        ),
+        (
+            json!({"parent_id": "default"}),
+            403,
+            "Update of `parent_id` is not allowed.",
+        ),
     ] {
         let resp = app
             .patch(&format!("/v3/projects/{dom}"), json!({ "project": body }))
@@ -159,7 +176,12 @@ async fn a_project_acting_as_a_domain_is_a_domain() {
         assert_error(resp, status, message).await;
     }
     // Its tags through the project tag routes.
-    assert_eq!(app.put(&format!("/v3/projects/{dom}/tags/u")).await.status(), 201);
+    assert_eq!(
+        app.put(&format!("/v3/projects/{dom}/tags/u"))
+            .await
+            .status(),
+        201
+    );
     let domain = json(app.get(&format!("/v3/domains/{dom}")).await).await["domain"].clone();
     assert_eq!(domain["tags"], json!(["t", "u"]));
 
@@ -177,9 +199,17 @@ async fn a_project_acting_as_a_domain_is_a_domain() {
         )
         .await;
     assert_eq!(json(resp).await["project"]["enabled"], false);
-    assert_eq!(app.delete(&format!("/v3/projects/{dom}")).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/v3/projects/{dom}")).await.status(),
+        204
+    );
     assert_eq!(app.get(&format!("/v3/domains/{dom}")).await.status(), 404);
-    assert_eq!(app.get(&format!("/v3/projects/{}", id(&child))).await.status(), 404);
+    assert_eq!(
+        app.get(&format!("/v3/projects/{}", id(&child)))
+            .await
+            .status(),
+        404
+    );
     assert_error(
         app.get(&format!("/v3/projects/{dom}")).await,
         404,
@@ -251,17 +281,26 @@ async fn parents_and_subtree_as_keystone_shows_them() {
     let shown = show(format!("/v3/projects/{c}?parents_as_ids")).await;
     assert_eq!(shown["parents"], json!({ &b: { &a: { &dom: null } } }));
     assert!(shown.get("subtree").is_none());
-    let shown = show(format!("/v3/projects/{a}?subtree_as_ids=true&parents_as_ids=1")).await;
+    let shown = show(format!(
+        "/v3/projects/{a}?subtree_as_ids=true&parents_as_ids=1"
+    ))
+    .await;
     assert_eq!(shown["subtree"], json!({ &b: { &c: null }, &e: null }));
     assert_eq!(shown["parents"], json!({ &dom: null }));
-    assert_eq!(show(format!("/v3/projects/{c}?subtree_as_ids")).await["subtree"], Value::Null);
+    assert_eq!(
+        show(format!("/v3/projects/{c}?subtree_as_ids")).await["subtree"],
+        Value::Null
+    );
     // `=0` is Keystone's false.
     let shown = show(format!("/v3/projects/{c}?parents_as_ids=0")).await;
     assert!(shown.get("parents").is_none());
     // The project acting as the domain: no parents, its projects below.
     let shown = show(format!("/v3/projects/{dom}?parents_as_ids&subtree_as_ids")).await;
     assert_eq!(shown["parents"], Value::Null);
-    assert_eq!(shown["subtree"], json!({ &a: { &b: { &c: null }, &e: null } }));
+    assert_eq!(
+        shown["subtree"],
+        json!({ &a: { &b: { &c: null }, &e: null } })
+    );
 
     // Lists hold only the projects the caller's user has a role on.
     let shown = show(format!("/v3/projects/{c}?parents_as_list&subtree_as_list")).await;
@@ -321,8 +360,15 @@ async fn parents_and_subtree_as_keystone_shows_them() {
     assert!(subtree[0]["project"].get("limits").is_none());
 
     // As ids and as a list at once is a 400; so is asking a missing project nothing.
-    for q in ["parents_as_list&parents_as_ids", "subtree_as_list=1&subtree_as_ids=yes"] {
-        let which = if q.starts_with("parents") { "parents" } else { "subtree" };
+    for q in [
+        "parents_as_list&parents_as_ids",
+        "subtree_as_list=1&subtree_as_ids=yes",
+    ] {
+        let which = if q.starts_with("parents") {
+            "parents"
+        } else {
+            "subtree"
+        };
         assert_error(
             app.get(&format!("/v3/projects/{c}?{q}")).await,
             400,
@@ -345,7 +391,10 @@ async fn a_domain_role_is_checked_against_projects_only() {
     let resp = app
         .post("/v3/domains", json!({"domain": {"name": "other"}}))
         .await;
-    let other = json(resp).await["domain"]["id"].as_str().unwrap().to_string();
+    let other = json(resp).await["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let resp = app
         .post(
             "/v3/roles",
@@ -358,7 +407,10 @@ async fn a_domain_role_is_checked_against_projects_only() {
     let resp = app
         .post("/v3/groups", json!({"group": {"name": "g"}}))
         .await;
-    let group = json(resp).await["group"]["id"].as_str().unwrap().to_string();
+    let group = json(resp).await["group"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // On a domain, the role's own domain is not checked (Keystone's create_grant).
     for path in [
         format!("/v3/domains/default/users/{user}/roles/{role}"),
@@ -386,7 +438,9 @@ async fn a_domain_role_is_checked_against_projects_only() {
     // On a project of the role's domain, it may be granted.
     let inside = id(&create(&app, json!({"name": "inside", "domain_id": other})).await);
     let resp = app
-        .put(&format!("/v3/projects/{inside}/groups/{group}/roles/{role}"))
+        .put(&format!(
+            "/v3/projects/{inside}/groups/{group}/roles/{role}"
+        ))
         .await;
     assert_eq!(resp.status(), 204);
 }

@@ -122,7 +122,10 @@ async fn the_tag_routes_list_add_check_replace_and_remove() {
         "Could not find project tag: x.",
     )
     .await;
-    assert_eq!(sorted(&json(app.get(&base).await).await["tags"]), ["y", "z"]);
+    assert_eq!(
+        sorted(&json(app.get(&base).await).await["tags"]),
+        ["y", "z"]
+    );
 
     // All of them go.
     assert_eq!(app.delete(&base).await.status(), 204);
@@ -197,7 +200,13 @@ async fn keystones_tag_rules_are_400s() {
     assert_eq!(put_tags(&app, &id, json!(eighty)).await.status(), 200);
     assert_error(app.put(&format!("{base}/more")).await, 400, "is too long").await;
     // Nothing changed with the refusals.
-    assert_eq!(json(app.get(&base).await).await["tags"].as_array().unwrap().len(), 80);
+    assert_eq!(
+        json(app.get(&base).await).await["tags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        80
+    );
     // The same rules on create and update.
     for body in [json!({"tags": ["a/b"]}), json!({"tags": ["a", "a"]})] {
         let resp = app
@@ -214,7 +223,10 @@ async fn the_tag_filters_follow_every_change() {
     assert_eq!(listed(&app, "tags=k,l").await, ["p"]);
     assert_eq!(listed(&app, "not-tags-any=k").await, ["admin", "q"]);
     // PUT one tag.
-    assert_eq!(app.put(&format!("/v3/projects/{q}/tags/k")).await.status(), 201);
+    assert_eq!(
+        app.put(&format!("/v3/projects/{q}/tags/k")).await.status(),
+        201
+    );
     assert_eq!(listed(&app, "tags=k").await, ["p", "q"]);
     assert_eq!(listed(&app, "not-tags=k,l").await, ["admin", "q"]);
     // PATCH the tags.
@@ -238,9 +250,17 @@ async fn the_tag_filters_follow_every_change() {
     assert_eq!(resp.status(), 200);
     assert_eq!(indexed(&app, &p), ["m"]);
     // DELETE one, then all.
-    assert_eq!(app.delete(&format!("/v3/projects/{q}/tags/k")).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/v3/projects/{q}/tags/k"))
+            .await
+            .status(),
+        204
+    );
     assert!(listed(&app, "tags=k").await.is_empty());
-    assert_eq!(app.delete(&format!("/v3/projects/{p}/tags")).await.status(), 204);
+    assert_eq!(
+        app.delete(&format!("/v3/projects/{p}/tags")).await.status(),
+        204
+    );
     assert!(listed(&app, "tags-any=m,k").await.is_empty());
     // A deleted project leaves no index rows behind.
     assert_eq!(put_tags(&app, &q, json!(["gone"])).await.status(), 200);
@@ -260,7 +280,9 @@ async fn who_may_read_and_change_tags() {
     let roles = json(app.get("/v3/roles?name=member").await).await;
     let member_role = roles["roles"][0]["id"].as_str().unwrap().to_string();
     let resp = app
-        .put(&format!("/v3/projects/{id}/users/{member}/roles/{member_role}"))
+        .put(&format!(
+            "/v3/projects/{id}/users/{member}/roles/{member_role}"
+        ))
         .await;
     assert_eq!(resp.status(), 204);
     let scoped = {
@@ -269,13 +291,18 @@ async fn who_may_read_and_change_tags() {
                 Method::POST,
                 "/v3/auth/tokens",
                 "",
-                Some(json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
+                Some(
+                    json!({"auth": {"identity": {"methods": ["password"], "password": {"user":
                     {"id": member, "password": "pw-tag-member"}}},
-                    "scope": {"project": {"id": id}}}})),
+                    "scope": {"project": {"id": id}}}}),
+                ),
             )
             .await;
         assert_eq!(resp.status(), 201);
-        resp.headers()["x-subject-token"].to_str().unwrap().to_string()
+        resp.headers()["x-subject-token"]
+            .to_str()
+            .unwrap()
+            .to_string()
     };
     let base = format!("/v3/projects/{id}/tags");
     let as_member = |method: Method, path: String, body: Option<Value>| {

@@ -211,7 +211,10 @@ impl BodyObject {
                 // Keystone's schema says `uniqueItems`.
                 return Err(ApiError::invalid_field(
                     field,
-                    format!("{} has non-unique elements", Value::from(tags_and(&tags, tag))),
+                    format!(
+                        "{} has non-unique elements",
+                        Value::from(tags_and(&tags, tag))
+                    ),
                 ));
             }
             tags.push(tag);

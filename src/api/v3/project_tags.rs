@@ -39,10 +39,7 @@ fn tags_body(body: Value) -> Result<Vec<String>, ApiError> {
     let mut body = BodyObject::from_body(body)?;
     match Tags::take(&mut body, "tags")? {
         Some(Tags(tags)) => Ok(tags),
-        None => Err(ApiError::invalid_field(
-            "tags",
-            "{} is not of type 'array'",
-        )),
+        None => Err(ApiError::invalid_field("tags", "{} is not of type 'array'")),
     }
 }
 
@@ -162,7 +159,11 @@ pub fn routes(t: &mut RouteTable<'_>) {
     t.at("/v3/projects/{project_id}/tags/{tag}")
         .get(
             check,
-            p("checkProjectTag", "Does the project have this tag? 204 or 404.").empty(204),
+            p(
+                "checkProjectTag",
+                "Does the project have this tag? 204 or 404.",
+            )
+            .empty(204),
         )
         .put(
             add,

@@ -270,8 +270,7 @@ pub async fn show(
         subtree_as_ids: q.subtree_as_ids.0,
     };
     let (project, hierarchy) =
-        project_tree::get_project_with_hierarchy(&state, &caller, path.into_inner(), ask)
-            .await?;
+        project_tree::get_project_with_hierarchy(&state, &caller, path.into_inner(), ask).await?;
     let mut shown = entity_json(project, &base);
     let limits = q.include_limits.0;
     if let Some(parents) = hierarchy.parents {
@@ -364,9 +363,12 @@ pub fn routes(t: &mut RouteTable<'_>) {
     t.at("/v3/projects/{project_id}")
         .get(
             show,
-            p("showProject", "Show a project, with its parents or subtree if asked.")
-                .query(&ShowProjectQuery::filters())
-                .answers(200, wrapped("project", shown_project_schema())),
+            p(
+                "showProject",
+                "Show a project, with its parents or subtree if asked.",
+            )
+            .query(&ShowProjectQuery::filters())
+            .answers(200, wrapped("project", shown_project_schema())),
         )
         .patch(
             update,
