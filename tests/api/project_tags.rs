@@ -328,9 +328,107 @@ async fn who_may_read_and_change_tags() {
     assert_eq!(json(app.get(&base).await).await["tags"], json!(["a"]));
 }
 
+/// The event types the request of `resp` left in the audit trail.
+async fn audited(app: &TestApp, resp: reqwest::Response) -> Vec<(String, String)> {
+    let id = resp.headers()["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = json(app.get(&format!("/v3/audit-events?request_id={id}")).await).await;
+    body["audit_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event_type"].as_str().unwrap().to_string(),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn each_tag_change_is_one_audit_event() {
+    let app = spawn_app().await;
+    let id = create_project(&app, json!({"name": "audited"})).await;
+    let base = format!("/v3/projects/{id}/tags");
+    let one = |t: &str, outcome: &str| vec![(t.to_string(), outcome.to_string())];
+    let resp = app.put(&format!("{base}/a")).await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.tag.created", "success")
+    );
+    // A 400 (the tag repeated) changed nothing and is not audited; a refusal (403) is.
+    let resp = app.put(&format!("{base}/a")).await;
+    assert_eq!(resp.status(), 400);
+    assert!(audited(&app, resp).await.is_empty());
+    app.create_user("tag-nobody", "pw-tag-nobody").await;
+    let nobody = app.login("tag-nobody", "pw-tag-nobody").await;
+    let resp = app
+        .call(Method::PUT, &format!("{base}/c"), &nobody, None)
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.tag.created", "failure")
+    );
+    let resp = put_tags(&app, &id, json!(["b"])).await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.updated", "success")
+    );
+    let resp = app.delete(&format!("{base}/b")).await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.tag.deleted", "success")
+    );
+    let resp = app.delete(&base).await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.updated", "success")
+    );
+    // Reads are not audited.
+    let resp = app.get(&base).await;
+    assert!(audited(&app, resp).await.is_empty());
+    // A project acting as a domain is created, and deleted, as a domain.
+    let resp = app
+        .post(
+            "/v3/projects",
+            json!({"project": {"name": "audom", "is_domain": true}}),
+        )
+        .await;
+    let id = resp.headers()["x-openstack-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let created = json(resp).await;
+    let body = json(app.get(&format!("/v3/audit-events?request_id={id}")).await).await;
+    assert_eq!(
+        body["audit_events"][0]["event_type"],
+        "identity.domain.created"
+    );
+    let dom = created["project"]["id"].as_str().unwrap().to_string();
+    let resp = app
+        .patch(
+            &format!("/v3/projects/{dom}"),
+            json!({"project": {"enabled": false}}),
+        )
+        .await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.project.updated", "success")
+    );
+    let resp = app.delete(&format!("/v3/projects/{dom}")).await;
+    assert_eq!(
+        audited(&app, resp).await,
+        one("identity.domain.deleted", "success")
+    );
+}
+
 both_backends!(
     the_tag_routes_list_add_check_replace_and_remove,
     keystones_tag_rules_are_400s,
     the_tag_filters_follow_every_change,
     who_may_read_and_change_tags,
+    each_tag_change_is_one_audit_event,
 );
