@@ -169,7 +169,7 @@ fn no_such_grant(grant: &Grant) -> ApiError {
     ))
 }
 
-/// Keystone `create_grant`: a domain's own role only within that domain.
+/// Keystone `create_grant`: a domain's own role on a project only within that domain.
 pub async fn create_grant(
     state: &AppState,
     caller: &AuthContext,
@@ -184,12 +184,15 @@ pub async fn create_grant(
     ));
     let policy = grant_policy(form, false, &policy::CREATE_GRANT);
     let (loaded, grant) = load_and_authorize(state, caller, grant, role_id, policy).await?;
-    if let (Some(role), Some(scope_domain)) = (&loaded.role, &loaded.scope_domain) {
+    // Keystone checks a domain-specific role's domain only against a project target; on a
+    // domain (inherited or not) any role may be granted.
+    if let (TargetType::Project, Some(role), Some(scope_domain)) =
+        (form.target, &loaded.role, &loaded.scope_domain)
+    {
         if role.domain_id != GLOBAL_ROLE_DOMAIN && &role.domain_id != scope_domain {
             return Err(ApiError::Forbidden(format!(
-                "Domain specific roles are not supported in the V2.0 API or the role {} is \
-                 not in the domain {} of the assignment target.",
-                role.id, scope_domain
+                "Project {} must be in the same domain as the role {} being assigned.",
+                loaded.target_id, role.id
             )));
         }
     }

@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::DomainRow;
+use super::project_tags::TagTest;
 use super::resources::get_domain;
 use super::revocations::{self, Revoked};
 use super::schema::{
     assignments, domains, groups, implied_roles, projects, roles,
     user_group_membership as membership, users,
 };
-use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
+use super::{is_unique_violation, paginate, string_match, write_tx, Backend, DbConn, MatchSql};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
 
@@ -23,6 +24,9 @@ pub struct DomainFilter {
     pub name: Option<String>,
     pub enabled: Option<bool>,
     pub name_matches: Vec<StringMatch>,
+    /// Keystone's tag filters, when domains are listed as the projects acting as them
+    /// (`GET /v3/projects?is_domain=true`): all, any, not all, none of these.
+    pub tags: Vec<(TagTest, Vec<String>)>,
 }
 
 /// Changes of `PATCH /v3/domains/{id}`; `None` leaves a field as it is.
@@ -79,6 +83,9 @@ pub fn list_domains(
             }
             for m in &filter.name_matches {
                 query = query.filter(string_match(backend, r#""domains"."name""#, m));
+            }
+            for (test, tags) in &filter.tags {
+                query = query.filter(domain_tag_match(backend, *test, tags));
             }
             windowed!(query, domains::id, window).load(conn)
         },
@@ -205,9 +212,43 @@ pub fn delete_domain(conn: &mut DbConn, domain_id: &str) -> Result<(), StoreErro
         // Its identity providers, with their protocols and remote ids (Keystone's
         // federation manager deletes them when their domain goes).
         super::federation::delete_idps_of_domain(conn, domain_id)?;
+        super::project_tags::delete_tags_of(conn, &project_ids)?;
         // Projects of other domains cannot have these as parents, so one statement does.
         diesel::delete(projects::table.filter(projects::domain_id.eq(domain_id))).execute(conn)?;
         diesel::delete(domains::table.find(domain_id)).execute(conn)?;
         Ok(())
     })
+}
+
+/// A tag filter on domains, whose tags live in their `extra` JSON (`{"tags": [...]}`): few
+/// rows, so no index. The asked-for tags are bound as one JSON array.
+fn domain_tag_match(backend: Backend, test: TagTest, tags: &[String]) -> MatchSql {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    // `EXISTS (an asked-for tag that the domain holds | lacks)`.
+    let (open, held, lacked) = match backend {
+        Backend::Sqlite => (
+            "EXISTS (SELECT 1 FROM json_each(",
+            r#") w WHERE w.value IN (SELECT t.value FROM json_each("domains"."extra", '$.tags') t))"#,
+            r#") w WHERE w.value NOT IN (SELECT t.value FROM json_each("domains"."extra", '$.tags') t))"#,
+        ),
+        Backend::Postgres => (
+            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CAST(",
+            r#" AS jsonb)) w(value) WHERE COALESCE(CAST("domains"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
+            r#" AS jsonb)) w(value) WHERE NOT COALESCE(CAST("domains"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
+        ),
+    };
+    let (negate, rest) = match test {
+        TagTest::All => (true, lacked),
+        TagTest::Any => (false, held),
+        TagTest::NotAll => (false, lacked),
+        TagTest::None => (true, held),
+    };
+    let open = if negate {
+        format!("NOT {open}")
+    } else {
+        open.to_string()
+    };
+    let asked = serde_json::Value::from(tags.to_vec()).to_string();
+    sql::<Bool>(&open).bind::<Text, _>(asked).sql(rest)
 }

@@ -41,6 +41,8 @@ pub mod federation;
 pub mod groups;
 pub mod models;
 pub mod os_credentials;
+pub mod project_tags;
+pub mod project_tree;
 pub mod projects;
 pub mod resources;
 pub mod revocations;

@@ -7,10 +7,11 @@ use super::assignments::project_ancestors;
 use super::error::StoreError;
 use super::groups::merge_extra;
 use super::models::ProjectRow;
+use super::project_tags::{self, tag_match, TagTest};
 use super::resources::{get_domain, get_project};
 use super::revocations::{self, Revoked};
 use super::schema::{assignments, projects, user_group_membership as membership};
-use super::{is_unique_violation, paginate, string_match, write_tx, Backend, DbConn, MatchSql};
+use super::{is_unique_violation, paginate, string_match, write_tx, DbConn};
 use crate::domain::filter::StringMatch;
 use crate::domain::page::{Page, PageRequest};
 
@@ -25,7 +26,8 @@ pub struct ProjectFilter {
     pub enabled: Option<bool>,
     /// The parent as the API shows it: a project id, or a domain id for top-level projects.
     pub parent_id: Option<String>,
-    /// `is_domain=true` matches nothing: no project acts as a domain here.
+    /// `is_domain=true` matches no row of `projects`: the projects acting as domains are the
+    /// rows of `domains`, which the manager lists instead.
     pub is_domain: Option<bool>,
     pub name_matches: Vec<StringMatch>,
     /// Only these projects (the ones a user has roles on).
@@ -44,6 +46,8 @@ pub struct ProjectChanges {
     pub name: Option<String>,
     pub description: Option<String>,
     pub enabled: Option<bool>,
+    /// The new set of tags, kept in `extra` and indexed in `project_tag`.
+    pub tags: Option<Vec<String>>,
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -79,11 +83,29 @@ pub fn create_project(conn: &mut DbConn, project: ProjectRow) -> Result<ProjectR
             .values(&project)
             .execute(conn)
         {
-            Ok(_) => Ok(project),
-            Err(e) if is_unique_violation(&e) => Err(duplicate(&project.name, &project.domain_id)),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(duplicate(&project.name, &project.domain_id))
+            }
+            Err(e) => return Err(e.into()),
         }
+        project_tags::set_tags(conn, &project.id, &stored_tags(&project.extra))?;
+        Ok(project)
     })
+}
+
+/// The tags a stored `extra` holds, as responses show them.
+pub fn stored_tags(extra: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(extra) {
+        Ok(serde_json::Value::Object(map)) => match map.get("tags") {
+            Some(serde_json::Value::Array(tags)) => tags
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
 }
 
 /// Keystone `list_projects`, filtered, ordered by id, paged.
@@ -142,52 +164,6 @@ pub fn list_projects(
             windowed!(query, projects::id, window).load(conn)
         },
     )
-}
-
-/// How a tag filter compares a project's tags with the ones asked for.
-#[derive(Debug, Clone, Copy)]
-enum TagTest {
-    All,
-    Any,
-    NotAll,
-    None,
-}
-
-/// One of Keystone's tag filters on a project, in SQL on both backends. The tags live in
-/// the `extra` JSON text (`{"tags": [...]}`); the asked-for tags are bound as one JSON
-/// array, so the statement is the same whatever their number.
-fn tag_match(backend: Backend, test: TagTest, tags: &[String]) -> MatchSql {
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Bool, Text};
-    // `EXISTS (an asked-for tag that the project holds | lacks)`, the asked-for tags
-    // bound between the opening and the rest.
-    let (open, held, lacked) = match backend {
-        Backend::Sqlite => (
-            "EXISTS (SELECT 1 FROM json_each(",
-            r#") w WHERE w.value IN (SELECT t.value FROM json_each("projects"."extra", '$.tags') t))"#,
-            r#") w WHERE w.value NOT IN (SELECT t.value FROM json_each("projects"."extra", '$.tags') t))"#,
-        ),
-        Backend::Postgres => (
-            "EXISTS (SELECT 1 FROM jsonb_array_elements_text(CAST(",
-            r#" AS jsonb)) w(value) WHERE COALESCE(CAST("projects"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
-            r#" AS jsonb)) w(value) WHERE NOT COALESCE(CAST("projects"."extra" AS jsonb) -> 'tags', '[]'::jsonb) @> jsonb_build_array(w.value))"#,
-        ),
-    };
-    let (negate, rest) = match test {
-        // All held: no asked-for tag is lacked.
-        TagTest::All => (true, lacked),
-        TagTest::Any => (false, held),
-        // Not all held: some asked-for tag is lacked.
-        TagTest::NotAll => (false, lacked),
-        TagTest::None => (true, held),
-    };
-    let open = if negate {
-        format!("NOT {open}")
-    } else {
-        open.to_string()
-    };
-    let asked = serde_json::Value::from(tags.to_vec()).to_string();
-    sql::<Bool>(&open).bind::<Text, _>(asked).sql(rest)
 }
 
 /// Ids of the projects a user has a role on: granted to them or to one of their groups,
@@ -293,8 +269,13 @@ pub fn update_project(
             }
             project.enabled = enabled;
         }
-        if !changes.extra.is_empty() {
-            project.extra = merge_extra(&project.extra, changes.extra);
+        let mut extra = changes.extra;
+        if let Some(tags) = &changes.tags {
+            extra.insert("tags".into(), serde_json::json!(tags));
+            project_tags::set_tags(conn, project_id, tags)?;
+        }
+        if !extra.is_empty() {
+            project.extra = merge_extra(&project.extra, extra);
         }
         let result = diesel::update(projects::table.find(project_id))
             .set((
@@ -334,6 +315,7 @@ pub fn delete_project(conn: &mut DbConn, project_id: &str) -> Result<(), StoreEr
             )));
         }
         super::assignments::delete_grants_on_target(conn, project_id)?;
+        project_tags::delete_tags_of(conn, &[project_id.to_string()])?;
         diesel::delete(projects::table.find(project_id)).execute(conn)?;
         Ok(())
     })

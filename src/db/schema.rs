@@ -325,3 +325,15 @@ diesel::table! {
 
 diesel::joinable!(trust_roles -> trusts (trust_id));
 diesel::allow_tables_to_appear_in_same_query!(trusts, trust_roles, roles);
+
+// Project tags (migrations/*/2026-12-10-000500_project_tags): the index of the tags a
+// project's `extra` holds.
+diesel::table! {
+    project_tag (project_id, name) {
+        project_id -> Text,
+        name -> Text,
+    }
+}
+
+diesel::joinable!(project_tag -> projects (project_id));
+diesel::allow_tables_to_appear_in_same_query!(project_tag, projects);

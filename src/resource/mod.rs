@@ -6,6 +6,8 @@
 //! Nothing here knows HTTP.
 
 pub mod domains;
+pub mod project_tags;
+pub mod project_tree;
 pub mod projects;
 
 use serde_json::{json, Map, Value};

@@ -8,9 +8,14 @@ use crate::auth::policy::{self, Target};
 use crate::auth::AuthContext;
 use crate::cache::Tag;
 use crate::change::{self, Action, Event};
-use crate::db::models::{ProjectRow, UserRow};
-use crate::db::projects::{ProjectChanges, ProjectFilter};
-use crate::db::{self, projects as store, resources, users as users_store};
+use crate::db::domains::{DomainChanges, DomainFilter};
+use crate::db::error::StoreError;
+use crate::db::models::{DomainRow, ProjectRow, UserRow};
+use crate::db::project_tags::TagTest;
+use crate::db::projects::{stored_tags, ProjectChanges, ProjectFilter};
+use crate::db::{
+    self, domains as domain_store, projects as store, resources, users as users_store,
+};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::values::{Description, Name, ResourceId};
 use crate::domain::{new_id, now_ms};
@@ -47,6 +52,72 @@ pub struct ProjectUpdate {
     pub extra: Map<String, Value>,
 }
 
+/// What `/v3/projects/{id}` names: a project, or a domain, which Keystone keeps as the
+/// project acting as it (`is_domain: true`). Here domains keep their own table, and the
+/// project face shows and changes them through this.
+#[derive(Debug, Clone)]
+pub enum ProjectEntity {
+    Project(ProjectRow),
+    Domain(DomainRow),
+}
+
+impl ProjectEntity {
+    pub fn id(&self) -> &str {
+        match self {
+            ProjectEntity::Project(p) => &p.id,
+            ProjectEntity::Domain(d) => &d.id,
+        }
+    }
+
+    /// The stored `extra`, with the tags.
+    pub fn extra(&self) -> &str {
+        match self {
+            ProjectEntity::Project(p) => &p.extra,
+            ProjectEntity::Domain(d) => &d.extra,
+        }
+    }
+
+    /// The tags, as shown.
+    pub fn tags(&self) -> Vec<String> {
+        stored_tags(self.extra())
+    }
+}
+
+/// Keystone's target of a project rule on a project or a project acting as a domain (whose
+/// `domain_id` is null, so only the admin rules match it).
+pub fn entity_target(entity: &ProjectEntity) -> Target<'_> {
+    match entity {
+        ProjectEntity::Project(p) => project_target(p),
+        ProjectEntity::Domain(d) => Target {
+            project_id: Some(&d.id),
+            ..Target::default()
+        },
+    }
+}
+
+/// Loads what `/v3/projects/{id}` names: the project, else the domain of that id; when
+/// neither exists, the project's 404.
+pub(crate) async fn load_entity(
+    state: &AppState,
+    project_id: String,
+) -> Result<ProjectEntity, ApiError> {
+    db::run(&state.pool, move |conn| {
+        match resources::get_project(conn, &project_id) {
+            Ok(p) => Ok(ProjectEntity::Project(p)),
+            Err(missing @ StoreError::NotFound { .. }) => {
+                match resources::get_domain(conn, &project_id) {
+                    Ok(d) => Ok(ProjectEntity::Domain(d)),
+                    Err(StoreError::NotFound { .. }) => Err(missing),
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .await
+    .map_err(ApiError::from)
+}
+
 /// Keystone's target of a project rule.
 pub fn project_target(project: &ProjectRow) -> Target<'_> {
     Target {
@@ -64,26 +135,16 @@ fn user_target(user: &UserRow) -> Target<'_> {
     }
 }
 
-async fn load(state: &AppState, project_id: String) -> Result<ProjectRow, ApiError> {
-    db::run(&state.pool, move |conn| {
-        resources::get_project(conn, &project_id)
-    })
-    .await
-    .map_err(ApiError::from)
-}
-
 /// Keystone `create_project`: without a domain, the parent's decides it, then the
 /// token's, then the default; a parent naming the domain itself means a top-level project.
+/// With `is_domain`, the project acting as a new domain (see [`create_domain_project`]).
 pub async fn create_project(
     state: &AppState,
     caller: &AuthContext,
     new: NewProject,
-) -> Result<ProjectRow, ApiError> {
+) -> Result<ProjectEntity, ApiError> {
     if new.is_domain == Some(true) {
-        return Err(ApiError::invalid_field(
-            "is_domain",
-            "projects acting as domains are not supported",
-        ));
+        return create_domain_project(state, caller, new).await;
     }
     let domain_id = new.domain_id.map(ResourceId::into_inner);
     let parent_id = new.parent_id.map(ResourceId::into_inner);
@@ -91,14 +152,31 @@ pub async fn create_project(
         Some(id) if Some(id) != domain_id.as_ref() => {
             let id = id.clone();
             db::run(&state.pool, move |conn| {
-                Ok::<_, ApiError>(resources::get_project(conn, &id).ok())
+                let project = resources::get_project(conn, &id).ok();
+                // A parent that is not a project may be the project acting as a domain.
+                let domain = match project {
+                    Some(_) => None,
+                    None => resources::get_domain(conn, &id).ok(),
+                };
+                Ok::<_, ApiError>((project, domain))
             })
             .await?
         }
-        _ => None,
+        _ => (None, None),
     };
+    let (parent, parent_domain) = parent;
+    if let (Some(domain), Some(asked)) = (&parent_domain, &domain_id) {
+        if &domain.id != asked {
+            return Err(ApiError::Validation(format!(
+                "Cannot create project, the parent ({}) is acting as a domain, but this \
+                 project's domain id ({asked}) does not match the parent's id.",
+                domain.id
+            )));
+        }
+    }
     let domain_id = domain_id
         .or_else(|| parent.as_ref().map(|p| p.domain_id.clone()))
+        .or_else(|| parent_domain.as_ref().map(|d| d.id.clone()))
         .or_else(|| caller.scope_domain_id().map(str::to_owned))
         .unwrap_or_else(|| state.settings.identity.default_domain_id.clone());
     let parent_id = parent_id.filter(|p| *p != domain_id);
@@ -125,26 +203,60 @@ pub async fn create_project(
     let created = db::run(&state.pool, move |conn| store::create_project(conn, row)).await?;
     // Scopes and the roles held on them.
     state.changed(&[Tag::Authz]);
-    Ok(created)
+    Ok(ProjectEntity::Project(created))
 }
 
-/// Keystone `get_project`.
+/// Keystone `create_project` with `is_domain: true`: a root project (no domain, no parent)
+/// that is also a domain, audited as a domain. Its row is a domain's, visible at
+/// `/v3/domains/{id}` and as a project acting as a domain at `/v3/projects/{id}`.
+async fn create_domain_project(
+    state: &AppState,
+    caller: &AuthContext,
+    new: NewProject,
+) -> Result<ProjectEntity, ApiError> {
+    change::audit(Event::new(Action::Create, "domain", None));
+    // Keystone's target: the body's project, whose domain_id is null here.
+    policy::enforce(caller, &policy::CREATE_PROJECT, &Target::default())?;
+    if new.domain_id.is_some() || new.parent_id.is_some() {
+        return Err(ApiError::Validation(
+            "only root projects are allowed to act as domains.".into(),
+        ));
+    }
+    let row = DomainRow {
+        id: new_id(),
+        name: new.name.into_inner(),
+        description: new.description.unwrap_or_default().into_inner(),
+        enabled: new.enabled.unwrap_or(true),
+        extra: stored_extra(new.extra, new.tags),
+        created_at: now_ms(),
+    };
+    change::amend(|e| e.target_id = Some(row.id.clone()));
+    let created = db::run(&state.pool, move |conn| {
+        domain_store::create_domain(conn, row)
+    })
+    .await?;
+    state.changed(&[Tag::Authz]);
+    Ok(ProjectEntity::Domain(created))
+}
+
+/// Keystone `get_project`: a project, or the project acting as a domain.
 pub async fn get_project(
     state: &AppState,
     caller: &AuthContext,
     project_id: String,
-) -> Result<ProjectRow, ApiError> {
-    let project = load(state, project_id).await;
-    authorize(caller, &policy::GET_PROJECT, project, project_target)
+) -> Result<ProjectEntity, ApiError> {
+    let entity = load_entity(state, project_id).await;
+    authorize(caller, &policy::GET_PROJECT, entity, entity_target)
 }
 
 /// Keystone `list_projects`: a domain-scoped caller who names no domain lists its own.
+/// `is_domain=true` lists the projects acting as domains: the domains.
 pub async fn list_projects(
     state: &AppState,
     caller: &AuthContext,
     mut filter: ProjectFilter,
     page: PageRequest,
-) -> Result<Page<ProjectRow>, ApiError> {
+) -> Result<Page<ProjectEntity>, ApiError> {
     filter.domain_id = list_domain(caller, filter.domain_id.as_deref());
     policy::enforce(
         caller,
@@ -154,11 +266,52 @@ pub async fn list_projects(
             ..Target::default()
         },
     )?;
-    db::run(&state.pool, move |conn| {
+    if filter.is_domain == Some(true) {
+        return list_domain_projects(state, filter, page).await;
+    }
+    let page = db::run(&state.pool, move |conn| {
         store::list_projects(conn, &filter, &page)
     })
-    .await
-    .map_err(ApiError::from)
+    .await?;
+    Ok(page.map(ProjectEntity::Project))
+}
+
+/// The projects acting as domains, filtered as projects are: their `domain_id` and
+/// `parent_id` are null, so a filter on either matches none of them.
+async fn list_domain_projects(
+    state: &AppState,
+    filter: ProjectFilter,
+    page: PageRequest,
+) -> Result<Page<ProjectEntity>, ApiError> {
+    if filter.domain_id.is_some() || filter.parent_id.is_some() {
+        return Ok(Page {
+            items: Vec::new(),
+            truncated: false,
+            next_marker: None,
+            previous_marker: None,
+        });
+    }
+    let tags = [
+        (TagTest::All, filter.tags),
+        (TagTest::Any, filter.tags_any),
+        (TagTest::NotAll, filter.not_tags),
+        (TagTest::None, filter.not_tags_any),
+    ]
+    .into_iter()
+    .filter_map(|(test, tags)| tags.map(|t| (test, t)))
+    .collect();
+    let domains = DomainFilter {
+        id: None,
+        name: filter.name,
+        enabled: filter.enabled,
+        name_matches: filter.name_matches,
+        tags,
+    };
+    let page = db::run(&state.pool, move |conn| {
+        domain_store::list_domains(conn, &domains, &page)
+    })
+    .await?;
+    Ok(page.map(ProjectEntity::Domain))
 }
 
 /// Keystone `update_project`: name, description, enabled, tags, extras; the id, domain,
@@ -168,10 +321,13 @@ pub async fn update_project(
     caller: &AuthContext,
     project_id: String,
     update: ProjectUpdate,
-) -> Result<ProjectRow, ApiError> {
+) -> Result<ProjectEntity, ApiError> {
     change::audit(Event::updated("project", project_id.clone()));
-    let current = load(state, project_id.clone()).await;
-    let current = authorize(caller, &policy::UPDATE_PROJECT, current, project_target)?;
+    let current = load_entity(state, project_id.clone()).await;
+    let current = match authorize(caller, &policy::UPDATE_PROJECT, current, entity_target)? {
+        ProjectEntity::Project(p) => p,
+        ProjectEntity::Domain(d) => return update_domain_project(state, d, update).await,
+    };
     if update.id.is_some_and(|id| id != current.id) {
         return Err(ApiError::Validation("Cannot change ID".into()));
     }
@@ -206,7 +362,8 @@ pub async fn update_project(
             .description
             .map(|d| d.unwrap_or_default().into_inner()),
         enabled: update.enabled,
-        extra: extra_changes(update.extra, update.tags),
+        tags: update.tags,
+        extra: update.extra,
     };
     let lifetime = state.settings.token.lifetime_ms();
     let updated = db::run(&state.pool, move |conn| {
@@ -215,24 +372,81 @@ pub async fn update_project(
     .await?;
     // Scopes and the roles held on them.
     state.changed(&[Tag::Authz]);
-    Ok(updated)
+    Ok(ProjectEntity::Project(updated))
 }
 
-/// Keystone `delete_project`: leaves only.
+/// Keystone `update_project` on a project acting as a domain: what a domain update may
+/// change; its null `domain_id` and `parent_id`, and `is_domain`, may only be restated.
+/// Disabling it revokes the tokens of the domain, as disabling the domain does.
+async fn update_domain_project(
+    state: &AppState,
+    current: DomainRow,
+    update: ProjectUpdate,
+) -> Result<ProjectEntity, ApiError> {
+    if update.id.is_some_and(|id| id != current.id) {
+        return Err(ApiError::Validation("Cannot change ID".into()));
+    }
+    if update.domain_id.is_some_and(|d| d.is_some()) {
+        return Err(ApiError::Validation(
+            "Update of `domain_id` is not allowed.".into(),
+        ));
+    }
+    if update.is_domain == Some(false) {
+        return Err(ApiError::Validation(
+            "Update of `is_domain` is not allowed.".into(),
+        ));
+    }
+    if update.parent_id.is_some_and(|p| p.is_some()) {
+        return Err(ApiError::Forbidden(
+            "Update of `parent_id` is not allowed.".into(),
+        ));
+    }
+    let changes = DomainChanges {
+        name: update.name.map(Name::into_inner),
+        description: update
+            .description
+            .map(|d| d.unwrap_or_default().into_inner()),
+        enabled: update.enabled,
+        extra: extra_changes(update.extra, update.tags),
+    };
+    let lifetime = state.settings.token.lifetime_ms();
+    let domain_id = current.id;
+    let updated = db::run(&state.pool, move |conn| {
+        domain_store::update_domain(conn, &domain_id, changes, lifetime)
+    })
+    .await?;
+    state.changed(&[Tag::Authz]);
+    Ok(ProjectEntity::Domain(updated))
+}
+
+/// Keystone `delete_project`: leaves only. A project acting as a domain goes as its domain
+/// does: disabled first, with everything it holds.
 pub async fn delete_project(
     state: &AppState,
     caller: &AuthContext,
     project_id: String,
 ) -> Result<(), ApiError> {
     change::audit(Event::deleted("project", project_id.clone()));
-    let project = load(state, project_id.clone()).await;
-    authorize(caller, &policy::DELETE_PROJECT, project, project_target)?;
-    db::run(&state.pool, move |conn| {
-        store::delete_project(conn, &project_id)
-    })
-    .await?;
-    // Scopes and the roles held on them.
-    state.changed(&[Tag::Authz]);
+    let entity = load_entity(state, project_id.clone()).await;
+    match authorize(caller, &policy::DELETE_PROJECT, entity, entity_target)? {
+        ProjectEntity::Project(_) => {
+            db::run(&state.pool, move |conn| {
+                store::delete_project(conn, &project_id)
+            })
+            .await?;
+            // Scopes and the roles held on them.
+            state.changed(&[Tag::Authz]);
+        }
+        ProjectEntity::Domain(_) => {
+            change::amend(|e| e.target_type = "domain".into());
+            db::run(&state.pool, move |conn| {
+                domain_store::delete_domain(conn, &project_id)
+            })
+            .await?;
+            // Its users, groups and grants went with it.
+            state.changed(&[Tag::Authz, Tag::Users, Tag::Groups]);
+        }
+    }
     Ok(())
 }
 

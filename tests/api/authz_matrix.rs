@@ -468,6 +468,55 @@ fn routes() -> Vec<Row> {
         ManagerOfA,
         204,
     ));
+    // Projects acting as domains: domain A seen as a project has a null domain_id, so only
+    // the admin rules (get_project: also the system reader) match it.
+    rows.push(
+        row(M::POST, "/v3/projects", Admin, 201)
+            .body(r#"{"project": {"name": "<name>", "is_domain": true}}"#)
+            .note("is_domain"),
+    );
+    for r in read("/v3/projects/<A>", SystemReader, 200) {
+        rows.push(r.note("domain A as a project"));
+    }
+    for r in read(
+        "/v3/projects/<PA>?parents_as_ids&subtree_as_list",
+        ReaderOfAOrProjectInA,
+        200,
+    ) {
+        rows.push(r.note("hierarchy"));
+    }
+    // Project tags: read as get_project, changed as update_project.
+    rows.extend(read("/v3/projects/<PA>/tags", ReaderOfAOrProjectInA, 200));
+    // (A fresh project each cell: adding a tag a project has is a 400, as in Keystone.)
+    for r in read("/v3/projects/<new_project>/tags/t1", ReaderOfA, 204) {
+        rows.push(r.put_first());
+    }
+    rows.push(row(
+        M::PUT,
+        "/v3/projects/<new_project>/tags/t1",
+        ManagerOfA,
+        201,
+    ));
+    rows.push(
+        row(M::PUT, "/v3/projects/<new_project>/tags", ManagerOfA, 200)
+            .body(r#"{"tags": ["t1", "t2"]}"#),
+    );
+    rows.push(
+        row(
+            M::DELETE,
+            "/v3/projects/<new_project>/tags/t1",
+            ManagerOfA,
+            204,
+        )
+        .put_first(),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3/projects/<new_project>/tags",
+        ManagerOfA,
+        204,
+    ));
+    rows.push(row(M::PUT, "/v3/projects/<A>/tags/t1", Admin, 201).note("domain A as a project"));
     // Roles and implied roles.
     rows.extend(read("/v3/roles", AnyManagerOrSystemReader, 200));
     rows.push(row(M::POST, "/v3/roles", Admin, 201).body(r#"{"role": {"name": "<name>"}}"#));
@@ -715,6 +764,8 @@ fn routes() -> Vec<Row> {
         "/v3/users/<missing>/groups",
         "/v3/users/<missing>/projects",
         "/v3/projects/<missing>",
+        "/v3/projects/<missing>/tags",
+        "/v3/projects/<missing>/tags/t1",
         "/v3/domains/<missing>",
         "/v3/roles/<missing>",
         "/v3/roles/<missing>/implies",
@@ -756,6 +807,8 @@ fn routes() -> Vec<Row> {
         ),
         (M::DELETE, "/v3/users/<missing>", None),
         (M::DELETE, "/v3/projects/<missing>", None),
+        (M::PUT, "/v3/projects/<missing>/tags/t1", None),
+        (M::DELETE, "/v3/projects/<missing>/tags", None),
         (M::DELETE, "/v3/domains/<missing>", None),
         (M::DELETE, "/v3/roles/<missing>", None),
         (

@@ -38,6 +38,8 @@ mod memberships;
 mod operator;
 mod pagination;
 mod password_rules;
+mod project_hierarchy;
+mod project_tags;
 mod projects;
 mod role_assignments;
 mod roles;

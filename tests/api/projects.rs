@@ -119,8 +119,16 @@ async fn project_rules_are_keystone_4xx() {
             "Invalid input for field 'name'",
         ),
         (
-            json!({"project": {"name": "q", "is_domain": true}}),
+            json!({"project": {"name": "q", "is_domain": "yes"}}),
             "Invalid input for field 'is_domain'",
+        ),
+        (
+            json!({"project": {"name": "q", "is_domain": true, "domain_id": "default"}}),
+            "only root projects are allowed to act as domains.",
+        ),
+        (
+            json!({"project": {"name": "q", "tags": ["a", "a"]}}),
+            "has non-unique elements",
         ),
         (
             json!({"project": {"name": "q", "domain_id": "bad id"}}),
@@ -246,9 +254,10 @@ async fn list_filters_projects() {
         ["WebFront", "admin", "webback"]
     );
     assert_eq!(names(&get("enabled=false".into()).await), ["webback"]);
+    // The projects acting as domains are the domains.
     assert_eq!(
         names(&get("is_domain=true".into()).await),
-        Vec::<String>::new()
+        ["Default", "other"]
     );
     assert_eq!(names(&get("is_domain=false".into()).await).len(), 4);
     assert_eq!(names(&get(format!("parent_id={other}")).await), ["db"]);

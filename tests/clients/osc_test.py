@@ -266,6 +266,35 @@ def scenario(cli, s, tag):
         pd.get("domain_id") == d["id"], "same project name in another domain is allowed"
     )
 
+    # project tags: set, add, filter, remove
+    cli.run("project", "set", "--tag", "blue", "--tag", "red", p["id"])
+    shown = cli.json("project", "show", p["id"])
+    cli.check(sorted(shown.get("tags") or []) == ["blue", "red"], "project set --tag twice")
+    cli.run("project", "set", "--tag", "green", p["id"])
+    shown = cli.json("project", "show", p["id"])
+    cli.check(
+        sorted(shown.get("tags") or []) == ["blue", "green", "red"], "project set --tag adds"
+    )
+    ids = cli.values("project", "list", "--tags", "blue,red", "-c", "ID")
+    cli.check(ids == [p["id"]], "project list --tags blue,red")
+    ids = cli.values("project", "list", "--tags-any", "green,nothing", "-c", "ID")
+    cli.check(ids == [p["id"]], "project list --tags-any")
+    ids = cli.values("project", "list", "--not-tags-any", "blue", "-c", "ID")
+    cli.check(p["id"] not in ids and pd["id"] in ids, "project list --not-tags-any")
+    cli.run("project", "set", "--remove-tag", "blue", p["id"])
+    ids = cli.values("project", "list", "--tags", "blue", "-c", "ID")
+    cli.check(ids == [], "project set --remove-tag")
+    cli.run("project", "set", "--clear-tags", p["id"])
+    shown = cli.json("project", "show", p["id"])
+    cli.check((shown.get("tags") or []) == [], "project set --clear-tags")
+
+    # a domain is also the project acting as it, and may be named as a parent
+    shown = cli.json("project", "show", d["id"])
+    cli.check(shown.get("is_domain") is True, "project show <domain> says is_domain")
+    pdom = cli.json("project", "create", "--domain", dom, "--parent", d["id"], proj + "-child")
+    cli.check(pdom.get("parent_id") == d["id"], "project create --parent <domain>")
+    cli.run("project", "delete", pdom["id"])
+
     # user create / list / show / set
     u = cli.json(
         "user", "create", "--domain", "default", "--password", "Secret-1234", user

@@ -181,7 +181,7 @@ impl BodyObject {
         }
     }
 
-    /// Keystone's `tags`: up to 80 strings of 1 to 255 characters without `/` or `,`.
+    /// Keystone's `tags`: up to 80 distinct strings of 1 to 255 characters without `/` or `,`.
     pub fn take_tags(&mut self, field: &str) -> Result<Option<Vec<String>>, ApiError> {
         let Some(value) = self.map.remove(field) else {
             return Ok(None);
@@ -207,9 +207,17 @@ impl BodyObject {
                     format!("'{tag}' is not a valid tag"),
                 ));
             }
-            if !tags.contains(&tag) {
-                tags.push(tag);
+            if tags.contains(&tag) {
+                // Keystone's schema says `uniqueItems`.
+                return Err(ApiError::invalid_field(
+                    field,
+                    format!(
+                        "{} has non-unique elements",
+                        Value::from(tags_and(&tags, tag))
+                    ),
+                ));
             }
+            tags.push(tag);
         }
         Ok(Some(tags))
     }
@@ -247,6 +255,13 @@ const SECRET_FIELDS: &[&str] = &["password", "original_password", "secret"];
 pub fn is_secret_field(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path);
     SECRET_FIELDS.contains(&last)
+}
+
+/// The tags read so far with the repeated one, as the refusal shows them.
+fn tags_and(tags: &[String], repeated: String) -> Vec<String> {
+    let mut shown = tags.to_vec();
+    shown.push(repeated);
+    shown
 }
 
 fn type_error(field: &str, value: &Value, expected: &str) -> ApiError {

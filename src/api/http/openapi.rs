@@ -204,14 +204,19 @@ fn parameter(param: &Param) -> Value {
            "description": param.description, "schema": schema})
 }
 
-/// The `{name}` parameters of a path template, each a required string.
+/// The `{name}` parameters of a path template, each a required string; a project tag
+/// (`{tag}`) with Keystone's tag rules, which the server enforces with 400.
 fn path_parameters(path: &str) -> Vec<Value> {
     path.split('/')
         .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
         .map(|name| {
             let name = name.split(':').next().unwrap_or(name);
-            json!({"name": name, "in": "path", "required": true,
-                   "schema": {"type": "string", "minLength": 1}})
+            let schema = match name {
+                "tag" => json!({"type": "string", "minLength": 1, "maxLength": 255,
+                                "pattern": "^[^,/\\u0000]*$"}),
+                _ => json!({"type": "string", "minLength": 1}),
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
         })
         .collect()
 }

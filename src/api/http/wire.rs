@@ -210,7 +210,7 @@ pub struct Tags(pub Vec<String>);
 
 impl BodyField for Tags {
     fn schema() -> Value {
-        json!({"type": "array", "maxItems": 80, "items":
+        json!({"type": "array", "maxItems": 80, "uniqueItems": true, "items":
             {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]*$"}})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {

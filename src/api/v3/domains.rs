@@ -131,6 +131,7 @@ pub async fn list(
         name: q.name.exact,
         enabled: q.enabled,
         name_matches: q.name.patterns,
+        tags: Vec::new(),
     };
     let page = query.page(&state.settings)?;
     let domains = manager::list_domains(&state, &caller, filter, page.clone()).await?;

@@ -13,6 +13,7 @@ pub mod ec2;
 pub mod federation;
 pub mod grants;
 pub mod groups;
+pub mod project_tags;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;

@@ -15,12 +15,14 @@ use crate::api::http::wire::{
     require_properties, with_min_properties, Extra, NameMatches, Options, ResourceName, Tags, Text,
 };
 use crate::api::v3::domains::extra_with_tags;
+use crate::api::v3::project_tags::{self, Flag};
 use crate::auth::AuthContext;
-use crate::db::models::ProjectRow;
+use crate::db::models::{DomainRow, ProjectRow};
 use crate::db::projects::ProjectFilter;
 use crate::domain::values::{Description, ResourceId};
 use crate::error::ApiError;
-use crate::resource::projects::{self as manager, NewProject, ProjectUpdate};
+use crate::resource::project_tree::{self, HierarchyAsk, IdTree, Related};
+use crate::resource::projects::{self as manager, NewProject, ProjectEntity, ProjectUpdate};
 use crate::state::AppState;
 
 crate::wire_body! {
@@ -62,11 +64,22 @@ crate::wire_query! {
         domain_id: Option<String> = "Only projects of this domain.",
         enabled: Option<bool> = "Only enabled (true) or disabled (false) projects.",
         parent_id: Option<String> = "Only children of this project (or top-level projects of this domain).",
-        is_domain: Option<bool> = "Projects acting as domains (none here) or not.",
+        is_domain: Option<bool> = "Projects acting as domains (true), or the others (false, the default).",
         tags: Option<Tags> = "Only projects with all of these tags (comma-separated).",
         tags_any as "tags-any": Option<Tags> = "Only projects with any of these tags.",
         not_tags as "not-tags": Option<Tags> = "Only projects without all of these tags together.",
         not_tags_any as "not-tags-any": Option<Tags> = "Only projects with none of these tags.",
+    }
+}
+
+crate::wire_query! {
+    /// `GET /v3/projects/{project_id}`: the hierarchy to show with it.
+    pub struct ShowProjectQuery {
+        parents_as_list: Flag = "Show the parents the caller has roles on, as a list of projects.",
+        parents_as_ids: Flag = "Show the ids of the parents, nested up to the domain.",
+        subtree_as_list: Flag = "Show the projects below that the caller has roles on, as a list.",
+        subtree_as_ids: Flag = "Show the ids of the projects below, nested.",
+        include_limits: Flag = "With a list, each project's limits (none are kept here).",
     }
 }
 
@@ -97,17 +110,41 @@ pub fn project_json(project: ProjectRow, base: &BaseUrl) -> Value {
     Value::Object(map)
 }
 
-/// The schema of [`project_json`].
+/// A domain as the project acting as it: no domain, no parent (Keystone's `is_domain`).
+pub fn domain_project_json(domain: DomainRow, base: &BaseUrl) -> Value {
+    let mut map = extra_with_tags(&domain.extra);
+    let self_link = base.join(&format!("/v3/projects/{}", domain.id));
+    map.insert("id".into(), json!(domain.id));
+    map.insert("name".into(), json!(domain.name));
+    map.insert("domain_id".into(), Value::Null);
+    map.insert("description".into(), json!(domain.description));
+    map.insert("enabled".into(), json!(domain.enabled));
+    map.insert("parent_id".into(), Value::Null);
+    map.insert("is_domain".into(), json!(true));
+    map.insert("links".into(), json!({ "self": self_link }));
+    Value::Object(map)
+}
+
+/// What `/v3/projects` shows of a project or a project acting as a domain.
+pub fn entity_json(entity: ProjectEntity, base: &BaseUrl) -> Value {
+    match entity {
+        ProjectEntity::Project(p) => project_json(p, base),
+        ProjectEntity::Domain(d) => domain_project_json(d, base),
+    }
+}
+
+/// The schema of [`entity_json`] (`domain_id` and `parent_id` are null for a project acting
+/// as a domain).
 pub fn project_schema() -> Value {
     json!({"type": "object", "required": ["id", "name", "domain_id", "description",
     "enabled", "parent_id", "is_domain", "tags", "options", "links"],
     "properties": {
         "id": {"type": "string"},
         "name": {"type": "string"},
-        "domain_id": {"type": "string"},
+        "domain_id": {"type": ["string", "null"]},
         "description": {"type": "string"},
         "enabled": {"type": "boolean"},
-        "parent_id": {"type": "string"},
+        "parent_id": {"type": ["string", "null"]},
         "is_domain": {"type": "boolean"},
         "tags": {"type": "array", "items": {"type": "string"}},
         "options": {"type": "object"},
@@ -116,8 +153,49 @@ pub fn project_schema() -> Value {
     }})
 }
 
-fn project_response(status: StatusCode, project: ProjectRow, base: &BaseUrl) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "project": project_json(project, base) }))
+fn project_response(status: StatusCode, project: ProjectEntity, base: &BaseUrl) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "project": entity_json(project, base) }))
+}
+
+/// The schema of `GET /v3/projects/{id}`: a project, with the hierarchy asked for.
+fn shown_project_schema() -> Value {
+    let mut schema = project_schema();
+    let ids = json!({"type": ["object", "null"]});
+    let list = json!({"type": "array", "items": {"type": "object", "required": ["project"],
+        "properties": {"project": project_schema()}}});
+    let either = json!({"anyOf": [ids, list]});
+    schema["properties"]["parents"] = either.clone();
+    schema["properties"]["subtree"] = either;
+    schema
+}
+
+fn ids_json(tree: Option<IdTree>) -> Value {
+    match tree {
+        None => Value::Null,
+        Some(IdTree(map)) => Value::Object(
+            map.into_iter()
+                .map(|(id, below)| (id, ids_json(below)))
+                .collect(),
+        ),
+    }
+}
+
+/// Keystone's parents or subtree: nested ids, or `[{"project": {...}}, ...]`.
+fn related_json(related: Related, include_limits: bool, base: &BaseUrl) -> Value {
+    match related {
+        Related::Ids(tree) => ids_json(tree),
+        Related::List(rows) => Value::Array(
+            rows.into_iter()
+                .map(|p| {
+                    let mut shown = project_json(p, base);
+                    if include_limits {
+                        shown["limits"] = json!([]);
+                    }
+                    json!({ "project": shown })
+                })
+                .collect(),
+        ),
+    }
 }
 
 fn tags(t: Option<Tags>) -> Option<Vec<String>> {
@@ -170,19 +248,38 @@ pub async fn list(
     };
     let page = query.page(&state.settings)?;
     let projects = manager::list_projects(&state, &caller, filter, page.clone()).await?;
-    let projects = projects.map(|p| project_json(p, &base));
+    let projects = projects.map(|p| entity_json(p, &base));
     Ok(HttpResponse::Ok().json(collection("projects", projects, &page, &base, &req, &query)))
 }
 
-/// `GET /v3/projects/{project_id}` (Keystone get_project).
+/// `GET /v3/projects/{project_id}` (Keystone get_project), with the parents and subtree
+/// asked for.
 pub async fn show(
     state: web::Data<AppState>,
     caller: AuthContext,
     base: BaseUrl,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let project = manager::get_project(&state, &caller, path.into_inner()).await?;
-    Ok(project_response(StatusCode::OK, project, &base))
+    let query = ListQuery::from_request(&req)?;
+    let q = ShowProjectQuery::from_query(&query)?;
+    let ask = HierarchyAsk {
+        parents_as_list: q.parents_as_list.0,
+        parents_as_ids: q.parents_as_ids.0,
+        subtree_as_list: q.subtree_as_list.0,
+        subtree_as_ids: q.subtree_as_ids.0,
+    };
+    let (project, hierarchy) =
+        project_tree::get_project_with_hierarchy(&state, &caller, path.into_inner(), ask).await?;
+    let mut shown = entity_json(project, &base);
+    let limits = q.include_limits.0;
+    if let Some(parents) = hierarchy.parents {
+        shown["parents"] = related_json(parents, limits, &base);
+    }
+    if let Some(subtree) = hierarchy.subtree {
+        shown["subtree"] = related_json(subtree, limits, &base);
+    }
+    Ok(HttpResponse::Ok().json(json!({ "project": shown })))
 }
 
 /// `PATCH /v3/projects/{project_id}` (Keystone update_project).
@@ -246,14 +343,7 @@ pub async fn list_for_user(
     Ok(HttpResponse::Ok().json(collection("projects", projects, &page, &base, &req, &query)))
 }
 
-/// Declares the project routes, with `GET /v3/users/{user_id}/projects`.
-/// Projects acting as domains are refused with 400: the document says `is_domain` is false.
-fn without_domains(mut schema: Value) -> Value {
-    schema["properties"]["project"]["properties"]["is_domain"] =
-        json!({"type": "boolean", "enum": [false]});
-    schema
-}
-
+/// Declares the project routes, with `GET /v3/users/{user_id}/projects` and the tags.
 pub fn routes(t: &mut RouteTable<'_>) {
     let p = |id: &str, summary: &str| op(id, summary).tag("projects");
     t.at("/v3/projects")
@@ -266,14 +356,19 @@ pub fn routes(t: &mut RouteTable<'_>) {
         .post(
             create,
             p("createProject", "Create a project.")
-                .body(without_domains(CreateProject::schema()))
+                .body(CreateProject::schema())
                 .answers(201, wrapped("project", project_schema()))
                 .errors(&[409]),
         );
     t.at("/v3/projects/{project_id}")
         .get(
             show,
-            p("showProject", "Show a project.").answers(200, wrapped("project", project_schema())),
+            p(
+                "showProject",
+                "Show a project, with its parents or subtree if asked.",
+            )
+            .query(&ShowProjectQuery::filters())
+            .answers(200, wrapped("project", shown_project_schema())),
         )
         .patch(
             update,
@@ -290,4 +385,5 @@ pub fn routes(t: &mut RouteTable<'_>) {
             .query(&UserProjectListQuery::params())
             .answers(200, openapi::collection("projects", project_schema())),
     );
+    project_tags::routes(t);
 }

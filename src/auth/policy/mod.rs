@@ -191,6 +191,34 @@ pub static DELETE_PROJECT: Policy = policy!(
     [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
 );
 
+// Project tags: read as the project is read, changed as it is changed.
+pub static LIST_PROJECT_TAGS: Policy = policy!("identity:list_project_tags",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.project.domain_id)s) or project_id:%(target.project.id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ProjectDomain)], &[ProjectScopeIs(ProjectId)]]);
+pub static GET_PROJECT_TAG: Policy = policy!("identity:get_project_tag",
+    "(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.project.domain_id)s) or project_id:%(target.project.id)s",
+    [ADMIN, SYSTEM_READER, &[Role("reader"), DomainScopeIs(ProjectDomain)], &[ProjectScopeIs(ProjectId)]]);
+pub static UPDATE_PROJECT_TAGS: Policy = policy!(
+    "identity:update_project_tags",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+pub static CREATE_PROJECT_TAG: Policy = policy!(
+    "identity:create_project_tag",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+pub static DELETE_PROJECT_TAG: Policy = policy!(
+    "identity:delete_project_tag",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+pub static DELETE_PROJECT_TAGS: Policy = policy!(
+    "identity:delete_project_tags",
+    "(rule:admin_required) or (role:manager and domain_id:%(target.project.domain_id)s)",
+    [ADMIN, &[Role("manager"), DomainScopeIs(ProjectDomain)]]
+);
+
 pub static GET_ROLE: Policy = policy!("identity:get_role",
     "(rule:admin_required or (role:reader and system_scope:all)) or (role:manager and rule:domain_managed_target_role)",
     [ADMIN, SYSTEM_READER, &[Role("manager"), DomainManagedRole]]);
@@ -434,6 +462,12 @@ pub static ALL: &[&Policy] = &[
     &CREATE_PROJECT,
     &UPDATE_PROJECT,
     &DELETE_PROJECT,
+    &LIST_PROJECT_TAGS,
+    &GET_PROJECT_TAG,
+    &UPDATE_PROJECT_TAGS,
+    &CREATE_PROJECT_TAG,
+    &DELETE_PROJECT_TAG,
+    &DELETE_PROJECT_TAGS,
     &GET_ROLE,
     &LIST_ROLES,
     &CREATE_ROLE,

@@ -369,6 +369,67 @@ fn every_rule_against_every_persona() {
             allowed: MANAGERS,
         },
         Row {
+            policy: &LIST_PROJECT_TAGS,
+            target: in_a(),
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "manager of A",
+                "reader of A",
+                "member of project pa in A",
+            ],
+        },
+        Row {
+            policy: &GET_PROJECT_TAG,
+            target: in_a(),
+            allowed: &[
+                "cloud admin",
+                "system admin",
+                "system reader",
+                "manager of A",
+                "reader of A",
+                "member of project pa in A",
+            ],
+        },
+        Row {
+            policy: &UPDATE_PROJECT_TAGS,
+            target: in_a(),
+            allowed: MANAGERS,
+        },
+        // A project acting as a domain: its domain_id is null, so only the admin rules match.
+        Row {
+            policy: &GET_PROJECT_TAG,
+            target: Target {
+                project_id: Some("A"),
+                ..Target::default()
+            },
+            allowed: &["cloud admin", "system admin", "system reader"],
+        },
+        Row {
+            policy: &UPDATE_PROJECT_TAGS,
+            target: Target {
+                project_id: Some("A"),
+                ..Target::default()
+            },
+            allowed: ADMINS,
+        },
+        Row {
+            policy: &CREATE_PROJECT_TAG,
+            target: in_a(),
+            allowed: MANAGERS,
+        },
+        Row {
+            policy: &DELETE_PROJECT_TAG,
+            target: in_a(),
+            allowed: MANAGERS,
+        },
+        Row {
+            policy: &DELETE_PROJECT_TAGS,
+            target: in_a(),
+            allowed: MANAGERS,
+        },
+        Row {
             policy: &GET_ROLE,
             target: in_a(),
             allowed: &[
