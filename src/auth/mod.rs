@@ -6,6 +6,7 @@ pub mod context;
 pub mod credential_cipher;
 pub mod fresh_login;
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod refs;
