@@ -247,6 +247,19 @@ impl Default for VerifierSettings {
     }
 }
 
+impl From<&crate::config::OidcSettings> for VerifierSettings {
+    /// The `[oidc]` section's values; sizes keep their defaults.
+    fn from(config: &crate::config::OidcSettings) -> Self {
+        VerifierSettings {
+            leeway_secs: config.leeway_secs,
+            jwks_ttl: Duration::from_secs(config.jwks_cache_ttl_secs),
+            min_refetch_interval: Duration::from_secs(config.jwks_min_refetch_secs),
+            fetch_timeout: Duration::from_millis(config.fetch_timeout_ms),
+            ..VerifierSettings::default()
+        }
+    }
+}
+
 /// Verifies tokens of any number of providers; clones share one key cache.
 #[derive(Clone)]
 pub struct Verifier {

@@ -848,3 +848,25 @@ fn every_refusal_has_a_reason_word() {
     let reasons: std::collections::HashSet<&str> = all.iter().map(OidcError::reason).collect();
     assert_eq!(reasons.len(), all.len());
 }
+
+#[test]
+fn the_oidc_section_of_the_config_gives_the_settings() {
+    let dir = std::path::Path::new("/nonexistent");
+    let settings = crate::config::Settings::from_sources(dir, &HashMap::new()).expect("defaults");
+    assert_eq!(
+        VerifierSettings::from(&settings.oidc),
+        VerifierSettings::default(),
+        "config/default.toml and VerifierSettings::default agree"
+    );
+    let env = HashMap::from([
+        ("IAM_GROUPS_OIDC__LEEWAY_SECS".to_string(), "5".to_string()),
+        (
+            "IAM_GROUPS_OIDC__JWKS_MIN_REFETCH_SECS".to_string(),
+            "0".to_string(),
+        ),
+    ]);
+    let settings = crate::config::Settings::from_sources(dir, &env).expect("overrides");
+    let verifier = VerifierSettings::from(&settings.oidc);
+    assert_eq!(verifier.leeway_secs, 5);
+    assert_eq!(verifier.min_refetch_interval, Duration::ZERO);
+}
