@@ -262,3 +262,37 @@ async fn a_provider_that_is_gone_is_a_fetch_failure() {
     assert!(matches!(err, OidcError::FetchFailed(_)), "{err}");
     assert_eq!(err.reason(), "fetch_failed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystoneauths_oidc_plugins_get_tokens_that_verify() {
+    let Some(python) = crate::helpers::venv_python("keystoneauth's OpenID Connect plugins") else {
+        return;
+    };
+    let Some(idp) = OidcProvider::start().await else {
+        return;
+    };
+    let input = json!({
+        "discovery": format!("{}/.well-known/openid-configuration", idp.issuer),
+        "client_id": idp.client_id,
+        "client_secret": idp.client_secret,
+        "username": ALICE.0,
+        "password": ALICE.1,
+    });
+    let out = crate::helpers::run_sdk_script(python, "oidc_tokens.py", &input).await;
+    let tokens: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    let verifier = verifier();
+    let claims = verifier
+        .verify(&idp.config(), tokens["password"].as_str().expect("token"))
+        .await
+        .expect("v3oidcpassword's access token");
+    assert_eq!(claims["preferred_username"], "alice");
+    assert_eq!(claims["groups"], json!(["developers", "admins"]));
+    let claims = verifier
+        .verify(
+            &idp.config(),
+            tokens["client_credentials"].as_str().expect("token"),
+        )
+        .await
+        .expect("v3oidcclientcredentials's access token");
+    assert_eq!(claims["sub"], json!(idp.client_id));
+}
