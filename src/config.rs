@@ -73,6 +73,7 @@ pub struct Settings {
     pub federation: FederationSettings,
     #[serde(default)]
     pub trust: TrustSettings,
+    pub oidc: OidcSettings,
 }
 
 /// Federation (OS-FEDERATION): mappings and the memberships they give.
@@ -118,6 +119,20 @@ pub struct LoginSettings {
     pub failed_login_limit: u32,
     /// The window of `failed_login_limit`, in seconds.
     pub failed_login_window_secs: u64,
+}
+
+/// Verifying identity providers' OpenID Connect tokens (`auth::oidc`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcSettings {
+    /// Clock skew allowed on a token's `exp`, `nbf` and `iat`, in seconds.
+    pub leeway_secs: u64,
+    /// How long a provider's fetched keys are used before they are fetched again, in seconds.
+    pub jwks_cache_ttl_secs: u64,
+    /// Least time between two fetches of one provider's keys (on an unknown `kid`, after a
+    /// failure), in seconds.
+    pub jwks_min_refetch_secs: u64,
+    /// Longest a fetch of a discovery document or JWKS may take, in milliseconds.
+    pub fetch_timeout_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

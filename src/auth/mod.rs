@@ -8,6 +8,7 @@ pub mod credential_cipher;
 pub mod ec2_signature;
 pub mod fresh_login;
 pub mod login;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod refs;

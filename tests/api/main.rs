@@ -35,6 +35,8 @@ mod huawei_sdk;
 mod invalidation;
 mod lockout;
 mod memberships;
+mod oidc;
+mod oidc_provider;
 mod operator;
 mod pagination;
 mod password_rules;

@@ -12,6 +12,7 @@ pub enum Missing {
     Venv,
     Browser,
     Tmpfs,
+    OidcProvider,
 }
 
 impl Missing {
@@ -29,6 +30,9 @@ impl Missing {
                 "no browser: apt-get install -y chromium nodejs npm && (cd tests/console && npm ci)"
             }
             Missing::Tmpfs => "cannot mount a tmpfs: run as root",
+            Missing::OidcProvider => {
+                "no OpenID Connect provider: apt-get install -y nodejs npm && (cd tests/oidc && npm ci)"
+            }
         }
     }
 }
