@@ -50,6 +50,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_scopes::routes(t);
     grants::routes(t);
     catalog::routes(t);
+    crate::api::v3::policies::routes(t);
     baidu::routes(t);
 }
 

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod domains;
 pub mod grants;
+pub mod policies;
 pub mod groups;
 pub mod projects;
 pub mod role_assignments;
