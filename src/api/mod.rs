@@ -43,6 +43,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     credentials::routes(t);
     groups::routes(t);
     users::routes(t);
+    crate::api::v3::domain_config::routes(t);
     domains::routes(t);
     projects::routes(t);
     roles::routes(t);

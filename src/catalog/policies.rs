@@ -136,7 +136,10 @@ pub async fn delete_policy(
 ) -> Result<(), ApiError> {
     said(Event::deleted("policy", policy_id.clone()));
     enforce(caller, &policy::DELETE_POLICY)?;
-    db::run(&state.pool, move |conn| store::delete_policy(conn, &policy_id)).await?;
+    db::run(&state.pool, move |conn| {
+        store::delete_policy(conn, &policy_id)
+    })
+    .await?;
     state.changed(&[]);
     Ok(())
 }

@@ -152,9 +152,7 @@ fn default_of(state: &AppState, group: &str, option: &str) -> Value {
 
 /// Keystone's `InvalidDomainConfig`, a 403.
 fn invalid(reason: impl std::fmt::Display) -> ApiError {
-    ApiError::Forbidden(format!(
-        "Invalid domain specific configuration: {reason}."
-    ))
+    ApiError::Forbidden(format!("Invalid domain specific configuration: {reason}."))
 }
 
 /// Keystone's `DomainConfigNotFound`.
@@ -325,7 +323,11 @@ pub async fn get_config(
 ) -> Result<Config, ApiError> {
     let exists = load_domain(state, &domain_id).await;
     if group.as_deref() == Some(SECURITY_COMPLIANCE) {
-        policy::enforce(caller, &policy::GET_SECURITY_COMPLIANCE_CONFIG, &Target::default())?;
+        policy::enforce(
+            caller,
+            &policy::GET_SECURITY_COMPLIANCE_CONFIG,
+            &Target::default(),
+        )?;
         exists?;
         return security_compliance(state, &domain_id, option.as_deref());
     }
@@ -457,7 +459,10 @@ pub async fn update_config(
         }
     }
     let rows = to_rows(&domain_id, &config);
-    db::run(&state.pool, move |conn| store::update_config_options(conn, rows)).await?;
+    db::run(&state.pool, move |conn| {
+        store::update_config_options(conn, rows)
+    })
+    .await?;
     state.changed(&[]);
     let shown = list(state, &domain_id, None, None, Some(false)).await?;
     if shown.is_empty() {
@@ -480,7 +485,10 @@ pub async fn delete_config(
     load_domain(state, &domain_id).await?;
     check_group_and_option(group.as_deref(), option.as_deref())?;
     if let Some(g) = group.as_deref() {
-        if list(state, &domain_id, Some(g), None, None).await?.is_empty() {
+        if list(state, &domain_id, Some(g), None, None)
+            .await?
+            .is_empty()
+        {
             return Err(not_found(&domain_id, Some(g), None));
         }
         if let Some(o) = option.as_deref() {
@@ -568,7 +576,10 @@ mod tests {
         let rows = to_rows("d", &config);
         assert_eq!(rows.iter().filter(|r| r.sensitive).count(), 1);
         let url: Vec<_> = rows.into_iter().filter(|r| !r.sensitive).collect();
-        assert_eq!(Value::Object(to_config(&url, true)), json!({"url": "ldap://x"}));
+        assert_eq!(
+            Value::Object(to_config(&url, true)),
+            json!({"url": "ldap://x"})
+        );
         assert_eq!(
             Value::Object(to_config(&url, false)),
             json!({"ldap": {"url": "ldap://x"}})

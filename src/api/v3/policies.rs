@@ -203,14 +203,23 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 .answers(201, one()),
         );
     t.at("/v3/policies/{policy_id}")
-        .get(show, c("showPolicy", "Show a policy blob.").answers(200, one()))
+        .get(
+            show,
+            c("showPolicy", "Show a policy blob.").answers(200, one()),
+        )
         .patch(
             update,
-            c("updatePolicy", "Update a policy blob; its id cannot change.")
-                .body(at_least_one(UpdatePolicy::schema()))
-                .answers(200, one()),
+            c(
+                "updatePolicy",
+                "Update a policy blob; its id cannot change.",
+            )
+            .body(at_least_one(UpdatePolicy::schema()))
+            .answers(200, one()),
         )
-        .delete(delete, c("deletePolicy", "Delete a policy blob.").empty(204));
+        .delete(
+            delete,
+            c("deletePolicy", "Delete a policy blob.").empty(204),
+        );
 }
 
 /// Keystone's update schema has `minProperties: 1`: the document says so.
