@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod identity;
 pub mod metrics;
+pub mod oauth1;
 pub mod resource;
 pub mod startup;
 pub mod state;

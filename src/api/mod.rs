@@ -52,6 +52,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     grants::routes(t);
     catalog::routes(t);
     crate::api::v3::policies::routes(t);
+    crate::api::v3::oauth1::routes(t);
     baidu::routes(t);
 }
 

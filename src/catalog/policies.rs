@@ -100,6 +100,8 @@ pub async fn update_policy(
     changes: PolicyChanges,
 ) -> Result<PolicyRow, ApiError> {
     said(Event::updated("policy", policy_id.clone()));
+    // Keystone enforces the rule before it reads the body.
+    enforce(caller, &policy::UPDATE_POLICY)?;
     if changes.is_empty() {
         return Err(ApiError::Validation(
             "Invalid input for field 'policy': {} does not have enough properties".into(),
@@ -108,7 +110,6 @@ pub async fn update_policy(
     if changes.id.as_ref().is_some_and(|given| *given != policy_id) {
         return Err(ApiError::Validation("Cannot change policy ID".into()));
     }
-    enforce(caller, &policy::UPDATE_POLICY)?;
     let updated = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let mut row = store::get_policy(conn, &policy_id)?;

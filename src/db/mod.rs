@@ -39,6 +39,7 @@ pub mod domains;
 pub mod error;
 pub mod groups;
 pub mod models;
+pub mod oauth1;
 pub mod policies;
 pub mod projects;
 pub mod resources;

@@ -33,6 +33,7 @@ mod huawei_sdk;
 mod invalidation;
 mod lockout;
 mod memberships;
+mod oauth1;
 mod operator;
 mod pagination;
 mod password_rules;

@@ -11,6 +11,7 @@ pub mod domain_config;
 pub mod domains;
 pub mod grants;
 pub mod groups;
+pub mod oauth1;
 pub mod policies;
 pub mod projects;
 pub mod role_assignments;
