@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::api::http::extract::JsonBody;
 use crate::api::http::openapi::any_object;
 use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::wire::any_json;
 use crate::auth::AuthContext;
 use crate::error::ApiError;
 use crate::resource::domain_config::{self as manager, Config};
@@ -198,7 +199,8 @@ pub async fn show_default_option(
 
 /// `{"config": {...}}`, as both the body and the answer.
 fn config_body() -> Value {
-    json!({"type": "object", "required": ["config"], "properties": {"config": any_object()}})
+    json!({"type": "object", "required": ["config"], "properties": {"config": any_object()},
+        "additionalProperties": any_json()})
 }
 
 /// The domain configuration routes; the defaults first, so a group named `config` is not
