@@ -20,6 +20,7 @@ pub mod error;
 pub mod federation;
 pub mod identity;
 pub mod metrics;
+pub mod oauth1;
 pub mod resource;
 pub mod startup;
 pub mod state;

@@ -46,6 +46,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     groups::routes(t);
     users::routes(t);
     application_credentials::routes(t);
+    crate::api::v3::domain_config::routes(t);
     domains::routes(t);
     projects::routes(t);
     roles::routes(t);
@@ -55,6 +56,8 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     catalog::routes(t);
     federation::routes(t);
     trusts::routes(t);
+    crate::api::v3::policies::routes(t);
+    crate::api::v3::oauth1::routes(t);
     baidu::routes(t);
 }
 

@@ -4,6 +4,7 @@
 //! invalidates the cached catalog that tokens carry.
 
 pub mod endpoints;
+pub mod policies;
 pub mod regions;
 pub mod services;
 

@@ -220,6 +220,66 @@ diesel::table! {
     }
 }
 
+// ---- /v3/policies, domain configuration, OS-OAUTH1 ----
+
+diesel::table! {
+    policies (id) {
+        id -> Text,
+        #[sql_name = "type"]
+        policy_type -> Text,
+        blob -> Text,
+        extra -> Text,
+    }
+}
+
+diesel::table! {
+    domain_configs (domain_id, group_name, option_name) {
+        domain_id -> Text,
+        group_name -> Text,
+        option_name -> Text,
+        value -> Text,
+        sensitive -> Bool,
+    }
+}
+
+diesel::table! {
+    oauth1_consumers (id) {
+        id -> Text,
+        sealed_secret -> Text,
+        description -> Nullable<Text>,
+        extra -> Text,
+    }
+}
+
+diesel::table! {
+    oauth1_request_tokens (id) {
+        id -> Text,
+        sealed_secret -> Text,
+        consumer_id -> Text,
+        requested_project_id -> Text,
+        role_ids -> Nullable<Text>,
+        authorizing_user_id -> Nullable<Text>,
+        verifier -> Nullable<Text>,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    oauth1_access_tokens (id) {
+        id -> Text,
+        sealed_secret -> Text,
+        consumer_id -> Text,
+        authorizing_user_id -> Text,
+        project_id -> Text,
+        role_ids -> Text,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(domain_configs -> domains (domain_id));
+diesel::joinable!(oauth1_request_tokens -> oauth1_consumers (consumer_id));
+diesel::joinable!(oauth1_access_tokens -> oauth1_consumers (consumer_id));
+
 diesel::joinable!(projects -> domains (domain_id));
 diesel::joinable!(users -> domains (domain_id));
 diesel::joinable!(groups -> domains (domain_id));
@@ -297,6 +357,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     idp_remote_ids,
     mappings,
     federation_protocols,
+    policies,
+    domain_configs,
+    oauth1_consumers,
+    oauth1_request_tokens,
+    oauth1_access_tokens,
 );
 
 // OS-TRUST (migrations/*/2026-12-10-000200_trusts).

@@ -5,6 +5,7 @@
 //! acts in one transaction (the store's), and says what it changed ([`crate::change`]).
 //! Nothing here knows HTTP.
 
+pub mod domain_config;
 pub mod domains;
 pub mod project_tags;
 pub mod project_tree;

@@ -31,6 +31,7 @@ const LAYERS: &[&[&str]] = &[
         "token",
         "federation",
         "trust",
+        "oauth1",
     ],
     // The faces, and what builds and starts the service.
     &["api", "bootstrap", "startup"],

@@ -241,6 +241,136 @@ fn read(path: &str, rule: Rule, ok: u16) -> [Row; 2] {
     ]
 }
 
+/// `/v3/policies`, domain configuration and the OS-OAUTH1 consumers: none of their rules
+/// reads a target, so each target is made fresh (or named, for the defaults).
+fn other_resource_rows(rows: &mut Vec<Row>) {
+    use Method as M;
+    use Rule::*;
+    rows.extend(read("/v3/policies", Admin, 200));
+    rows.push(
+        row(M::POST, "/v3/policies", Admin, 201)
+            .body(r#"{"policy": {"blob": "{}", "type": "application/json"}}"#),
+    );
+    rows.extend(read("/v3/policies/<new_policy>", Admin, 200));
+    rows.push(
+        row(M::PATCH, "/v3/policies/<new_policy>", Admin, 200)
+            .body(r#"{"policy": {"blob": "patched"}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/policies/<new_policy>", Admin, 204));
+    rows.push(row(M::GET, "/v3/policies/<missing>", Admin, 404).note("missing"));
+
+    rows.extend(read("/v3/OS-OAUTH1/consumers", SystemReader, 200));
+    rows.push(
+        row(M::POST, "/v3/OS-OAUTH1/consumers", Admin, 201)
+            .body(r#"{"consumer": {"description": "matrix"}}"#),
+    );
+    rows.extend(read(
+        "/v3/OS-OAUTH1/consumers/<new_consumer>",
+        SystemReader,
+        200,
+    ));
+    rows.push(
+        row(
+            M::PATCH,
+            "/v3/OS-OAUTH1/consumers/<new_consumer>",
+            Admin,
+            200,
+        )
+        .body(r#"{"consumer": {"description": "patched"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3/OS-OAUTH1/consumers/<new_consumer>",
+        Admin,
+        204,
+    ));
+    rows.push(
+        row(
+            M::GET,
+            "/v3/OS-OAUTH1/consumers/<missing>",
+            SystemReader,
+            404,
+        )
+        .note("missing"),
+    );
+    rows.push(row(M::DELETE, "/v3/OS-OAUTH1/consumers/<missing>", Admin, 404).note("missing"));
+
+    // Domain configuration: system readers read, admins write; the defaults likewise; the
+    // password rules of the default domain are anyone's.
+    rows.push(
+        row(M::PUT, "/v3/domains/<new_domain>/config", Admin, 201)
+            .body(r#"{"config": {"identity": {"driver": "ldap"}}}"#),
+    );
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/domains/<new_configured_domain>/config",
+            Admin,
+            200,
+        )
+        .body(r#"{"config": {"identity": {"driver": "ldap"}}}"#)
+        .note("replaces"),
+    );
+    for path in [
+        "/v3/domains/<new_configured_domain>/config",
+        "/v3/domains/<new_configured_domain>/config/identity",
+        "/v3/domains/<new_configured_domain>/config/identity/driver",
+    ] {
+        rows.extend(read(path, SystemReader, 200));
+        rows.push(row(M::DELETE, path, Admin, 204));
+    }
+    rows.push(
+        row(
+            M::PATCH,
+            "/v3/domains/<new_configured_domain>/config",
+            Admin,
+            200,
+        )
+        .body(r#"{"config": {"ldap": {"url": "ldap://matrix/"}}}"#),
+    );
+    rows.push(
+        row(
+            M::PATCH,
+            "/v3/domains/<new_configured_domain>/config/identity",
+            Admin,
+            200,
+        )
+        .body(r#"{"config": {"identity": {"driver": "sql"}}}"#),
+    );
+    rows.push(
+        row(
+            M::PATCH,
+            "/v3/domains/<new_configured_domain>/config/identity/driver",
+            Admin,
+            200,
+        )
+        .body(r#"{"config": {"driver": "sql"}}"#),
+    );
+    rows.extend(read("/v3/domains/config/default", SystemReader, 200));
+    rows.extend(read("/v3/domains/config/ldap/default", SystemReader, 200));
+    rows.extend(read(
+        "/v3/domains/config/ldap/url/default",
+        SystemReader,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/domains/default/config/security_compliance",
+        Anyone,
+        200,
+    ));
+    rows.extend(read(
+        "/v3/domains/default/config/security_compliance/password_regex",
+        Anyone,
+        200,
+    ));
+    rows.push(row(M::GET, "/v3/domains/<missing>/config", SystemReader, 404).note("missing"));
+    rows.push(
+        row(M::PUT, "/v3/domains/<missing>/config", Admin, 404)
+            .body(r#"{"config": {"identity": {"driver": "ldap"}}}"#)
+            .note("missing"),
+    );
+}
+
 /// Every route of the service: src/api/mod.rs, grants::routes(), the catalog, the
 /// credentials, the audit events and the Baidu face.
 fn routes() -> Vec<Row> {
@@ -838,6 +968,7 @@ fn routes() -> Vec<Row> {
         r.body = body;
         rows.push(r);
     }
+    other_resource_rows(&mut rows);
     // The catalog: regions are readable by anyone (Keystone's empty rule), services and
     // endpoints by system readers; admins write.
     rows.extend(read("/v3/regions", Anyone, 200));
@@ -1872,6 +2003,40 @@ impl World {
                 let (uid, user) = new_user(app, self.bce_account(caller), None).await;
                 let key = new_key(app, &uid).await;
                 format!("{user}/accesskey/{key}")
+            }
+            "new_policy" => id_of(
+                &admin(
+                    app,
+                    post,
+                    "/v3/policies",
+                    json!({"policy": {"blob": "{}", "type": "application/json"}}),
+                    201,
+                )
+                .await,
+                "policy",
+            ),
+            "new_consumer" => id_of(
+                &admin(
+                    app,
+                    post,
+                    "/v3/OS-OAUTH1/consumers",
+                    json!({"consumer": {"description": "fresh"}}),
+                    201,
+                )
+                .await,
+                "consumer",
+            ),
+            "new_configured_domain" => {
+                let domain = json!({"domain": {"name": unique("domain")}});
+                let id = id_of(
+                    &admin(app, post, "/v3/domains", domain, 201).await,
+                    "domain",
+                );
+                let config = json!({"config": {"identity": {"driver": "ldap", "list_limit": 5},
+                    "ldap": {"url": "ldap://fresh/"}}});
+                let path = format!("/v3/domains/{id}/config");
+                admin(app, Method::PUT, &path, config, 201).await;
+                id
             }
             other => panic!("unknown placeholder <{other}>"),
         }

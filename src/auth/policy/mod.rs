@@ -433,6 +433,98 @@ pub static DELETE_ACCESS_RULE: Policy = policy!(
     [&[Role("admin"), SystemScope], &[UserIs(UserId)]]
 );
 
+// ---- /v3/policies, domain configuration, OS-OAUTH1 (none of them takes a target) ----
+
+pub static GET_POLICY: Policy = policy!("identity:get_policy", "rule:admin_required", [ADMIN]);
+pub static LIST_POLICIES: Policy =
+    policy!("identity:list_policies", "rule:admin_required", [ADMIN]);
+pub static CREATE_POLICY: Policy =
+    policy!("identity:create_policy", "rule:admin_required", [ADMIN]);
+pub static UPDATE_POLICY: Policy =
+    policy!("identity:update_policy", "rule:admin_required", [ADMIN]);
+pub static DELETE_POLICY: Policy =
+    policy!("identity:delete_policy", "rule:admin_required", [ADMIN]);
+
+// Keystone's system-scoped defaults OR'd with their deprecated `rule:admin_required`, as a
+// deployment that has not turned on `enforce_new_defaults` evaluates them.
+pub static GET_DOMAIN_CONFIG: Policy = policy!(
+    "identity:get_domain_config",
+    "(role:reader and system_scope:all) or rule:admin_required",
+    [ADMIN, SYSTEM_READER]
+);
+pub static GET_DOMAIN_CONFIG_DEFAULT: Policy = policy!(
+    "identity:get_domain_config_default",
+    "(role:reader and system_scope:all) or rule:admin_required",
+    [ADMIN, SYSTEM_READER]
+);
+pub static GET_SECURITY_COMPLIANCE_CONFIG: Policy = policy!(
+    "identity:get_security_compliance_domain_config",
+    "",
+    [&[Anyone]]
+);
+pub static CREATE_DOMAIN_CONFIG: Policy = policy!(
+    "identity:create_domain_config",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+pub static UPDATE_DOMAIN_CONFIG: Policy = policy!(
+    "identity:update_domain_config",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_DOMAIN_CONFIG: Policy = policy!(
+    "identity:delete_domain_config",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+
+pub static GET_CONSUMER: Policy = policy!(
+    "identity:get_consumer",
+    "(role:reader and system_scope:all) or rule:admin_required",
+    [ADMIN, SYSTEM_READER]
+);
+pub static LIST_CONSUMERS: Policy = policy!(
+    "identity:list_consumers",
+    "(role:reader and system_scope:all) or rule:admin_required",
+    [ADMIN, SYSTEM_READER]
+);
+pub static CREATE_CONSUMER: Policy = policy!(
+    "identity:create_consumer",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+pub static UPDATE_CONSUMER: Policy = policy!(
+    "identity:update_consumer",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_CONSUMER: Policy = policy!(
+    "identity:delete_consumer",
+    "(role:admin and system_scope:all) or rule:admin_required",
+    [ADMIN]
+);
+
+/// The rules of the policy blobs, domain configuration and OS-OAUTH1, beside [`ALL`]; their
+/// own table test checks each against every persona.
+pub static OTHER_RESOURCES: &[&Policy] = &[
+    &GET_POLICY,
+    &LIST_POLICIES,
+    &CREATE_POLICY,
+    &UPDATE_POLICY,
+    &DELETE_POLICY,
+    &GET_DOMAIN_CONFIG,
+    &GET_DOMAIN_CONFIG_DEFAULT,
+    &GET_SECURITY_COMPLIANCE_CONFIG,
+    &CREATE_DOMAIN_CONFIG,
+    &UPDATE_DOMAIN_CONFIG,
+    &DELETE_DOMAIN_CONFIG,
+    &GET_CONSUMER,
+    &LIST_CONSUMERS,
+    &CREATE_CONSUMER,
+    &UPDATE_CONSUMER,
+    &DELETE_CONSUMER,
+];
+
 /// Every default rule, for documentation and for the table test.
 pub static ALL: &[&Policy] = &[
     &GET_GROUP,

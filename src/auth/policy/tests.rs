@@ -913,3 +913,59 @@ fn application_credential_rows() -> Vec<Row> {
         },
     ]
 }
+
+/// The rules of `/v3/policies`, domain configuration and OS-OAUTH1: none reads a target,
+/// so a target in A changes nothing; readers are admins and the system reader, writers
+/// admins only.
+#[test]
+fn other_resources_against_every_persona() {
+    const ADMINS: &[&str] = &["cloud admin", "system admin"];
+    const SYSTEM_READERS: &[&str] = &["cloud admin", "system admin", "system reader"];
+    const EVERYONE: &[&str] = &[
+        "cloud admin",
+        "system admin",
+        "system reader",
+        "manager of A",
+        "reader of A",
+        "manager of B",
+        "member of project pa in A",
+        "unscoped alice",
+    ];
+    let rows: Vec<(&Policy, &[&str])> = vec![
+        (&GET_POLICY, ADMINS),
+        (&LIST_POLICIES, ADMINS),
+        (&CREATE_POLICY, ADMINS),
+        (&UPDATE_POLICY, ADMINS),
+        (&DELETE_POLICY, ADMINS),
+        (&GET_DOMAIN_CONFIG, SYSTEM_READERS),
+        (&GET_DOMAIN_CONFIG_DEFAULT, SYSTEM_READERS),
+        (&GET_SECURITY_COMPLIANCE_CONFIG, EVERYONE),
+        (&CREATE_DOMAIN_CONFIG, ADMINS),
+        (&UPDATE_DOMAIN_CONFIG, ADMINS),
+        (&DELETE_DOMAIN_CONFIG, ADMINS),
+        (&GET_CONSUMER, SYSTEM_READERS),
+        (&LIST_CONSUMERS, SYSTEM_READERS),
+        (&CREATE_CONSUMER, ADMINS),
+        (&UPDATE_CONSUMER, ADMINS),
+        (&DELETE_CONSUMER, ADMINS),
+    ];
+    for (policy, allowed) in &rows {
+        for target in [Target::default(), in_a()] {
+            for (name, persona) in personas() {
+                assert_eq!(
+                    allows(&persona, policy, &target),
+                    allowed.contains(&name),
+                    "{} for {name}",
+                    policy.name
+                );
+            }
+        }
+    }
+    for policy in OTHER_RESOURCES {
+        assert!(
+            rows.iter().any(|(p, _)| std::ptr::eq(*p, *policy)),
+            "{} has no row in the table",
+            policy.name
+        );
+    }
+}
