@@ -302,9 +302,9 @@ fn app_cred_schema(with_secret: bool) -> Value {
     }});
     if with_secret {
         schema["properties"]["secret"] = string;
-        schema["required"]
-            .as_array_mut()
-            .map(|r| r.push(json!("secret")));
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.push(json!("secret"));
+        }
     }
     schema
 }
