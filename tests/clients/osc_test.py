@@ -425,21 +425,21 @@ def application_credentials(cli, s, tag):
     made = cli.json(
         "application", "credential", "create", "--description", "made by osc_test", name
     )
-    cli.check(made.get("name") == name, "application credential create: name")
-    cli.check(made.get("secret"), "application credential create shows the secret")
-    cli.check(made.get("description") == "made by osc_test", "its description")
-    cli.check(made.get("project_id"), "it is for the token's project")
-    cli.check("admin" in str(made.get("roles")), f"it has the token's roles: {made}")
+    cli.check(made.get("Name") == name, "application credential create: name")
+    cli.check(made.get("Secret"), "application credential create shows the secret")
+    cli.check(made.get("Description") == "made by osc_test", "its description")
+    cli.check(made.get("Project ID"), "it is for the token's project")
+    cli.check("admin" in str(made.get("Roles")), f"it has the token's roles: {made}")
     rows = cli.json("application", "credential", "list")
-    cli.check(find(rows, Name=name, ID=made["id"]), f"application credential list: {rows}")
+    cli.check(find(rows, Name=name, ID=made["ID"]), f"application credential list: {rows}")
     shown = cli.json("application", "credential", "show", name)
-    cli.check(shown.get("id") == made["id"], "application credential show by name")
-    cli.check(not shown.get("secret"), "show does not reveal the secret")
+    cli.check(shown.get("ID") == made["ID"], "application credential show by name")
+    cli.check(not shown.get("Secret"), "show does not reveal the secret")
 
     # A login with it: keystoneauth's v3applicationcredential, then `token issue`.
-    login = Cli(app_cred_env(s, made["id"], made["secret"]), cli.label + "/appcred")
+    login = Cli(app_cred_env(s, made["ID"], made["Secret"]), cli.label + "/appcred")
     tok = login.json("token", "issue")
-    login.check(tok.get("project_id") == made["project_id"],
+    login.check(tok.get("project_id") == made["Project ID"],
                 f"the token is scoped to the credential's project: {tok}")
     cli.count += login.count
     shutil.rmtree(login.env["HOME"], ignore_errors=True)
@@ -447,7 +447,7 @@ def application_credentials(cli, s, tag):
     cli.run("application", "credential", "delete", name)
     rows = cli.json("application", "credential", "list")
     cli.check(not find(rows, Name=name), "application credential list after delete")
-    bad = Cli(app_cred_env(s, made["id"], made["secret"]), cli.label + "/appcred")
+    bad = Cli(app_cred_env(s, made["ID"], made["Secret"]), cli.label + "/appcred")
     gone = bad.run("token", "issue", expect_ok=False)
     cli.count += bad.count
     shutil.rmtree(bad.env["HOME"], ignore_errors=True)
