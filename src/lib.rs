@@ -18,6 +18,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod identity;
+pub mod limit;
 pub mod metrics;
 pub mod resource;
 pub mod startup;

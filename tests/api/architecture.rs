@@ -29,6 +29,7 @@ const LAYERS: &[&[&str]] = &[
         "catalog",
         "credential",
         "token",
+        "limit",
     ],
     // The faces, and what builds and starts the service.
     &["api", "bootstrap", "startup"],
