@@ -50,6 +50,8 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     auth_scopes::routes(t);
     grants::routes(t);
     catalog::routes(t);
+    crate::api::v3::limits::routes(t);
+    crate::api::v3::endpoint_filter::routes(t);
     baidu::routes(t);
 }
 

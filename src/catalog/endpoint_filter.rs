@@ -36,7 +36,6 @@ pub struct NewEndpointGroup {
 /// An endpoint group's changes; `None` keeps a field.
 #[derive(Debug, Clone, Default)]
 pub struct EndpointGroupChanges {
-    pub id: Option<String>,
     pub name: Option<String>,
     pub description: Option<Option<String>>,
     pub filters: Option<Map<String, Value>>,
@@ -150,9 +149,11 @@ pub async fn get_endpoint_group(
     id: String,
 ) -> Result<EndpointGroupRow, ApiError> {
     enforce(caller, &policy::GET_ENDPOINT_GROUP)?;
-    db::run(&state.pool, move |conn| store::get_endpoint_group(conn, &id))
-        .await
-        .map_err(ApiError::from)
+    db::run(&state.pool, move |conn| {
+        store::get_endpoint_group(conn, &id)
+    })
+    .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `list_endpoint_groups`, by `name`.
@@ -178,9 +179,6 @@ pub async fn update_endpoint_group(
 ) -> Result<EndpointGroupRow, ApiError> {
     said(Event::updated("endpoint_group", id.clone()));
     enforce(caller, &policy::UPDATE_ENDPOINT_GROUP)?;
-    if changes.id.as_ref().is_some_and(|given| *given != id) {
-        return Err(ApiError::Validation("Cannot change ID".into()));
-    }
     let updated = db::run(&state.pool, move |conn| {
         write_tx(conn, |conn| {
             let mut row = store::get_endpoint_group(conn, &id)?;
@@ -369,7 +367,11 @@ pub async fn list_projects_for_endpoint(
     .map_err(ApiError::from)
 }
 
-fn endpoint_and_project(conn: &mut DbConn, endpoint: &str, project: &str) -> Result<(), StoreError> {
+fn endpoint_and_project(
+    conn: &mut DbConn,
+    endpoint: &str,
+    project: &str,
+) -> Result<(), StoreError> {
     catalog_store::get_endpoint(conn, endpoint)?;
     resources::get_project(conn, project)?;
     Ok(())
@@ -449,7 +451,9 @@ pub async fn list_endpoints_for_project(
     enforce(caller, &policy::LIST_ENDPOINTS_FOR_PROJECT)?;
     db::run(&state.pool, move |conn| {
         resources::get_project(conn, &project)?;
-        Ok(endpoints_for_project(conn, &project)?.into_values().collect())
+        Ok(endpoints_for_project(conn, &project)?
+            .into_values()
+            .collect())
     })
     .await
     .map_err(|e: StoreError| e.into())

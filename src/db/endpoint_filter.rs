@@ -144,7 +144,10 @@ pub fn remove_endpoint_from_project(
 }
 
 /// The endpoint ids tied to a project directly.
-pub fn endpoints_of_project(conn: &mut DbConn, project_id: &str) -> Result<Vec<String>, StoreError> {
+pub fn endpoints_of_project(
+    conn: &mut DbConn,
+    project_id: &str,
+) -> Result<Vec<String>, StoreError> {
     Ok(project_endpoints::table
         .filter(project_endpoints::project_id.eq(project_id))
         .select(project_endpoints::endpoint_id)

@@ -112,14 +112,18 @@ pub fn create_registered_limits(
 /// Keystone `get_registered_limit`.
 pub fn get_registered_limit(conn: &mut DbConn, id: &str) -> Result<RegisteredLimitRow, StoreError> {
     if names_no_row(id) {
-        return Err(StoreError::NotFoundMessage(format!("Could not find registered limit for {id}.")));
+        return Err(StoreError::NotFoundMessage(format!(
+            "Could not find registered limit for {id}."
+        )));
     }
     registered_limits::table
         .find(id)
         .select(RegisteredLimitRow::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| StoreError::NotFoundMessage(format!("Could not find registered limit for {id}.")))
+        .ok_or_else(|| {
+            StoreError::NotFoundMessage(format!("Could not find registered limit for {id}."))
+        })
 }
 
 /// Keystone `list_registered_limits`.
@@ -222,7 +226,9 @@ pub fn create_limits(conn: &mut DbConn, rows: Vec<LimitRow>) -> Result<(), Store
 /// Keystone `get_limit`.
 pub fn get_limit(conn: &mut DbConn, id: &str) -> Result<Limit, StoreError> {
     if names_no_row(id) {
-        return Err(StoreError::NotFoundMessage(format!("Could not find limit for {id}.")));
+        return Err(StoreError::NotFoundMessage(format!(
+            "Could not find limit for {id}."
+        )));
     }
     let (row, registered) = limits::table
         .inner_join(registered_limits::table)
@@ -277,13 +283,18 @@ pub fn update_limit(conn: &mut DbConn, row: &LimitRow) -> Result<(), StoreError>
 pub fn delete_limit(conn: &mut DbConn, id: &str) -> Result<(), StoreError> {
     let deleted = diesel::delete(limits::table.find(id)).execute(conn)?;
     if deleted == 0 {
-        return Err(StoreError::NotFoundMessage(format!("Could not find limit for {id}.")));
+        return Err(StoreError::NotFoundMessage(format!(
+            "Could not find limit for {id}."
+        )));
     }
     Ok(())
 }
 
 /// The ids of the projects of one domain, to narrow a domain-scoped caller's list.
-pub fn project_ids_in_domain(conn: &mut DbConn, domain_id: &str) -> Result<Vec<String>, StoreError> {
+pub fn project_ids_in_domain(
+    conn: &mut DbConn,
+    domain_id: &str,
+) -> Result<Vec<String>, StoreError> {
     use super::schema::projects;
     Ok(projects::table
         .filter(projects::domain_id.eq(domain_id))

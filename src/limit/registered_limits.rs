@@ -81,9 +81,11 @@ pub async fn get_registered_limit(
     id: String,
 ) -> Result<RegisteredLimitRow, ApiError> {
     enforce(caller, &policy::GET_REGISTERED_LIMIT)?;
-    db::run(&state.pool, move |conn| store::get_registered_limit(conn, &id))
-        .await
-        .map_err(ApiError::from)
+    db::run(&state.pool, move |conn| {
+        store::get_registered_limit(conn, &id)
+    })
+    .await
+    .map_err(ApiError::from)
 }
 
 /// Keystone `list_registered_limits`: any authenticated caller; `service_id`,

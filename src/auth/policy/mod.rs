@@ -264,8 +264,7 @@ pub static AUTH_SELF_SERVICE: Policy = policy!("identity:get_auth_catalog", "", 
 // registered limits and the model; a limit is read by admins, system readers, a token scoped
 // to its domain or to its project's domain, or a token scoped to its project (no role needed).
 pub static GET_LIMIT_MODEL: Policy = policy!("identity:get_limit_model", "", [&[Anyone]]);
-pub static GET_REGISTERED_LIMIT: Policy =
-    policy!("identity:get_registered_limit", "", [&[Anyone]]);
+pub static GET_REGISTERED_LIMIT: Policy = policy!("identity:get_registered_limit", "", [&[Anyone]]);
 pub static LIST_REGISTERED_LIMITS: Policy =
     policy!("identity:list_registered_limits", "", [&[Anyone]]);
 pub static CREATE_REGISTERED_LIMITS: Policy = policy!(
@@ -292,16 +291,18 @@ pub static GET_LIMIT: Policy = policy!("identity:get_limit",
 pub static LIST_LIMITS: Policy = policy!("identity:list_limits", "", [&[Anyone]]);
 pub static CREATE_LIMITS: Policy =
     policy!("identity:create_limits", "rule:admin_required", [ADMIN]);
-pub static UPDATE_LIMIT: Policy =
-    policy!("identity:update_limit", "rule:admin_required", [ADMIN]);
-pub static DELETE_LIMIT: Policy =
-    policy!("identity:delete_limit", "rule:admin_required", [ADMIN]);
+pub static UPDATE_LIMIT: Policy = policy!("identity:update_limit", "rule:admin_required", [ADMIN]);
+pub static DELETE_LIMIT: Policy = policy!("identity:delete_limit", "rule:admin_required", [ADMIN]);
 
 // The endpoint filter (keystone/common/policies/endpoint_group.py and project_endpoint.py):
 // admins and system readers read, admins write.
 macro_rules! admin_or_system_reader {
     ($name:literal) => {
-        policy!($name, "rule:admin_required or (role:reader and system_scope:all)", [ADMIN, SYSTEM_READER])
+        policy!(
+            $name,
+            "rule:admin_required or (role:reader and system_scope:all)",
+            [ADMIN, SYSTEM_READER]
+        )
     };
 }
 pub static LIST_ENDPOINT_GROUPS: Policy = admin_or_system_reader!("identity:list_endpoint_groups");
@@ -314,12 +315,21 @@ pub static GET_ENDPOINT_GROUP_IN_PROJECT: Policy =
     admin_or_system_reader!("identity:get_endpoint_group_in_project");
 pub static LIST_ENDPOINT_GROUPS_FOR_PROJECT: Policy =
     admin_or_system_reader!("identity:list_endpoint_groups_for_project");
-pub static CREATE_ENDPOINT_GROUP: Policy =
-    policy!("identity:create_endpoint_group", "rule:admin_required", [ADMIN]);
-pub static UPDATE_ENDPOINT_GROUP: Policy =
-    policy!("identity:update_endpoint_group", "rule:admin_required", [ADMIN]);
-pub static DELETE_ENDPOINT_GROUP: Policy =
-    policy!("identity:delete_endpoint_group", "rule:admin_required", [ADMIN]);
+pub static CREATE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:create_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static UPDATE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:update_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:delete_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
 pub static ADD_ENDPOINT_GROUP_TO_PROJECT: Policy = policy!(
     "identity:add_endpoint_group_to_project",
     "rule:admin_required",
@@ -336,14 +346,16 @@ pub static CHECK_ENDPOINT_IN_PROJECT: Policy =
     admin_or_system_reader!("identity:check_endpoint_in_project");
 pub static LIST_ENDPOINTS_FOR_PROJECT: Policy =
     admin_or_system_reader!("identity:list_endpoints_for_project");
-pub static ADD_ENDPOINT_TO_PROJECT: Policy =
-    policy!("identity:add_endpoint_to_project", "rule:admin_required", [ADMIN]);
+pub static ADD_ENDPOINT_TO_PROJECT: Policy = policy!(
+    "identity:add_endpoint_to_project",
+    "rule:admin_required",
+    [ADMIN]
+);
 pub static REMOVE_ENDPOINT_FROM_PROJECT: Policy = policy!(
     "identity:remove_endpoint_from_project",
     "rule:admin_required",
     [ADMIN]
 );
-
 
 /// The audit trail names who did what to whom: admins only, like Keystone's own
 /// admin-only APIs.
