@@ -101,7 +101,11 @@ async fn endpoint_groups_are_created_listed_updated_and_deleted() {
     assert_eq!(list["endpoint_groups"].as_array().unwrap().len(), 1);
 
     // The endpoints it selects.
-    let selected = json(app.get(&format!("{EP}/endpoint_groups/{id}/endpoints")).await).await;
+    let selected = json(
+        app.get(&format!("{EP}/endpoint_groups/{id}/endpoints"))
+            .await,
+    )
+    .await;
     assert_eq!(ids(&selected, "endpoints"), [public.clone()]);
 
     let resp = app
@@ -116,7 +120,11 @@ async fn endpoint_groups_are_created_listed_updated_and_deleted() {
     assert_eq!(updated["name"], "g2");
     assert_eq!(updated["description"], Value::Null);
     assert_eq!(updated["filters"], json!({"service_id": compute}));
-    let selected = json(app.get(&format!("{EP}/endpoint_groups/{id}/endpoints")).await).await;
+    let selected = json(
+        app.get(&format!("{EP}/endpoint_groups/{id}/endpoints"))
+            .await,
+    )
+    .await;
     let mut both = vec![public, internal];
     both.sort();
     assert_eq!(ids(&selected, "endpoints"), both);
@@ -149,10 +157,7 @@ async fn endpoint_groups_are_refused_as_keystone_does() {
             json!({"filters": {"interface": "public"}}),
             "'name' is a required property",
         ),
-        (
-            json!({"name": "g"}),
-            "'filters' is a required property",
-        ),
+        (json!({"name": "g"}), "'filters' is a required property"),
         (
             json!({"name": "g", "filters": {"interface": "public"}, "colour": "red"}),
             "'colour' was unexpected",
@@ -193,7 +198,9 @@ async fn endpoint_groups_are_refused_as_keystone_does() {
             Method::POST,
             &format!("{EP}/endpoint_groups"),
             &plain,
-            Some(create(json!({"name": "g", "filters": {"interface": "public"}}))),
+            Some(create(
+                json!({"name": "g", "filters": {"interface": "public"}}),
+            )),
         )
         .await;
     assert_error(resp, 403, "identity:create_endpoint_group").await;
@@ -287,7 +294,11 @@ async fn endpoints_are_tied_to_projects() {
     let endpoints = json(app.get(&format!("{EP}/projects/{project}/endpoints")).await).await;
     assert_eq!(ids(&endpoints, "endpoints"), [endpoint.clone()]);
     assert_eq!(endpoints["endpoints"][0]["service_id"], compute);
-    let projects = json(app.get(&format!("{EP}/endpoints/{endpoint}/projects")).await).await;
+    let projects = json(
+        app.get(&format!("{EP}/endpoints/{endpoint}/projects"))
+            .await,
+    )
+    .await;
     assert_eq!(ids(&projects, "projects"), [project.clone()]);
 
     let resp = app
@@ -371,7 +382,11 @@ async fn a_project_with_endpoints_gets_only_those_in_its_catalog() {
     let mut expected = vec![public.clone(), admin_ep.clone()];
     expected.sort();
     assert_eq!(catalog_endpoints(&catalog), expected);
-    assert_eq!(catalog.as_array().unwrap().len(), 1, "services left bare go");
+    assert_eq!(
+        catalog.as_array().unwrap().len(),
+        1,
+        "services left bare go"
+    );
     let shown = json(
         app.call(Method::GET, "/v3/auth/catalog", &token, None)
             .await,

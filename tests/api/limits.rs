@@ -474,13 +474,7 @@ async fn callers_see_the_limits_of_their_scope() {
         .put(&format!("/v3/projects/{mine}/users/{user}/roles/{role}"))
         .await;
     assert_eq!(resp.status(), 204);
-    let member = token(
-        &app,
-        "member-of-mine",
-        pw,
-        json!({"project": {"id": mine}}),
-    )
-    .await;
+    let member = token(&app, "member-of-mine", pw, json!({"project": {"id": mine}})).await;
     let list = json(app.call(Method::GET, "/v3/limits", &member, None).await).await;
     let ids: Vec<&str> = list["limits"]
         .as_array()
@@ -527,8 +521,10 @@ async fn callers_see_the_limits_of_their_scope() {
             Method::POST,
             "/v3/limits",
             &member,
-            Some(json!({"limits": [{"project_id": mine, "service_id": compute,
-                "resource_name": "cores", "resource_limit": 99}]})),
+            Some(
+                json!({"limits": [{"project_id": mine, "service_id": compute,
+                "resource_name": "cores", "resource_limit": 99}]}),
+            ),
         )
         .await;
     assert_error(resp, 403, "identity:create_limits").await;
