@@ -10,7 +10,8 @@ and IAM_CONTRACT_TOKEN the run's own token, which no case may revoke.
 Keystone's rules that an OpenAPI document cannot state (a rule across two parameters, a
 reference to a row that must exist, a quota the run itself would exhaust) are kept here, each
 listed in the README ("The API document"): cases breaking a cross-parameter rule are left
-out, a body's `service_id` names the identity service (IAM_CONTRACT_SERVICE), and every
+out, a body's `service_id` names the identity service (IAM_CONTRACT_SERVICE), a limit is the
+Default domain's and names no region, and every
 access key the run makes is deleted at once so the two-key quota is never reached.
 """
 
@@ -73,7 +74,31 @@ def filter_case(context, case):
         endpoint = body.get("endpoint")
         if isinstance(endpoint, dict) and "service_id" in endpoint:
             endpoint["service_id"] = SERVICE
+    if SERVICE and isinstance(body, dict) and not is_negative(case):
+        name_existing_rows(case.operation.path, body)
     return True
+
+
+def name_existing_rows(path, body):
+    """Unified limits name a service, a region, a project or a domain that must exist
+    (Keystone's 400 "Expecting to find service_id in limit"): the identity service, no
+    region, and the Default domain."""
+    items = []
+    if path == "/v3/registered_limits":
+        items = body.get("registered_limits") or []
+    elif path == "/v3/limits":
+        items = body.get("limits") or []
+    elif path == "/v3/registered_limits/{registered_limit_id}":
+        items = [body.get("registered_limit")]
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        if "service_id" in item:
+            item["service_id"] = SERVICE
+        item.pop("region_id", None)
+        if path == "/v3/limits":
+            item.pop("project_id", None)
+            item["domain_id"] = "default"
 
 
 def _delete(path):

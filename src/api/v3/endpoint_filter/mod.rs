@@ -83,7 +83,9 @@ pub async fn create_group(
     base: BaseUrl,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let new = CreateEndpointGroup::from_body(body.into_value()?)?.into_new()?;
+    let body = body.into_value()?;
+    wire::closed_group(&body)?;
+    let new = CreateEndpointGroup::from_body(body)?.into_new()?;
     let row = filter::create_endpoint_group(&state, &caller, new).await?;
     Ok(HttpResponse::Created().json(json!({"endpoint_group": group_json(&row, &base)})))
 }
@@ -119,7 +121,9 @@ pub async fn update_group(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = UpdateEndpointGroup::from_body(body.into_value()?)?.into_changes()?;
+    let body = body.into_value()?;
+    wire::closed_group(&body)?;
+    let changes = UpdateEndpointGroup::from_body(body)?.into_changes()?;
     let row = filter::update_endpoint_group(&state, &caller, path.into_inner(), changes).await?;
     Ok(group_of(&row, &base))
 }

@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use crate::api::http::body::BodyObject;
 use crate::api::http::wire::{BodyField, Extra, Patch};
-use crate::api::v3::limits::wire::LongName;
+use crate::api::v3::limits::wire::{refuse_unknown, LongName};
 use crate::catalog::endpoint_filter::{EndpointGroupChanges, NewEndpointGroup, FILTER_KEYS};
 use crate::domain::values::Description;
 use crate::error::ApiError;
@@ -93,6 +93,17 @@ crate::wire_body! {
     }
 }
 
+/// The fields of an endpoint group a body may give.
+const GROUP_FIELDS: &[&str] = &["name", "description", "filters"];
+
+/// Refuses any field of `{"endpoint_group": {...}}` Keystone's schema does not name.
+pub fn closed_group(body: &Value) -> Result<(), ApiError> {
+    match body.get("endpoint_group") {
+        Some(inner) => refuse_unknown(inner, "endpoint_group", GROUP_FIELDS),
+        None => Ok(()),
+    }
+}
+
 impl CreateEndpointGroup {
     pub fn document() -> Value {
         closed(CreateEndpointGroup::schema())
@@ -166,6 +177,7 @@ mod tests {
         assert!(create(json!({"enabled": true})).is_err());
         assert!(create(json!({"interface": "private"})).is_err());
         assert!(create(json!("s")).is_err());
+        assert!(closed_group(&json!({"endpoint_group": {"name": "g", "id": null}})).is_err());
         let update = UpdateEndpointGroup::from_body(json!({"endpoint_group": {}})).unwrap();
         assert!(update.into_changes().is_err());
     }

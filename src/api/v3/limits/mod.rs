@@ -159,7 +159,7 @@ pub async fn update_registered_limit(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = UpdateRegisteredLimit::from_body(body.into_value()?)?.into_changes()?;
+    let changes = UpdateRegisteredLimit::from_closed_body(body.into_value()?)?.into_changes()?;
     let row =
         registered_limits::update_registered_limit(&state, &caller, path.into_inner(), changes)
             .await?;
@@ -223,7 +223,7 @@ pub async fn update_limit(
     path: web::Path<String>,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = UpdateLimit::from_body(body.into_value()?)?.into_changes()?;
+    let changes = UpdateLimit::from_closed_body(body.into_value()?)?.into_changes()?;
     let updated = limits::update_limit(&state, &caller, path.into_inner(), changes).await?;
     Ok(HttpResponse::Ok().json(json!({ "limit": limit_json(&updated, &base) })))
 }

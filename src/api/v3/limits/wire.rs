@@ -71,9 +71,55 @@ impl BodyField for LongName {
     }
 }
 
+/// The fields of a registered limit a body may give.
+const REGISTERED_LIMIT_FIELDS: &[&str] = &[
+    "service_id",
+    "region_id",
+    "resource_name",
+    "default_limit",
+    "description",
+];
+
+/// The fields of a new limit a body may give.
+const LIMIT_FIELDS: &[&str] = &[
+    "project_id",
+    "domain_id",
+    "service_id",
+    "region_id",
+    "resource_name",
+    "resource_limit",
+    "description",
+];
+
+/// The fields of a limit a PATCH may change.
+const LIMIT_UPDATE_FIELDS: &[&str] = &["resource_limit", "description"];
+
+/// Reads a PATCH body `{"<key>": {...}}` whose object takes only `allowed`.
+fn closed_patch(body: &Value, key: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    match body.get(key) {
+        Some(inner) => refuse_unknown(inner, key, allowed),
+        None => Ok(()),
+    }
+}
+
 /// Keystone's `additionalProperties: false`.
 fn no_extra(extra: Extra, field: &str) -> Result<(), ApiError> {
     match extra.0.keys().next() {
+        None => Ok(()),
+        Some(key) => Err(ApiError::invalid_field(
+            field,
+            format!("Additional properties are not allowed ('{key}' was unexpected)"),
+        )),
+    }
+}
+
+/// Keystone's `additionalProperties: false` on the object as sent, before any field is read
+/// (the body parser sets computed fields such as `id` and `links` aside).
+pub fn refuse_unknown(object: &Value, field: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    let Some(map) = object.as_object() else {
+        return Ok(());
+    };
+    match map.keys().find(|k| !allowed.contains(&k.as_str())) {
         None => Ok(()),
         Some(key) => Err(ApiError::invalid_field(
             field,
@@ -149,6 +195,7 @@ pub struct CreateRegisteredLimits;
 impl CreateRegisteredLimits {
     pub fn from_body(body: Value) -> Result<Vec<NewRegisteredLimit>, ApiError> {
         batch(body, "registered_limits", |item| {
+            refuse_unknown(&item, "registered_limits", REGISTERED_LIMIT_FIELDS)?;
             let item = RegisteredLimitItem::from_body(item)?;
             no_extra(item.extra, "registered_limits")?;
             Ok(NewRegisteredLimit {
@@ -180,6 +227,11 @@ crate::wire_body! {
 impl UpdateRegisteredLimit {
     pub fn document() -> Value {
         closed_inner(closed(UpdateRegisteredLimit::schema()), "registered_limit")
+    }
+    /// Reads the body, refusing any field Keystone's schema does not name.
+    pub fn from_closed_body(body: Value) -> Result<Self, ApiError> {
+        closed_patch(&body, "registered_limit", REGISTERED_LIMIT_FIELDS)?;
+        UpdateRegisteredLimit::from_body(body)
     }
     pub fn into_changes(self) -> Result<RegisteredLimitChanges, ApiError> {
         no_extra(self.extra, "registered_limit")?;
@@ -213,6 +265,7 @@ pub struct CreateLimits;
 impl CreateLimits {
     pub fn from_body(body: Value) -> Result<Vec<NewLimit>, ApiError> {
         batch(body, "limits", |item| {
+            refuse_unknown(&item, "limits", LIMIT_FIELDS)?;
             let item = LimitItem::from_body(item)?;
             no_extra(item.extra, "limits")?;
             // Keystone's `oneOf`: a project limit or a domain limit, never both.
@@ -260,6 +313,11 @@ crate::wire_body! {
 impl UpdateLimit {
     pub fn document() -> Value {
         closed_inner(closed(UpdateLimit::schema()), "limit")
+    }
+    /// Reads the body, refusing any field Keystone's schema does not name.
+    pub fn from_closed_body(body: Value) -> Result<Self, ApiError> {
+        closed_patch(&body, "limit", LIMIT_UPDATE_FIELDS)?;
+        UpdateLimit::from_body(body)
     }
     pub fn into_changes(self) -> Result<LimitChanges, ApiError> {
         no_extra(self.extra, "limit")?;
@@ -348,6 +406,9 @@ mod tests {
         assert!(one(with(json!({"project_id": "p", "domain_id": "d"}))).is_err());
         assert!(one(with(json!({"project_id": "p", "colour": "red"}))).is_err());
         assert!(CreateLimits::from_body(json!({"limits": []})).is_err());
+        assert!(one(with(json!({"project_id": "p", "id": null}))).is_err());
+        assert!(UpdateLimit::from_closed_body(json!({"limit": {"id": null}})).is_err());
+        assert!(UpdateLimit::from_closed_body(json!({"limit": {"resource_limit": 1}})).is_ok());
         assert!(CreateLimits::from_body(json!({"limits": {}})).is_err());
     }
 }
