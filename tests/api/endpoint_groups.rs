@@ -106,7 +106,7 @@ async fn endpoint_groups_are_created_listed_updated_and_deleted() {
             .await,
     )
     .await;
-    assert_eq!(ids(&selected, "endpoints"), [public.clone()]);
+    assert_eq!(ids(&selected, "endpoints"), [public.as_str()]);
 
     let resp = app
         .patch(
@@ -229,7 +229,7 @@ async fn endpoint_groups_are_tied_to_projects() {
     assert_eq!(app.head(&pair).await.status(), 200);
 
     let projects = json(app.get(&format!("{EP}/endpoint_groups/{g}/projects")).await).await;
-    assert_eq!(ids(&projects, "projects"), [project.clone()]);
+    assert_eq!(ids(&projects, "projects"), [project.as_str()]);
     assert_eq!(projects["projects"][0]["name"], "tied");
     let groups = json(
         app.get(&format!("{EP}/projects/{project}/endpoint_groups"))
@@ -292,14 +292,14 @@ async fn endpoints_are_tied_to_projects() {
     assert_eq!(app.get(&pair).await.status(), 204);
     assert_eq!(app.head(&pair).await.status(), 204);
     let endpoints = json(app.get(&format!("{EP}/projects/{project}/endpoints")).await).await;
-    assert_eq!(ids(&endpoints, "endpoints"), [endpoint.clone()]);
+    assert_eq!(ids(&endpoints, "endpoints"), [endpoint.as_str()]);
     assert_eq!(endpoints["endpoints"][0]["service_id"], compute);
     let projects = json(
         app.get(&format!("{EP}/endpoints/{endpoint}/projects"))
             .await,
     )
     .await;
-    assert_eq!(ids(&projects, "projects"), [project.clone()]);
+    assert_eq!(ids(&projects, "projects"), [project.as_str()]);
 
     let resp = app
         .put(&format!("{EP}/projects/{project}/endpoints/0badc0de"))
@@ -405,7 +405,7 @@ async fn a_project_with_endpoints_gets_only_those_in_its_catalog() {
             .await,
     )
     .await;
-    assert_eq!(catalog_endpoints(&shown["catalog"]), [public.clone()]);
+    assert_eq!(catalog_endpoints(&shown["catalog"]), [public.as_str()]);
 
     // A direct association adds to the group's.
     app.put(&format!("{EP}/projects/{project}/endpoints/{admin_ep}"))

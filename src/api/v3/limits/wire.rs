@@ -174,7 +174,7 @@ fn batch<T>(
 fn batch_schema(key: &str, item: Value) -> Value {
     json!({"type": "object", "required": [key], "properties": {
         key: {"type": "array", "minItems": 1, "items": closed(item)},
-    }, "additionalProperties": false})
+    }, "additionalProperties": crate::api::http::wire::any_json()})
 }
 
 crate::wire_body! {
@@ -226,7 +226,7 @@ crate::wire_body! {
 
 impl UpdateRegisteredLimit {
     pub fn document() -> Value {
-        closed_inner(closed(UpdateRegisteredLimit::schema()), "registered_limit")
+        closed_inner(UpdateRegisteredLimit::schema(), "registered_limit")
     }
     /// Reads the body, refusing any field Keystone's schema does not name.
     pub fn from_closed_body(body: Value) -> Result<Self, ApiError> {
@@ -312,7 +312,7 @@ crate::wire_body! {
 
 impl UpdateLimit {
     pub fn document() -> Value {
-        closed_inner(closed(UpdateLimit::schema()), "limit")
+        closed_inner(UpdateLimit::schema(), "limit")
     }
     /// Reads the body, refusing any field Keystone's schema does not name.
     pub fn from_closed_body(body: Value) -> Result<Self, ApiError> {
