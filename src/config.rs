@@ -74,6 +74,7 @@ pub struct Settings {
     #[serde(default)]
     pub trust: TrustSettings,
     pub oidc: OidcSettings,
+    pub unified_limit: UnifiedLimitSettings,
 }
 
 /// Federation (OS-FEDERATION): mappings and the memberships they give.
@@ -106,6 +107,22 @@ pub struct SigningSettings {
     pub bce_max_expiration_secs: u32,
     /// How long after its first use a signature is still taken, in milliseconds; 0: once.
     pub replay_grace_ms: u64,
+}
+
+/// Unified limits (Keystone's `[unified_limit]`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UnifiedLimitSettings {
+    /// How limits are validated against the project tree. Only `flat` is implemented; any
+    /// other name (Keystone's `strict_two_level` included) refuses to start.
+    pub enforcement_model: EnforcementModel,
+}
+
+/// An enforcement model of unified limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnforcementModel {
+    /// Keystone's `flat`: each limit stands alone, the project tree is not considered.
+    Flat,
 }
 
 /// Password logins: the hashing queue and the failed-login limit per source.

@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod federation;
 pub mod identity;
+pub mod limit;
 pub mod metrics;
 pub mod oauth1;
 pub mod resource;

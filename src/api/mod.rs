@@ -58,6 +58,8 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     trusts::routes(t);
     crate::api::v3::policies::routes(t);
     crate::api::v3::oauth1::routes(t);
+    crate::api::v3::limits::routes(t);
+    crate::api::v3::endpoint_filter::routes(t);
     baidu::routes(t);
 }
 

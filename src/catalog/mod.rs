@@ -3,6 +3,7 @@
 //! change needs `WRITE_CATALOG`, runs in one transaction, says its audit event and
 //! invalidates the cached catalog that tokens carry.
 
+pub mod endpoint_filter;
 pub mod endpoints;
 pub mod policies;
 pub mod regions;

@@ -402,3 +402,59 @@ diesel::table! {
 
 diesel::joinable!(project_tag -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(project_tag, projects);
+
+// Unified limits and the endpoint filter (OS-EP-FILTER).
+diesel::table! {
+    registered_limits (id) {
+        id -> Text,
+        service_id -> Text,
+        region_id -> Nullable<Text>,
+        resource_name -> Text,
+        default_limit -> BigInt,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    limits (id) {
+        id -> Text,
+        registered_limit_id -> Text,
+        project_id -> Nullable<Text>,
+        domain_id -> Nullable<Text>,
+        resource_limit -> BigInt,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    endpoint_groups (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        filters -> Text,
+    }
+}
+
+diesel::table! {
+    project_endpoints (endpoint_id, project_id) {
+        endpoint_id -> Text,
+        project_id -> Text,
+    }
+}
+
+diesel::table! {
+    project_endpoint_groups (endpoint_group_id, project_id) {
+        endpoint_group_id -> Text,
+        project_id -> Text,
+    }
+}
+
+diesel::joinable!(limits -> registered_limits (registered_limit_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    registered_limits,
+    limits,
+    endpoint_groups,
+    project_endpoints,
+    project_endpoint_groups,
+);

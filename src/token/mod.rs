@@ -315,10 +315,14 @@ pub async fn token_catalog(
     state: &AppState,
     ctx: &AuthContext,
 ) -> Result<Option<CatalogRows>, ApiError> {
-    if matches!(ctx.scope, Scope::Unscoped) {
-        return Ok(None);
+    match &ctx.scope {
+        Scope::Unscoped => Ok(None),
+        // The endpoint filter: a project with endpoints tied to it sees only those.
+        Scope::Project { project, .. } => Ok(Some(
+            crate::catalog::endpoint_filter::project_catalog_rows(state, &project.id).await?,
+        )),
+        _ => Ok(Some(catalog_rows(state).await?)),
     }
-    Ok(Some(catalog_rows(state).await?))
 }
 
 /// Keystone `get_catalog` (`GET /v3/auth/catalog`): the catalog of the caller's token,

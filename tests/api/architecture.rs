@@ -32,6 +32,7 @@ const LAYERS: &[&[&str]] = &[
         "federation",
         "trust",
         "oauth1",
+        "limit",
     ],
     // The faces, and what builds and starts the service.
     &["api", "bootstrap", "startup"],

@@ -1066,6 +1066,7 @@ fn routes() -> Vec<Row> {
     rows.push(row(M::DELETE, &format!("{mappings}/<missing>"), Admin, 404).note("missing"));
     rows.extend(read("/v3/OS-FEDERATION/projects", Anyone, 200));
     rows.extend(read("/v3/OS-FEDERATION/domains", Anyone, 200));
+    rows.extend(limit_and_endpoint_filter_rows());
     // The Baidu face, with X-Auth-Token. Named targets are in the caller's account.
     rows.extend(read("/v1/group", ReaderOfOwnDomain, 200));
     rows.push(row(M::POST, "/v1/group", ManagerOfOwnDomain, 201).body(r#"{"name": "<name>"}"#));
@@ -1255,6 +1256,207 @@ async fn new_app_cred(world: &World, rule_path: &str) -> Value {
         .await;
     assert_eq!(resp.status(), 201, "set-up application credential");
     resp.json::<Value>().await.expect("json")["application_credential"].clone()
+}
+
+/// Unified limits (Keystone's registered_limit.py and limit.py) and OS-EP-FILTER
+/// (endpoint_group.py, project_endpoint.py). The shared limit `<L>` is project PA's, so
+/// `get_limit` lets in PA's token and A's domain tokens but not B's manager.
+fn limit_and_endpoint_filter_rows() -> Vec<Row> {
+    use Method as M;
+    use Rule::*;
+    let mut rows = Vec::new();
+    rows.extend(read("/v3/registered_limits", Anyone, 200));
+    rows.push(
+        row(M::POST, "/v3/registered_limits", Admin, 201).body(
+            r#"{"registered_limits": [{"service_id": "<S>", "resource_name": "<name>", "default_limit": 1}]}"#,
+        ),
+    );
+    rows.extend(read("/v3/registered_limits/<RL>", Anyone, 200));
+    rows.push(
+        row(
+            M::PATCH,
+            "/v3/registered_limits/<new_registered_limit>",
+            Admin,
+            200,
+        )
+        .body(r#"{"registered_limit": {"default_limit": 3}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        "/v3/registered_limits/<new_registered_limit>",
+        Admin,
+        204,
+    ));
+    rows.extend(read("/v3/limits/model", Anyone, 200));
+    rows.extend(read("/v3/limits", Anyone, 200));
+    rows.push(
+        row(M::POST, "/v3/limits", Admin, 201).body(
+            r#"{"limits": [{"project_id": "<new_project>", "service_id": "<S>", "resource_name": "<RL_name>", "resource_limit": 1}]}"#,
+        ),
+    );
+    rows.extend(read("/v3/limits/<L>", ReaderOfAOrProjectInA, 200));
+    rows.push(
+        row(M::PATCH, "/v3/limits/<new_limit>", Admin, 200)
+            .body(r#"{"limit": {"resource_limit": 2}}"#),
+    );
+    rows.push(row(M::DELETE, "/v3/limits/<new_limit>", Admin, 204));
+    rows.push(row(M::GET, "/v3/limits/<missing>", SystemReader, 404).note("missing"));
+
+    let ep = "/v3/OS-EP-FILTER";
+    rows.extend(read(&format!("{ep}/endpoint_groups"), SystemReader, 200));
+    rows.push(
+        row(M::POST, &format!("{ep}/endpoint_groups"), Admin, 201)
+            .body(r#"{"endpoint_group": {"name": "<name>", "filters": {"service_id": "<S>"}}}"#),
+    );
+    rows.extend(read(
+        &format!("{ep}/endpoint_groups/<EG>"),
+        SystemReader,
+        200,
+    ));
+    rows.push(
+        row(
+            M::PATCH,
+            &format!("{ep}/endpoint_groups/<new_endpoint_group>"),
+            Admin,
+            200,
+        )
+        .body(r#"{"endpoint_group": {"name": "patched"}}"#),
+    );
+    rows.push(row(
+        M::DELETE,
+        &format!("{ep}/endpoint_groups/<new_endpoint_group>"),
+        Admin,
+        204,
+    ));
+    rows.push(
+        row(
+            M::GET,
+            &format!("{ep}/endpoint_groups/<missing>"),
+            SystemReader,
+            404,
+        )
+        .note("missing"),
+    );
+    rows.extend(read(
+        &format!("{ep}/endpoint_groups/<EG>/projects"),
+        SystemReader,
+        200,
+    ));
+    rows.extend(read(
+        &format!("{ep}/endpoint_groups/<EG>/endpoints"),
+        SystemReader,
+        200,
+    ));
+    let group_pair = format!("{ep}/endpoint_groups/<new_endpoint_group>/projects/<new_project>");
+    for r in read(&group_pair, SystemReader, 200) {
+        rows.push(r.put_first());
+    }
+    rows.push(row(M::PUT, &group_pair, Admin, 204));
+    rows.push(row(M::DELETE, &group_pair, Admin, 204).put_first());
+    rows.extend(read(
+        &format!("{ep}/projects/<PA>/endpoint_groups"),
+        SystemReader,
+        200,
+    ));
+    rows.extend(read(
+        &format!("{ep}/projects/<PA>/endpoints"),
+        SystemReader,
+        200,
+    ));
+    let endpoint_pair = format!("{ep}/projects/<new_project>/endpoints/<E>");
+    for r in read(&endpoint_pair, SystemReader, 204) {
+        rows.push(r.put_first());
+    }
+    rows.push(row(M::PUT, &endpoint_pair, Admin, 204));
+    rows.push(row(M::DELETE, &endpoint_pair, Admin, 204).put_first());
+    rows.extend(read(
+        &format!("{ep}/endpoints/<E>/projects"),
+        SystemReader,
+        200,
+    ));
+    rows
+}
+
+/// The placeholders of the limit and endpoint filter rows made fresh for a cell.
+async fn limit_and_endpoint_filter_value(world: &World, name: &str) -> Option<String> {
+    let app = &world.app;
+    Some(match name {
+        "new_registered_limit" => {
+            let body = json!({"registered_limits": [{"service_id": world.vars["S"],
+                "resource_name": unique("fresh"), "default_limit": 1}]});
+            let made = admin(app, Method::POST, "/v3/registered_limits", body, 201).await;
+            made["registered_limits"][0]["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        }
+        "new_limit" => {
+            let project = json!({"project": {"name": unique("project"), "domain_id": world.a}});
+            let project = id_of(
+                &admin(app, Method::POST, "/v3/projects", project, 201).await,
+                "project",
+            );
+            let body = json!({"limits": [{"project_id": project, "service_id": world.vars["S"],
+                "resource_name": world.vars["RL_name"], "resource_limit": 1}]});
+            let made = admin(app, Method::POST, "/v3/limits", body, 201).await;
+            made["limits"][0]["id"].as_str().expect("id").to_string()
+        }
+        "new_endpoint_group" => {
+            let body = json!({"endpoint_group": {"name": unique("group"),
+                "filters": {"interface": "admin"}}});
+            id_of(
+                &admin(
+                    app,
+                    Method::POST,
+                    "/v3/OS-EP-FILTER/endpoint_groups",
+                    body,
+                    201,
+                )
+                .await,
+                "endpoint_group",
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The shared targets of the limit and endpoint filter rows: a registered limit `<RL>`
+/// (named `<RL_name>`), PA's limit of it `<L>`, an endpoint group `<EG>`.
+async fn limit_and_endpoint_filter_targets(
+    app: &TestApp,
+    service: &str,
+    pa: &str,
+) -> Vec<(&'static str, String)> {
+    let rl_name = unique("matrix-cores");
+    let body = json!({"registered_limits": [{"service_id": service, "resource_name": rl_name,
+        "default_limit": 10}]});
+    let made = admin(app, Method::POST, "/v3/registered_limits", body, 201).await;
+    let rl = made["registered_limits"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let body = json!({"limits": [{"project_id": pa, "service_id": service,
+        "resource_name": rl_name, "resource_limit": 5}]});
+    let made = admin(app, Method::POST, "/v3/limits", body, 201).await;
+    let limit = made["limits"][0]["id"].as_str().expect("id").to_string();
+    let body = json!({"endpoint_group": {"name": "matrix", "filters": {"service_id": service}}});
+    let group = id_of(
+        &admin(
+            app,
+            Method::POST,
+            "/v3/OS-EP-FILTER/endpoint_groups",
+            body,
+            201,
+        )
+        .await,
+        "endpoint_group",
+    );
+    vec![
+        ("RL", rl),
+        ("RL_name", rl_name),
+        ("L", limit),
+        ("EG", group),
+    ]
 }
 
 /// What the matrix sets up once: domains, personas and their tokens, shared targets.
@@ -1684,6 +1886,9 @@ impl World {
         let trustee = new_user(&app, &a, None).await;
         vars.insert("PA".into(), pa.clone());
         let trust_a = new_trust(&app, &trustor_token, &vars, &trustee.0).await;
+        for (k, v) in limit_and_endpoint_filter_targets(&app, &service, &pa).await {
+            vars.insert(k.to_string(), v);
+        }
         for (k, v) in [
             ("trust_trustor", trustor.0),
             ("trust_trustor_token", trustor_token),
@@ -2038,7 +2243,10 @@ impl World {
                 admin(app, Method::PUT, &path, config, 201).await;
                 id
             }
-            other => panic!("unknown placeholder <{other}>"),
+            other => match limit_and_endpoint_filter_value(self, other).await {
+                Some(value) => value,
+                None => panic!("unknown placeholder <{other}>"),
+            },
         }
     }
 

@@ -484,6 +484,60 @@ def trust_scenario(cli, s, trustee_id):
     cli.check(not find(rows, ID=t["id"]), "trust list after delete")
 
 
+def limits_and_endpoint_groups(cli, s, tag, home):
+    """Unified limits and OS-EP-FILTER endpoint groups, as the CLI drives them."""
+    svc = cli.json("service", "create", "--name", f"osc-svc-{tag}", f"osc-type-{tag}")
+    resource = f"cores-{tag}"
+
+    # registered limit create / list
+    rl = cli.json("registered", "limit", "create", "--service", svc["id"],
+                  "--default-limit", "10", "--region", s["region"], resource)
+    cli.check(rl.get("default_limit") == 10 and rl.get("resource_name") == resource,
+              f"registered limit create shows the limit: {rl}")
+    rows = cli.json("registered", "limit", "list", "--service", svc["id"])
+    cli.check([r["ID"] for r in rows] == [rl["id"]], f"registered limit list --service: {rows}")
+    rows = cli.json("registered", "limit", "list", "--resource-name", resource)
+    cli.check(len(rows) == 1, f"registered limit list --resource-name: {rows}")
+
+    # limit create / list: on the CLI's own project, which its project-scoped token sees
+    lim = cli.json("limit", "create", "--project", s["project"], "--project-domain",
+                   s["project_domain"], "--service", svc["id"], "--region", s["region"],
+                   "--resource-limit", "4", resource)
+    cli.check(lim.get("resource_limit") == 4, f"limit create shows the limit: {lim}")
+    rows = cli.json("limit", "list", "--service", svc["id"])
+    cli.check([r["ID"] for r in rows] == [lim["id"]], f"limit list --service: {rows}")
+    cli.run("limit", "delete", lim["id"])
+    rows = cli.json("limit", "list", "--service", svc["id"])
+    cli.check(rows == [], f"limit list after delete: {rows}")
+    cli.run("registered", "limit", "delete", rl["id"])
+
+    # endpoint group create / list / show / add project / delete
+    filters = os.path.join(home, f"filters-{tag}.json")
+    with open(filters, "w") as f:
+        json.dump({"service_id": svc["id"], "interface": "public"}, f)
+    name = f"osc-eg-{tag}"
+    eg = cli.json("endpoint", "group", "create", "--description", "osc", name, filters)
+    cli.check(eg.get("name") == name, f"endpoint group create: {eg}")
+    shown = cli.json("endpoint", "group", "show", eg["id"])
+    cli.check(shown.get("filters", {}).get("service_id") == svc["id"],
+              f"endpoint group show has the filters: {shown}")
+    rows = cli.json("endpoint", "group", "list")
+    cli.check(find(rows, ID=eg["id"]), f"endpoint group list shows {name}: {rows}")
+    proj = f"osc-eg-proj-{tag}"
+    cli.json("project", "create", "--domain", "default", proj)
+    cli.run("endpoint", "group", "add", "project", eg["id"], proj,
+            "--project-domain", "default")
+    rows = cli.json("endpoint", "group", "list", "--project", proj, "--domain", "default")
+    cli.check(find(rows, ID=eg["id"]), f"endpoint group list --project: {rows}")
+    cli.run("endpoint", "group", "remove", "project", eg["id"], proj,
+            "--project-domain", "default")
+    cli.run("endpoint", "group", "delete", eg["id"])
+    rows = cli.json("endpoint", "group", "list")
+    cli.check(not find(rows, ID=eg["id"]), f"endpoint group list after delete: {rows}")
+    cli.run("project", "delete", "--domain", "default", proj)
+    cli.run("service", "delete", svc["id"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--auth", choices=["env", "cloud", "both"], default="both")
@@ -500,6 +554,7 @@ def main():
             env = env_auth(s, home) if mode == "env" else cloud_auth(s, home)
             cli = Cli(env, mode)
             scenario(cli, s, f"{mode}-{uuid.uuid4().hex[:6]}")
+            limits_and_endpoint_groups(cli, s, f"{mode}-{uuid.uuid4().hex[:6]}", home)
             commands += cli.count
     except StepFailed as e:
         print(f"\n{e}", flush=True)

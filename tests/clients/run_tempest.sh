@@ -50,9 +50,6 @@ sed -e "s|@WORKSPACE@|$(sub "$ws")|g" \
 
 args=(run --include-list "$here/tempest-selection.txt"
       --concurrency "${IAM_TEST_TEMPEST_CONCURRENCY:-2}")
-if grep -qv '^\s*\(#\|$\)' "$here/tempest-exclusions.txt"; then
-    args+=(--exclude-list "$here/tempest-exclusions.txt")
-fi
 if [ -n "${IAM_TEST_TEMPEST_REGEX:-}" ]; then
     args+=(--regex "$IAM_TEST_TEMPEST_REGEX")
 fi

@@ -12,7 +12,8 @@ reference to a row that must exist, a quota the run itself would exhaust) are ke
 listed in the README ("The API document"): cases breaking a cross-parameter rule are left
 out, a body's `service_id` names the identity service (IAM_CONTRACT_SERVICE), a protocol's
 `mapping_id` names a mapping that exists (IAM_CONTRACT_MAPPING), a mapping's rules are made
-free of what JSON Schema cannot constrain (placeholders, regexes), and every
+free of what JSON Schema cannot constrain (placeholders, regexes), a limit is the Default
+domain's and names no region, and every
 access key the run makes is deleted at once so the two-key quota is never reached.
 """
 
@@ -118,6 +119,8 @@ def filter_case(context, case):
         mapping = body.get("mapping")
         if path == "/v3/OS-FEDERATION/mappings/{mapping_id}" and isinstance(mapping, dict):
             plain_rules(mapping.get("rules"))
+    if SERVICE and isinstance(body, dict) and not is_negative(case):
+        name_existing_rows(case.operation.path, body)
     return True
 
 
@@ -151,6 +154,28 @@ def plain_rules(rules):
         for remote in rule.get("remote") or []:
             if isinstance(remote, dict) and remote.get("regex") is True:
                 remote["regex"] = False
+
+
+def name_existing_rows(path, body):
+    """Unified limits name a service, a region, a project or a domain that must exist
+    (Keystone's 400 "Expecting to find service_id in limit"): the identity service, no
+    region, and the Default domain."""
+    items = []
+    if path == "/v3/registered_limits":
+        items = body.get("registered_limits") or []
+    elif path == "/v3/limits":
+        items = body.get("limits") or []
+    elif path == "/v3/registered_limits/{registered_limit_id}":
+        items = [body.get("registered_limit")]
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        if "service_id" in item:
+            item["service_id"] = SERVICE
+        item.pop("region_id", None)
+        if path == "/v3/limits":
+            item.pop("project_id", None)
+            item["domain_id"] = "default"
 
 
 def _delete(path):

@@ -328,6 +328,103 @@ pub static REVOKE_TOKEN: Policy = policy!(
 );
 pub static AUTH_SELF_SERVICE: Policy = policy!("identity:get_auth_catalog", "", [&[Anyone]]);
 
+// Unified limits (keystone/common/policies/registered_limit.py and limit.py): anyone reads
+// registered limits and the model; a limit is read by admins, system readers, a token scoped
+// to its domain or to its project's domain, or a token scoped to its project (no role needed).
+pub static GET_LIMIT_MODEL: Policy = policy!("identity:get_limit_model", "", [&[Anyone]]);
+pub static GET_REGISTERED_LIMIT: Policy = policy!("identity:get_registered_limit", "", [&[Anyone]]);
+pub static LIST_REGISTERED_LIMITS: Policy =
+    policy!("identity:list_registered_limits", "", [&[Anyone]]);
+pub static CREATE_REGISTERED_LIMITS: Policy = policy!(
+    "identity:create_registered_limits",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static UPDATE_REGISTERED_LIMIT: Policy = policy!(
+    "identity:update_registered_limit",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_REGISTERED_LIMIT: Policy = policy!(
+    "identity:delete_registered_limit",
+    "rule:admin_required",
+    [ADMIN]
+);
+/// `target.limit.domain.id` is [`Target::domain_id`], `target.limit.project.domain_id` is
+/// [`Target::project_domain_id`] and `target.limit.project_id` is [`Target::project_id`].
+pub static GET_LIMIT: Policy = policy!("identity:get_limit",
+    "rule:admin_required or (role:reader and system_scope:all) or (domain_id:%(target.limit.domain.id)s or domain_id:%(target.limit.project.domain_id)s) or (project_id:%(target.limit.project_id)s and not None:%(target.limit.project_id)s)",
+    [ADMIN, SYSTEM_READER, &[DomainScopeIs(DomainId)], &[DomainScopeIs(ProjectDomain)], &[ProjectScopeIs(ProjectId)]]);
+/// Anyone lists; what a caller sees is narrowed to its scope by the manager.
+pub static LIST_LIMITS: Policy = policy!("identity:list_limits", "", [&[Anyone]]);
+pub static CREATE_LIMITS: Policy =
+    policy!("identity:create_limits", "rule:admin_required", [ADMIN]);
+pub static UPDATE_LIMIT: Policy = policy!("identity:update_limit", "rule:admin_required", [ADMIN]);
+pub static DELETE_LIMIT: Policy = policy!("identity:delete_limit", "rule:admin_required", [ADMIN]);
+
+// The endpoint filter (keystone/common/policies/endpoint_group.py and project_endpoint.py):
+// admins and system readers read, admins write.
+macro_rules! admin_or_system_reader {
+    ($name:literal) => {
+        policy!(
+            $name,
+            "rule:admin_required or (role:reader and system_scope:all)",
+            [ADMIN, SYSTEM_READER]
+        )
+    };
+}
+pub static LIST_ENDPOINT_GROUPS: Policy = admin_or_system_reader!("identity:list_endpoint_groups");
+pub static GET_ENDPOINT_GROUP: Policy = admin_or_system_reader!("identity:get_endpoint_group");
+pub static LIST_PROJECTS_FOR_ENDPOINT_GROUP: Policy =
+    admin_or_system_reader!("identity:list_projects_associated_with_endpoint_group");
+pub static LIST_ENDPOINTS_FOR_ENDPOINT_GROUP: Policy =
+    admin_or_system_reader!("identity:list_endpoints_associated_with_endpoint_group");
+pub static GET_ENDPOINT_GROUP_IN_PROJECT: Policy =
+    admin_or_system_reader!("identity:get_endpoint_group_in_project");
+pub static LIST_ENDPOINT_GROUPS_FOR_PROJECT: Policy =
+    admin_or_system_reader!("identity:list_endpoint_groups_for_project");
+pub static CREATE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:create_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static UPDATE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:update_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_ENDPOINT_GROUP: Policy = policy!(
+    "identity:delete_endpoint_group",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static ADD_ENDPOINT_GROUP_TO_PROJECT: Policy = policy!(
+    "identity:add_endpoint_group_to_project",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static REMOVE_ENDPOINT_GROUP_FROM_PROJECT: Policy = policy!(
+    "identity:remove_endpoint_group_from_project",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static LIST_PROJECTS_FOR_ENDPOINT: Policy =
+    admin_or_system_reader!("identity:list_projects_for_endpoint");
+pub static CHECK_ENDPOINT_IN_PROJECT: Policy =
+    admin_or_system_reader!("identity:check_endpoint_in_project");
+pub static LIST_ENDPOINTS_FOR_PROJECT: Policy =
+    admin_or_system_reader!("identity:list_endpoints_for_project");
+pub static ADD_ENDPOINT_TO_PROJECT: Policy = policy!(
+    "identity:add_endpoint_to_project",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static REMOVE_ENDPOINT_FROM_PROJECT: Policy = policy!(
+    "identity:remove_endpoint_from_project",
+    "rule:admin_required",
+    [ADMIN]
+);
+
 /// The audit trail names who did what to whom: admins only, like Keystone's own
 /// admin-only APIs.
 pub static LIST_AUDIT_EVENTS: Policy =
@@ -619,6 +716,34 @@ pub static ALL: &[&Policy] = &[
     &trust::DELETE_TRUST,
     &trust::LIST_ROLES_FOR_TRUST,
     &trust::GET_ROLE_FOR_TRUST,
+    // Unified limits and the endpoint filter.
+    &GET_LIMIT_MODEL,
+    &GET_REGISTERED_LIMIT,
+    &LIST_REGISTERED_LIMITS,
+    &CREATE_REGISTERED_LIMITS,
+    &UPDATE_REGISTERED_LIMIT,
+    &DELETE_REGISTERED_LIMIT,
+    &GET_LIMIT,
+    &LIST_LIMITS,
+    &CREATE_LIMITS,
+    &UPDATE_LIMIT,
+    &DELETE_LIMIT,
+    &LIST_ENDPOINT_GROUPS,
+    &GET_ENDPOINT_GROUP,
+    &LIST_PROJECTS_FOR_ENDPOINT_GROUP,
+    &LIST_ENDPOINTS_FOR_ENDPOINT_GROUP,
+    &GET_ENDPOINT_GROUP_IN_PROJECT,
+    &LIST_ENDPOINT_GROUPS_FOR_PROJECT,
+    &CREATE_ENDPOINT_GROUP,
+    &UPDATE_ENDPOINT_GROUP,
+    &DELETE_ENDPOINT_GROUP,
+    &ADD_ENDPOINT_GROUP_TO_PROJECT,
+    &REMOVE_ENDPOINT_GROUP_FROM_PROJECT,
+    &LIST_PROJECTS_FOR_ENDPOINT,
+    &CHECK_ENDPOINT_IN_PROJECT,
+    &LIST_ENDPOINTS_FOR_PROJECT,
+    &ADD_ENDPOINT_TO_PROJECT,
+    &REMOVE_ENDPOINT_FROM_PROJECT,
 ];
 
 /// OS-TRUST's rules (Keystone's `policies/trust.py`).

@@ -756,6 +756,10 @@ fn every_rule_against_every_persona() {
             allowed,
         });
     }
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .chain(limit_and_endpoint_filter_rows())
+        .collect();
     let mut checked = 0;
     for row in &rows {
         for (name, persona) in personas() {
@@ -968,4 +972,115 @@ fn other_resources_against_every_persona() {
             policy.name
         );
     }
+}
+
+/// The rules of unified limits and the endpoint filter, for every persona.
+fn limit_and_endpoint_filter_rows() -> Vec<Row> {
+    const ADMINS: &[&str] = &["cloud admin", "system admin"];
+    const SYSTEM_READERS: &[&str] = &["cloud admin", "system admin", "system reader"];
+    const EVERYONE: &[&str] = &[
+        "cloud admin",
+        "system admin",
+        "system reader",
+        "manager of A",
+        "reader of A",
+        "manager of B",
+        "member of project pa in A",
+        "unscoped alice",
+    ];
+    let mut rows = Vec::new();
+    for policy in [
+        &GET_LIMIT_MODEL,
+        &GET_REGISTERED_LIMIT,
+        &LIST_REGISTERED_LIMITS,
+        &LIST_LIMITS,
+    ] {
+        rows.push(Row {
+            policy,
+            target: Target::default(),
+            allowed: EVERYONE,
+        });
+    }
+    for policy in [
+        &CREATE_REGISTERED_LIMITS,
+        &UPDATE_REGISTERED_LIMIT,
+        &DELETE_REGISTERED_LIMIT,
+        &CREATE_LIMITS,
+        &UPDATE_LIMIT,
+        &DELETE_LIMIT,
+        &CREATE_ENDPOINT_GROUP,
+        &UPDATE_ENDPOINT_GROUP,
+        &DELETE_ENDPOINT_GROUP,
+        &ADD_ENDPOINT_GROUP_TO_PROJECT,
+        &REMOVE_ENDPOINT_GROUP_FROM_PROJECT,
+        &ADD_ENDPOINT_TO_PROJECT,
+        &REMOVE_ENDPOINT_FROM_PROJECT,
+    ] {
+        rows.push(Row {
+            policy,
+            target: Target::default(),
+            allowed: ADMINS,
+        });
+    }
+    for policy in [
+        &LIST_ENDPOINT_GROUPS,
+        &GET_ENDPOINT_GROUP,
+        &LIST_PROJECTS_FOR_ENDPOINT_GROUP,
+        &LIST_ENDPOINTS_FOR_ENDPOINT_GROUP,
+        &GET_ENDPOINT_GROUP_IN_PROJECT,
+        &LIST_ENDPOINT_GROUPS_FOR_PROJECT,
+        &LIST_PROJECTS_FOR_ENDPOINT,
+        &CHECK_ENDPOINT_IN_PROJECT,
+        &LIST_ENDPOINTS_FOR_PROJECT,
+    ] {
+        rows.push(Row {
+            policy,
+            target: Target::default(),
+            allowed: SYSTEM_READERS,
+        });
+    }
+    // A limit of project pa in A: its domain's tokens and pa's own token read it, whatever
+    // their roles; a manager of B does not.
+    rows.push(Row {
+        policy: &GET_LIMIT,
+        target: Target {
+            project_id: Some("pa"),
+            project_domain_id: Some("A"),
+            ..Target::default()
+        },
+        allowed: &[
+            "cloud admin",
+            "system admin",
+            "system reader",
+            "manager of A",
+            "reader of A",
+            "member of project pa in A",
+        ],
+    });
+    // A limit of domain A: A's tokens, not a project token in A.
+    rows.push(Row {
+        policy: &GET_LIMIT,
+        target: Target {
+            domain_id: Some("A"),
+            ..Target::default()
+        },
+        allowed: &[
+            "cloud admin",
+            "system admin",
+            "system reader",
+            "manager of A",
+            "reader of A",
+        ],
+    });
+    // A limit of another project: only admins and system readers.
+    rows.push(Row {
+        policy: &GET_LIMIT,
+        target: Target {
+            project_id: Some("pb"),
+            project_domain_id: Some("B2"),
+            ..Target::default()
+        },
+        allowed: SYSTEM_READERS,
+    });
+    rows
 }
