@@ -88,10 +88,10 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
                 "--no-color",
                 // The hooks filter out, on purpose, every case naming the admin or the
                 // built-in roles; for the grant routes that is most of them. A mapping's
-                // schema is Keystone's, alternatives within alternatives: slow to generate
-                // for, which is not a fault of the service.
+                // schema is Keystone's, alternatives within alternatives nested five deep:
+                // slow to generate for and large, which is not a fault of the service.
                 "--suppress-health-check",
-                "filter_too_much,too_slow",
+                "filter_too_much,too_slow,data_too_large",
             ])
             .env("SCHEMATHESIS_HOOKS", "schemathesis_hooks")
             .env("PYTHONPATH", hooks_dir)

@@ -211,7 +211,7 @@ pub struct Tags(pub Vec<String>);
 impl BodyField for Tags {
     fn schema() -> Value {
         json!({"type": "array", "maxItems": 80, "uniqueItems": true, "items":
-            {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/]*$"}})
+            {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,/\\u0000]*$"}})
     }
     fn take(body: &mut BodyObject, field: &str) -> Result<Option<Self>, ApiError> {
         Ok(body.take_tags(field)?.map(Tags))
