@@ -724,7 +724,6 @@ fn every_rule_against_every_persona() {
     }
     rows.extend(application_credential_rows());
     // OS-TRUST: alice's trust to bob (more personas in trust_tests.rs).
-    let mut rows = rows;
     const SYS: &[&str] = &["cloud admin", "system admin", "system reader"];
     const SYS_OR_ALICE: &[&str] = &[
         "cloud admin",
