@@ -51,6 +51,12 @@ pub struct Claims {
     /// longer the user's was minted from a password since changed, and is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_password_stamp: Option<String>,
+    /// OS-OAUTH1: the access token (and its consumer) a delegated token was issued from.
+    /// Its roles are the access token's, and deleting the access token revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_oauth1_access_token_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_oauth1_consumer_id: Option<String>,
 }
 
 /// The key that signs and checks tokens.
@@ -197,6 +203,8 @@ mod tests {
             openstack_expires_at_us: now_us + lifetime_s * 1_000_000,
             openstack_auth_at_us: Some(now_us),
             openstack_password_stamp: Some(password_stamp(Some("$argon2id$x"))),
+            openstack_oauth1_access_token_id: None,
+            openstack_oauth1_consumer_id: None,
         }
     }
 

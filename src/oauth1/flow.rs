@@ -455,3 +455,71 @@ pub async fn get_access_token_role(
     })
     .await
 }
+
+/// Keystone's `oauth1` auth method (`POST /v3/auth/tokens`, `"methods": ["oauth1"]`): the
+/// request signed by the consumer and an access token gets a token scoped to the access
+/// token's project with the roles it delegates, methods `["oauth1"]`, never outliving the
+/// access token. The body's scope is not read: the access token's project is the scope.
+pub async fn issue_token(
+    state: &AppState,
+    request: SignedRequest,
+) -> Result<(String, AuthContext), ApiError> {
+    change::audit(Event::authenticate(None));
+    let issued_at_us = chrono::Utc::now().timestamp_micros();
+    let signed = Signed::read(request);
+    let consumer_id = signed.require("oauth_consumer_key")?.to_string();
+    let access_token_id = signed.require("oauth_token")?.to_string();
+    let aid = access_token_id.clone();
+    let (token, consumer) = db::run(&state.pool, move |conn| {
+        let token = store::get_access_token(conn, &aid)?;
+        let consumer = store::get_consumer(conn, &token.consumer_id)?;
+        Ok::<_, ApiError>((token, consumer))
+    })
+    .await?;
+    change::amend(|e| e.target_id = Some(token.authorizing_user_id.clone()));
+    if expired(token.expires_at) {
+        return Err(ApiError::unauthorized("Access token is expired"));
+    }
+    if consumer.id != consumer_id {
+        return Err(ApiError::unauthorized("Could not validate the access token"));
+    }
+    let consumer_secret =
+        open_secret(state, &consumer.id, "oauth1-consumer", &consumer.sealed_secret)?;
+    let token_secret = open_secret(state, &token.id, SEALED_ACCESS, &token.sealed_secret)?;
+    signed
+        .check(&consumer_secret, &token_secret)
+        .map_err(|_| ApiError::unauthorized("Could not validate the access token"))?;
+    let new_token = crate::auth::context::NewToken {
+        methods: vec!["oauth1".to_string()],
+        issued_at_us,
+        lifetime_s: state.settings.token.expiration,
+        cap_expires_at_us: token.expires_at.map(|ms| ms.saturating_mul(1000)),
+        audit_ids: None,
+        auth_at_us: None,
+        password_stamp: None,
+    };
+    let proof = crate::auth::context::Proof::Login {
+        user_id: token.authorizing_user_id.clone(),
+        scope: crate::auth::refs::ScopeRequest::ProjectId(token.project_id.clone()),
+        token: new_token,
+    };
+    let ctx = db::run(&state.pool, move |conn| {
+        db::write_tx(conn, |conn| {
+            signed.use_nonce(conn)?;
+            let mut ctx = crate::auth::context::build(conn, proof)?;
+            ctx.roles = crate::auth::context::delegated_roles(
+                conn,
+                &token.id,
+                &ctx.user.id,
+                &ctx.scope,
+                std::mem::take(&mut ctx.roles),
+            )?;
+            ctx.claims.openstack_oauth1_access_token_id = Some(token.id.clone());
+            ctx.claims.openstack_oauth1_consumer_id = Some(token.consumer_id.clone());
+            Ok::<_, ApiError>(ctx)
+        })
+    })
+    .await?;
+    let issued = state.keys.issue(&ctx.claims)?;
+    Ok((issued, ctx))
+}

@@ -51,6 +51,15 @@ struct TokenView<'a> {
     roles: Option<Vec<IdName<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     catalog: Option<Value>,
+    #[serde(rename = "OS-OAUTH1", skip_serializing_if = "Option::is_none")]
+    oauth1: Option<OAuth1Ref<'a>>,
+}
+
+/// A delegated token's `OS-OAUTH1` block.
+#[derive(Serialize)]
+struct OAuth1Ref<'a> {
+    access_token_id: &'a str,
+    consumer_id: &'a str,
 }
 
 /// Keystone's token body, serialized straight from the auth context: an unscoped token has
@@ -125,6 +134,16 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
         system: None,
         roles: None,
         catalog: None,
+        oauth1: match (
+            &claims.openstack_oauth1_access_token_id,
+            &claims.openstack_oauth1_consumer_id,
+        ) {
+            (Some(access_token_id), Some(consumer_id)) => Some(OAuth1Ref {
+                access_token_id,
+                consumer_id,
+            }),
+            _ => None,
+        },
     };
     match &ctx.scope {
         Scope::Unscoped => return TokenResponse { token },

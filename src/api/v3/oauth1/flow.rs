@@ -280,3 +280,19 @@ pub fn routes(t: &mut RouteTable<'_>) {
                 .answers(200, wrapped("role", role_schema())),
         );
 }
+
+/// Whether a `POST /v3/auth/tokens` body asks for the `oauth1` method.
+pub fn asks_oauth1(body: &Value) -> bool {
+    body.pointer("/auth/identity/methods")
+        .and_then(Value::as_array)
+        .is_some_and(|m| m.iter().any(|m| m == "oauth1"))
+}
+
+/// The `oauth1` auth method: the token string and its context.
+pub async fn issue_token(
+    state: &AppState,
+    req: &HttpRequest,
+    base: &BaseUrl,
+) -> Result<(String, AuthContext), ApiError> {
+    manager::issue_token(state, signed_request(req, base)).await
+}
