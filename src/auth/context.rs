@@ -512,12 +512,15 @@ pub fn delegated_roles(
         }
         Err(e) => return Err(e.into()),
     };
-    let project_matches = matches!(scope, Scope::Project { project, .. } if project.id == token.project_id);
+    let project_matches =
+        matches!(scope, Scope::Project { project, .. } if project.id == token.project_id);
     if token.authorizing_user_id != user_id || !project_matches {
         return Err(unauthorized("token does not match its access token"));
     }
     if token.expires_at.is_some_and(|at| now_ms() > at) {
-        return Err(unauthorized(format!("access token {access_token_id} expired")));
+        return Err(unauthorized(format!(
+            "access token {access_token_id} expired"
+        )));
     }
     let delegated: Vec<String> = serde_json::from_str(&token.role_ids).unwrap_or_default();
     let roles: Vec<RoleRow> = held

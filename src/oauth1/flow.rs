@@ -77,11 +77,8 @@ impl Signed {
             return Err(invalid());
         }
         let sig = self.get("oauth_signature").ok_or_else(invalid)?;
-        let base = signature::base_string(
-            &self.request.method,
-            &self.request.base_uri,
-            &self.params,
-        );
+        let base =
+            signature::base_string(&self.request.method, &self.request.base_uri, &self.params);
         if !signature::verify(&base, consumer_secret, token_secret, sig) {
             return Err(invalid());
         }
@@ -98,9 +95,8 @@ impl Signed {
         Ok(())
     }
 
-    /// Uses up the nonce (with its consumer, token and timestamp): a second request with
-    /// it is a 401. Called once the signature has verified.
-    fn use_nonce(&self, conn: &mut DbConn) -> Result<(), ApiError> {
+    /// The key a nonce is used up under: its consumer, token, timestamp and nonce.
+    fn nonce_key(&self) -> String {
         let mut hash = Sha256::new();
         for name in [
             "oauth_consumer_key",
@@ -112,15 +108,24 @@ impl Signed {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part);
         }
-        let hash = format!("oauth1:{}", hex::encode(hash.finalize()));
+        format!("oauth1:{}", hex::encode(hash.finalize()))
+    }
+}
+
+/// Uses up a nonce (see [`Signed::nonce_key`]): a second request with it is a 401. Called
+/// once the signature has verified, in its own statement (outside any transaction: on
+/// PostgreSQL the refused insert would abort one).
+async fn use_nonce(state: &AppState, key: String) -> Result<(), ApiError> {
+    db::run(&state.pool, move |conn| {
         let now = now_ms();
         let expires = now + 2 * TIMESTAMP_WINDOW_S * 1000;
         // Reusable until before now: any second use is a replay.
-        match signature_uses::record_use(conn, &hash, now - 1, expires, now)? {
+        match signature_uses::record_use(conn, &key, now - 1, expires, now)? {
             signature_uses::Use::First => Ok(()),
             _ => Err(ApiError::unauthorized("oauth_nonce was already used")),
         }
-    }
+    })
+    .await
 }
 
 /// A token made by the flow, for the form-encoded answer.
@@ -144,7 +149,12 @@ pub fn expires_text(expires_at_ms: i64) -> String {
     keystone_time_from_micros(expires_at_ms.saturating_mul(1000))
 }
 
-fn open_secret(state: &AppState, id: &str, sealed_for: &str, sealed: &str) -> Result<String, ApiError> {
+fn open_secret(
+    state: &AppState,
+    id: &str,
+    sealed_for: &str,
+    sealed: &str,
+) -> Result<String, ApiError> {
     let bytes = state.cipher.open(id, sealed_for, sealed)?;
     String::from_utf8(bytes).map_err(|_| ApiError::Internal(format!("secret of {id} is not text")))
 }
@@ -169,7 +179,12 @@ pub async fn create_request_token(
         store::get_consumer(conn, &cid)
     })
     .await?;
-    let consumer_secret = open_secret(state, &consumer.id, "oauth1-consumer", &consumer.sealed_secret)?;
+    let consumer_secret = open_secret(
+        state,
+        &consumer.id,
+        "oauth1-consumer",
+        &consumer.sealed_secret,
+    )?;
     signed.check(&consumer_secret, "")?;
     let id = new_id();
     let secret = new_secret_key()?;
@@ -184,12 +199,9 @@ pub async fn create_request_token(
         verifier: None,
         expires_at: Some(expires_at),
     };
+    use_nonce(state, signed.nonce_key()).await?;
     db::run(&state.pool, move |conn| {
-        db::write_tx(conn, |conn| {
-            signed.use_nonce(conn)?;
-            store::create_request_token(conn, &row)?;
-            Ok::<_, ApiError>(())
-        })
+        store::create_request_token(conn, &row)
     })
     .await?;
     change::amend(|e| e.target_id = Some(id.clone()));
@@ -209,7 +221,11 @@ pub enum RoleRef {
 
 /// Whether the caller's token came from a delegation (an OAuth1 access token).
 pub fn is_delegated(caller: &AuthContext) -> bool {
-    caller.claims.openstack_methods.iter().any(|m| m == "oauth1")
+    caller
+        .claims
+        .openstack_methods
+        .iter()
+        .any(|m| m == "oauth1")
 }
 
 /// `PUT /v3/OS-OAUTH1/authorize/{request_token_id}`: the caller delegates roles they hold
@@ -220,7 +236,10 @@ pub async fn authorize_request_token(
     request_token_id: String,
     roles: Vec<RoleRef>,
 ) -> Result<String, ApiError> {
-    change::audit(Event::updated("OS-OAUTH1:request_token", request_token_id.clone()));
+    change::audit(Event::updated(
+        "OS-OAUTH1:request_token",
+        request_token_id.clone(),
+    ));
     policy::enforce(caller, &policy::AUTHORIZE_REQUEST_TOKEN, &Target::default())?;
     if is_delegated(caller) {
         return Err(ApiError::Forbidden(
@@ -257,8 +276,8 @@ pub async fn authorize_request_token(
                     "authorizing user does not have role required",
                 ));
             }
-            let role_ids = serde_json::to_string(&wanted)
-                .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let role_ids =
+                serde_json::to_string(&wanted).map_err(|e| ApiError::Internal(e.to_string()))?;
             store::authorize_request_token(conn, &token.id, &user_id, &role_ids, &v)?;
             Ok(())
         })
@@ -279,7 +298,10 @@ pub async fn create_access_token(
     let request_token_id = signed.require("oauth_token")?.to_string();
     let verifier = signed.require("oauth_verifier")?.to_string();
     let rid = request_token_id.clone();
-    let token = db::run(&state.pool, move |conn| store::get_request_token(conn, &rid)).await?;
+    let token = db::run(&state.pool, move |conn| {
+        store::get_request_token(conn, &rid)
+    })
+    .await?;
     if expired(token.expires_at) {
         return Err(ApiError::unauthorized("Request token is expired"));
     }
@@ -301,7 +323,12 @@ pub async fn create_access_token(
             "Provided verifier does not match stored verifier",
         ));
     }
-    let consumer_secret = open_secret(state, &consumer.id, "oauth1-consumer", &consumer.sealed_secret)?;
+    let consumer_secret = open_secret(
+        state,
+        &consumer.id,
+        "oauth1-consumer",
+        &consumer.sealed_secret,
+    )?;
     let token_secret = open_secret(state, &token.id, SEALED_REQUEST, &token.sealed_secret)?;
     signed.check(&consumer_secret, &token_secret)?;
     let (Some(user_id), Some(role_ids)) = (token.authorizing_user_id, token.role_ids) else {
@@ -321,11 +348,10 @@ pub async fn create_access_token(
         role_ids,
         expires_at: Some(expires_at),
     };
+    use_nonce(state, signed.nonce_key()).await?;
     db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            signed.use_nonce(conn)?;
-            store::exchange_request_token(conn, &request_token_id, &row)?;
-            Ok::<_, ApiError>(())
+            store::exchange_request_token(conn, &request_token_id, &row)
         })
     })
     .await?;
@@ -373,9 +399,11 @@ pub async fn list_access_tokens(
             "Cannot list request tokens with a token issued via delegation.".into(),
         ));
     }
-    db::run(&state.pool, move |conn| store::list_access_tokens(conn, &user_id))
-        .await
-        .map_err(ApiError::from)
+    db::run(&state.pool, move |conn| {
+        store::list_access_tokens(conn, &user_id)
+    })
+    .await
+    .map_err(ApiError::from)
 }
 
 /// `GET /v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}`.
@@ -386,7 +414,10 @@ pub async fn get_access_token(
     access_token_id: String,
 ) -> Result<AccessTokenRow, ApiError> {
     policy::enforce(caller, &policy::GET_ACCESS_TOKEN, &user_target(&user_id))?;
-    db::run(&state.pool, move |conn| owned_token(conn, &user_id, &access_token_id)).await
+    db::run(&state.pool, move |conn| {
+        owned_token(conn, &user_id, &access_token_id)
+    })
+    .await
 }
 
 /// `DELETE /v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}`: the tokens
@@ -397,7 +428,10 @@ pub async fn delete_access_token(
     user_id: String,
     access_token_id: String,
 ) -> Result<(), ApiError> {
-    change::audit(Event::deleted("OS-OAUTH1:access_token", access_token_id.clone()));
+    change::audit(Event::deleted(
+        "OS-OAUTH1:access_token",
+        access_token_id.clone(),
+    ));
     policy::enforce(caller, &policy::DELETE_ACCESS_TOKEN, &user_target(&user_id))?;
     let owner = crate::cache::Tag::principal(&user_id);
     db::run(&state.pool, move |conn| {
@@ -421,7 +455,11 @@ pub async fn list_access_token_roles(
     user_id: String,
     access_token_id: String,
 ) -> Result<Vec<RoleRow>, ApiError> {
-    policy::enforce(caller, &policy::LIST_ACCESS_TOKEN_ROLES, &user_target(&user_id))?;
+    policy::enforce(
+        caller,
+        &policy::LIST_ACCESS_TOKEN_ROLES,
+        &user_target(&user_id),
+    )?;
     db::run(&state.pool, move |conn| {
         let token = owned_token(conn, &user_id, &access_token_id)?;
         let mut out = Vec::new();
@@ -445,7 +483,11 @@ pub async fn get_access_token_role(
     access_token_id: String,
     role_id: String,
 ) -> Result<RoleRow, ApiError> {
-    policy::enforce(caller, &policy::GET_ACCESS_TOKEN_ROLE, &user_target(&user_id))?;
+    policy::enforce(
+        caller,
+        &policy::GET_ACCESS_TOKEN_ROLE,
+        &user_target(&user_id),
+    )?;
     db::run(&state.pool, move |conn| {
         let token = owned_token(conn, &user_id, &access_token_id)?;
         if !delegated_role_ids(&token).contains(&role_id) {
@@ -481,10 +523,16 @@ pub async fn issue_token(
         return Err(ApiError::unauthorized("Access token is expired"));
     }
     if consumer.id != consumer_id {
-        return Err(ApiError::unauthorized("Could not validate the access token"));
+        return Err(ApiError::unauthorized(
+            "Could not validate the access token",
+        ));
     }
-    let consumer_secret =
-        open_secret(state, &consumer.id, "oauth1-consumer", &consumer.sealed_secret)?;
+    let consumer_secret = open_secret(
+        state,
+        &consumer.id,
+        "oauth1-consumer",
+        &consumer.sealed_secret,
+    )?;
     let token_secret = open_secret(state, &token.id, SEALED_ACCESS, &token.sealed_secret)?;
     signed
         .check(&consumer_secret, &token_secret)
@@ -503,9 +551,9 @@ pub async fn issue_token(
         scope: crate::auth::refs::ScopeRequest::ProjectId(token.project_id.clone()),
         token: new_token,
     };
+    use_nonce(state, signed.nonce_key()).await?;
     let ctx = db::run(&state.pool, move |conn| {
         db::write_tx(conn, |conn| {
-            signed.use_nonce(conn)?;
             let mut ctx = crate::auth::context::build(conn, proof)?;
             ctx.roles = crate::auth::context::delegated_roles(
                 conn,

@@ -136,7 +136,10 @@ mod tests {
             "b617318655057264e28bc0b6fb378c8ef146be00"
         );
         assert_eq!(
-            hex::encode(hmac_sha1(&[0xaa; 80], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            hex::encode(hmac_sha1(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
             "aa4ae5e15272d00e95705637ce8a3b55ed402112"
         );
     }
@@ -175,9 +178,19 @@ mod tests {
         let base = base_string("GET", "http://photos.example.net/photos", &params);
         let signature = sign(&base, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00");
         assert_eq!(signature, "tR3+Ty81lMeYAr/Fid0kMTYa/WM=");
-        assert!(verify(&base, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00", &signature));
+        assert!(verify(
+            &base,
+            "kd94hf93k423kf44",
+            "pfkkdhi9sl3r4s00",
+            &signature
+        ));
         assert!(!verify(&base, "kd94hf93k423kf44", "wrong", &signature));
-        assert!(!verify(&base, "kd94hf93k423kf44", "pfkkdhi9sl3r4s00", "tR3+"));
+        assert!(!verify(
+            &base,
+            "kd94hf93k423kf44",
+            "pfkkdhi9sl3r4s00",
+            "tR3+"
+        ));
     }
 
     #[test]

@@ -342,11 +342,8 @@ pub static AUTHORIZE_REQUEST_TOKEN: Policy = policy!(
     "rule:admin_required",
     [ADMIN]
 );
-pub static GET_ACCESS_TOKEN: Policy = policy!(
-    "identity:get_access_token",
-    "rule:admin_required",
-    [ADMIN]
-);
+pub static GET_ACCESS_TOKEN: Policy =
+    policy!("identity:get_access_token", "rule:admin_required", [ADMIN]);
 pub static GET_ACCESS_TOKEN_ROLE: Policy = policy!(
     "identity:get_access_token_role",
     "rule:admin_required",

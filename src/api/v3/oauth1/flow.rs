@@ -23,13 +23,21 @@ fn signed_request(req: &HttpRequest, base: &BaseUrl) -> SignedRequest {
     let (scheme, rest) = root.split_once("://").unwrap_or(("http", root));
     let (host, prefix) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     let mut host = host.to_ascii_lowercase();
-    let default_port = if scheme.eq_ignore_ascii_case("https") { ":443" } else { ":80" };
+    let default_port = if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else {
+        ":80"
+    };
     if let Some(stripped) = host.strip_suffix(default_port) {
         host = stripped.to_string();
     }
     SignedRequest {
         method: req.method().as_str().to_string(),
-        base_uri: format!("{}://{host}{prefix}{}", scheme.to_ascii_lowercase(), req.path()),
+        base_uri: format!(
+            "{}://{host}{prefix}{}",
+            scheme.to_ascii_lowercase(),
+            req.path()
+        ),
         authorization: req
             .headers()
             .get(AUTHORIZATION)
@@ -75,7 +83,8 @@ pub async fn access_token(
 
 /// Keystone's `request_token_authorize` schema: a list of `{"id"}` or `{"name"}`.
 fn authorize_roles(body: Value) -> Result<Vec<RoleRef>, ApiError> {
-    let invalid = |why: &str| ApiError::Validation(format!("Invalid input for field 'roles': {why}"));
+    let invalid =
+        |why: &str| ApiError::Validation(format!("Invalid input for field 'roles': {why}"));
     let roles = match body.get("roles") {
         None => return Ok(Vec::new()),
         Some(Value::Array(items)) => items,
@@ -83,7 +92,9 @@ fn authorize_roles(body: Value) -> Result<Vec<RoleRef>, ApiError> {
     };
     let mut out = Vec::new();
     for role in roles {
-        let obj = role.as_object().ok_or_else(|| invalid("an item is not an object"))?;
+        let obj = role
+            .as_object()
+            .ok_or_else(|| invalid("an item is not an object"))?;
         if obj.keys().any(|k| k != "id" && k != "name") {
             return Err(invalid("Additional properties are not allowed"));
         }
@@ -132,15 +143,15 @@ fn access_token_json(row: &AccessTokenRow, base: &BaseUrl) -> Value {
 
 fn access_token_schema() -> Value {
     json!({"type": "object",
-        "required": ["id", "consumer_id", "project_id", "authorizing_user_id", "links"],
-        "properties": {
-            "id": {"type": "string"},
-            "consumer_id": {"type": "string"},
-            "project_id": {"type": "string"},
-            "authorizing_user_id": {"type": "string"},
-            "expires_at": {"type": ["string", "null"]},
-            "links": {"type": "object"},
-        }})
+    "required": ["id", "consumer_id", "project_id", "authorizing_user_id", "links"],
+    "properties": {
+        "id": {"type": "string"},
+        "consumer_id": {"type": "string"},
+        "project_id": {"type": "string"},
+        "authorizing_user_id": {"type": "string"},
+        "expires_at": {"type": ["string", "null"]},
+        "links": {"type": "object"},
+    }})
 }
 
 /// `GET /v3/users/{user_id}/OS-OAUTH1/access_tokens`.
@@ -244,12 +255,17 @@ pub fn routes(t: &mut RouteTable<'_>) {
             "authorizeRequestToken",
             "Delegate roles the caller holds on the requested project; answers the verifier.",
         )
-        .body(json!({"type": "object", "properties": {"roles": {"type": "array", "items":
+        .body(
+            json!({"type": "object", "properties": {"roles": {"type": "array", "items":
             {"type": "object", "properties": {"id": {"type": "string"},
-                "name": {"type": "string"}}, "additionalProperties": false}}}}))
-        .answers(200, json!({"type": "object", "required": ["token"], "properties":
+                "name": {"type": "string"}}, "additionalProperties": false}}}}),
+        )
+        .answers(
+            200,
+            json!({"type": "object", "required": ["token"], "properties":
             {"token": {"type": "object", "required": ["oauth_verifier"],
-                "properties": {"oauth_verifier": {"type": "string"}}}}})),
+                "properties": {"oauth_verifier": {"type": "string"}}}}}),
+        ),
     );
     t.at("/v3/users/{user_id}/OS-OAUTH1/access_tokens").get(
         list,
@@ -264,14 +280,20 @@ pub fn routes(t: &mut RouteTable<'_>) {
         )
         .delete(
             delete,
-            c("deleteAccessToken", "Delete an access token; tokens made from it stop working.")
-                .empty(204),
+            c(
+                "deleteAccessToken",
+                "Delete an access token; tokens made from it stop working.",
+            )
+            .empty(204),
         );
     t.at("/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles")
         .get(
             list_roles,
-            c("listAccessTokenRoles", "The roles an access token delegates.")
-                .answers(200, collection("roles", role_schema())),
+            c(
+                "listAccessTokenRoles",
+                "The roles an access token delegates.",
+            )
+            .answers(200, collection("roles", role_schema())),
         );
     t.at("/v3/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles/{role_id}")
         .get(
