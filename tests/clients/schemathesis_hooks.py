@@ -24,6 +24,7 @@ PROTECTED = set(json.loads(os.environ.get("IAM_CONTRACT_PROTECTED", "[]")))
 TOKEN = os.environ.get("IAM_CONTRACT_TOKEN", "")
 SERVICE = os.environ.get("IAM_CONTRACT_SERVICE", "")
 BASE = os.environ.get("IAM_CONTRACT_BASE", "")
+SIGNED_OAUTH1 = {"/v3/OS-OAUTH1/request_token", "/v3/OS-OAUTH1/access_token"}
 
 
 def is_negative(case):
@@ -60,6 +61,10 @@ def filter_case(context, case):
     if TOKEN and any(str(v) == TOKEN for k, v in headers.items() if k.lower() == "x-subject-token"):
         return False
     if breaks_a_rule_across_parameters(case):
+        return False
+    # OS-OAUTH1's request and access token calls must carry an RFC 5849 signature, which no
+    # generator can make (tests/api/oauth1.rs signs them): only the negative cases are run.
+    if case.operation.path in SIGNED_OAUTH1 and not is_negative(case):
         return False
     # An endpoint's service must exist (Keystone's 400 "Could not find service"): name one
     # that does, and that no case may delete.

@@ -257,8 +257,11 @@ pub fn routes(t: &mut RouteTable<'_>) {
         )
         .body(
             json!({"type": "object", "properties": {"roles": {"type": "array", "items":
-            {"type": "object", "properties": {"id": {"type": "string"},
-                "name": {"type": "string"}}, "additionalProperties": false}}}}),
+            {"type": "object", "properties": {
+                "id": {"type": "string", "minLength": 1, "maxLength": 255},
+                "name": {"type": "string", "minLength": 1, "maxLength": 255}},
+             "anyOf": [{"required": ["id"]}, {"required": ["name"]}],
+             "additionalProperties": false}}}}),
         )
         .answers(
             200,
