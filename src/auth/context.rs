@@ -285,6 +285,8 @@ pub fn new_claims(
         openstack_password_stamp: None,
         openstack_app_cred_id: None,
         openstack_trust_id: None,
+        openstack_oauth1_access_token_id: None,
+        openstack_oauth1_consumer_id: None,
     }
 }
 
@@ -445,9 +447,13 @@ pub fn build(conn: &mut DbConn, proof: Proof) -> Result<AuthContext, ApiError> {
             (roles, Some(AppCredGrant::from(cred)))
         }
     };
+    let mut roles = roles;
     let claims = match proof {
         Proof::Token(claims) => {
             check_not_revoked(conn, &user, &scope, &claims)?;
+            if let Some(access_token_id) = &claims.openstack_oauth1_access_token_id {
+                roles = delegated_roles(conn, access_token_id, &user.id, &scope, roles)?;
+            }
             claims
         }
         Proof::Login { token, .. } | Proof::Signature { token, .. } => {
@@ -594,4 +600,46 @@ fn check_not_revoked(
         return Err(unauthorized("token has been revoked"));
     }
     Ok(())
+}
+
+/// OS-OAUTH1: the roles a delegated token holds, those of its access token that the user
+/// still holds on the token's project. The access token must still exist (deleting it
+/// revokes the tokens made from it), be the user's, for this project, and not be expired.
+pub fn delegated_roles(
+    conn: &mut DbConn,
+    access_token_id: &str,
+    user_id: &str,
+    scope: &Scope,
+    held: Vec<RoleRow>,
+) -> Result<Vec<RoleRow>, ApiError> {
+    let token = match crate::db::oauth1::get_access_token(conn, access_token_id) {
+        Ok(t) => t,
+        Err(StoreError::NotFound { .. }) => {
+            return Err(unauthorized(format!(
+                "access token {access_token_id} no longer exists"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let project_matches =
+        matches!(scope, Scope::Project { project, .. } if project.id == token.project_id);
+    if token.authorizing_user_id != user_id || !project_matches {
+        return Err(unauthorized("token does not match its access token"));
+    }
+    if token.expires_at.is_some_and(|at| now_ms() > at) {
+        return Err(unauthorized(format!(
+            "access token {access_token_id} expired"
+        )));
+    }
+    let delegated: Vec<String> = serde_json::from_str(&token.role_ids).unwrap_or_default();
+    let roles: Vec<RoleRow> = held
+        .into_iter()
+        .filter(|r| delegated.contains(&r.id))
+        .collect();
+    if roles.is_empty() {
+        return Err(unauthorized(
+            "the user no longer holds any role the access token delegates",
+        ));
+    }
+    Ok(roles)
 }

@@ -60,6 +60,12 @@ pub struct Claims {
     /// validation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub openstack_trust_id: Option<String>,
+    /// OS-OAUTH1: the access token (and its consumer) a delegated token was issued from.
+    /// Its roles are the access token's, and deleting the access token revokes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_oauth1_access_token_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub openstack_oauth1_consumer_id: Option<String>,
 }
 
 /// The key that signs and checks tokens.
@@ -208,6 +214,8 @@ mod tests {
             openstack_password_stamp: Some(password_stamp(Some("$argon2id$x"))),
             openstack_app_cred_id: None,
             openstack_trust_id: None,
+            openstack_oauth1_access_token_id: None,
+            openstack_oauth1_consumer_id: None,
         }
     }
 

@@ -138,6 +138,13 @@ pub async fn create_application_credential(
         &owner(&user_id),
     )?;
     refuse_restricted(caller)?;
+    // Keystone: a token issued via delegation (a trust, OAuth1) cannot make credentials
+    // that would outlive the delegation.
+    if caller.trust.is_some() || caller.claims.openstack_oauth1_access_token_id.is_some() {
+        return Err(ApiError::forbidden_action(
+            "Cannot create an application credential with a token issued via delegation",
+        ));
+    }
     if caller.user_id() != user_id {
         return Err(ApiError::forbidden_action(
             "Cannot create an application credential for another user",

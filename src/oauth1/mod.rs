@@ -2,6 +2,9 @@
 //! user may delegate roles on a project to. A consumer's secret is made here, shown by
 //! the create alone, sealed at rest, and cannot be changed.
 
+pub mod flow;
+pub mod signature;
+
 use serde_json::{Map, Value};
 
 use crate::auth::policy::{self, Policy, Target};

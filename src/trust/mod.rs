@@ -252,6 +252,11 @@ pub async fn create_trust(
 ) -> Result<TrustWithRoles, ApiError> {
     change::audit(Event::new(Action::Create, TARGET, None));
     refuse_restricted_credential(caller)?;
+    if caller.claims.openstack_oauth1_access_token_id.is_some() {
+        return Err(ApiError::forbidden_action(
+            "Cannot create a trust with a token issued via delegation",
+        ));
+    }
     let target = Target {
         trustor_user_id: Some(&new.trustor_user_id),
         trustee_user_id: Some(&new.trustee_user_id),

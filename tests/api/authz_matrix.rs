@@ -241,6 +241,163 @@ fn read(path: &str, rule: Rule, ok: u16) -> [Row; 2] {
     ]
 }
 
+/// The OS-OAUTH1 delegated flow: the signed routes need no token (unsigned, they are a 400
+/// for anyone); authorizing and a user's access tokens are `rule:admin_required`. The
+/// access tokens are the admin's, made fresh by the whole signed flow.
+fn oauth1_flow_rows(rows: &mut Vec<Row>) {
+    use Method as M;
+    use Rule::*;
+    rows.push(row(M::POST, "/v3/OS-OAUTH1/request_token", Public, 400).note("unsigned"));
+    rows.push(row(M::POST, "/v3/OS-OAUTH1/access_token", Public, 400).note("unsigned"));
+    rows.push(
+        row(
+            M::PUT,
+            "/v3/OS-OAUTH1/authorize/<new_request_token>",
+            Admin,
+            200,
+        )
+        .body(r#"{"roles": [{"name": "reader"}]}"#),
+    );
+    rows.push(
+        row(M::PUT, "/v3/OS-OAUTH1/authorize/<missing>", Admin, 404)
+            .body(r#"{"roles": []}"#)
+            .note("missing"),
+    );
+    let list = "/v3/users/<admin_id>/OS-OAUTH1/access_tokens";
+    rows.extend(read(list, Admin, 200));
+    rows.extend(read(&format!("{list}/<new_access_token>"), Admin, 200));
+    rows.extend(read(
+        &format!("{list}/<new_access_token>/roles"),
+        Admin,
+        200,
+    ));
+    rows.extend(read(
+        &format!("{list}/<new_access_token>/roles/<role:reader>"),
+        Admin,
+        200,
+    ));
+    rows.push(row(
+        M::DELETE,
+        &format!("{list}/<new_access_token>"),
+        Admin,
+        204,
+    ));
+    rows.extend(read(&format!("{list}/<missing>"), Admin, 404).map(|r| r.note("missing")));
+}
+
+/// Signs `POST url` for OAuth1 (HMAC-SHA1) with a consumer and, maybe, a token.
+fn oauth1_header(
+    url: &str,
+    consumer: (&str, &str),
+    token: Option<(&str, &str)>,
+    extra: &[(&str, &str)],
+) -> String {
+    use iam_groups::oauth1::signature;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut params: Vec<(String, String)> = vec![
+        ("oauth_consumer_key".into(), consumer.0.into()),
+        ("oauth_signature_method".into(), "HMAC-SHA1".into()),
+        ("oauth_timestamp".into(), now.to_string()),
+        ("oauth_nonce".into(), unique("nonce")),
+    ];
+    if let Some((key, _)) = token {
+        params.push(("oauth_token".into(), key.into()));
+    }
+    params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let base = signature::base_string("POST", url, &params);
+    let sig = signature::sign(&base, consumer.1, token.map(|t| t.1).unwrap_or(""));
+    params.push(("oauth_signature".into(), sig));
+    let parts: Vec<String> = params
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", signature::encode(k), signature::encode(v)))
+        .collect();
+    format!("OAuth {}", parts.join(", "))
+}
+
+/// A signed POST's form-encoded `oauth_token` and `oauth_token_secret`.
+async fn oauth1_post(
+    app: &TestApp,
+    path: &str,
+    header: String,
+    project: Option<&str>,
+) -> (String, String) {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header("Authorization", header);
+    if let Some(p) = project {
+        req = req.header("Requested-Project-Id", p);
+    }
+    let resp = req.send().await.expect("request");
+    assert_eq!(resp.status().as_u16(), 201, "set-up {path}");
+    let text = resp.text().await.expect("body");
+    let get = |name: &str| {
+        text.split('&')
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .expect("form field")
+            .to_string()
+    };
+    (get("oauth_token"), get("oauth_token_secret"))
+}
+
+/// A fresh consumer and a request token of it for the admin project: (consumer id,
+/// consumer secret, request token, request token secret).
+async fn new_request_token(app: &TestApp) -> (String, String, String, String) {
+    let c = admin(
+        app,
+        Method::POST,
+        "/v3/OS-OAUTH1/consumers",
+        json!({"consumer": {}}),
+        201,
+    )
+    .await;
+    let (id, secret) = (
+        id_of(&c, "consumer"),
+        c["consumer"]["secret"]
+            .as_str()
+            .expect("secret")
+            .to_string(),
+    );
+    let path = "/v3/OS-OAUTH1/request_token";
+    let header = oauth1_header(
+        &app.url(path),
+        (&id, &secret),
+        None,
+        &[("oauth_callback", "oob")],
+    );
+    let (rt, rs) = oauth1_post(app, path, header, Some(&app.admin_project_id)).await;
+    (id, secret, rt, rs)
+}
+
+/// A fresh access token of the admin's, delegating `reader` on the admin project.
+async fn new_access_token(app: &TestApp) -> String {
+    let (id, secret, rt, rs) = new_request_token(app).await;
+    let body = json!({"roles": [{"name": "reader"}]});
+    let v = admin(
+        app,
+        Method::PUT,
+        &format!("/v3/OS-OAUTH1/authorize/{rt}"),
+        body,
+        200,
+    )
+    .await;
+    let verifier = v["token"]["oauth_verifier"]
+        .as_str()
+        .expect("verifier")
+        .to_string();
+    let path = "/v3/OS-OAUTH1/access_token";
+    let header = oauth1_header(
+        &app.url(path),
+        (&id, &secret),
+        Some((&rt, &rs)),
+        &[("oauth_verifier", &verifier)],
+    );
+    oauth1_post(app, path, header, None).await.0
+}
+
 /// `/v3/policies`, domain configuration and the OS-OAUTH1 consumers: none of their rules
 /// reads a target, so each target is made fresh (or named, for the defaults).
 fn other_resource_rows(rows: &mut Vec<Row>) {
@@ -294,6 +451,7 @@ fn other_resource_rows(rows: &mut Vec<Row>) {
         .note("missing"),
     );
     rows.push(row(M::DELETE, "/v3/OS-OAUTH1/consumers/<missing>", Admin, 404).note("missing"));
+    oauth1_flow_rows(rows);
 
     // Domain configuration: system readers read, admins write; the defaults likewise; the
     // password rules of the default domain are anyone's.
@@ -2231,6 +2389,8 @@ impl World {
                 .await,
                 "consumer",
             ),
+            "new_request_token" => new_request_token(app).await.2,
+            "new_access_token" => new_access_token(app).await,
             "new_configured_domain" => {
                 let domain = json!({"domain": {"name": unique("domain")}});
                 let id = id_of(

@@ -46,7 +46,7 @@ fn assert_success(what: &str, out: &Output) {
 }
 
 /// Runs a Python script of `tests/clients/` with the virtualenv's Python.
-async fn python_client(what: &str, script: &str, args: &[&str]) {
+pub(crate) async fn python_client(what: &str, script: &str, args: &[&str]) {
     let Some(python) = venv_python(what) else {
         return;
     };

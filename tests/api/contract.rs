@@ -90,6 +90,11 @@ async fn schemathesis_finds_no_server_error_and_no_answer_outside_the_document()
                 // built-in roles; for the grant routes that is most of them. A mapping's
                 // schema is Keystone's, alternatives within alternatives nested five deep:
                 // slow to generate for and large, which is not a fault of the service.
+                // OS-OAUTH1's access token call must carry an RFC 5849 signature over a
+                // request token and verifier the run cannot have, and has no case that
+                // breaks the document: tests/api/oauth1.rs drives it with a real client.
+                "--exclude-path",
+                "/v3/OS-OAUTH1/access_token",
                 "--suppress-health-check",
                 "filter_too_much,too_slow,data_too_large",
             ])

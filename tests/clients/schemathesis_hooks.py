@@ -29,6 +29,7 @@ TOKEN = os.environ.get("IAM_CONTRACT_TOKEN", "")
 SERVICE = os.environ.get("IAM_CONTRACT_SERVICE", "")
 MAPPING = os.environ.get("IAM_CONTRACT_MAPPING", "")
 BASE = os.environ.get("IAM_CONTRACT_BASE", "")
+SIGNED_OAUTH1 = {"/v3/OS-OAUTH1/request_token"}
 
 
 def is_negative(case):
@@ -96,6 +97,11 @@ def filter_case(context, case):
     if TOKEN and any(str(v) == TOKEN for k, v in headers.items() if k.lower() == "x-subject-token"):
         return False
     if breaks_a_rule_across_parameters(case) or breaks_a_rule_across_fields(case):
+        return False
+    # OS-OAUTH1's request token call must carry an RFC 5849 signature, which no generator
+    # can make (tests/api/oauth1.rs signs it): only the negative cases are run. (The access
+    # token call has none, and is left out of the run in tests/api/contract.rs.)
+    if case.operation.path in SIGNED_OAUTH1 and not is_negative(case):
         return False
     # An endpoint's service must exist (Keystone's 400 "Could not find service"): name one
     # that does, and that no case may delete.

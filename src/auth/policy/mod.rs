@@ -601,6 +601,35 @@ pub static DELETE_CONSUMER: Policy = policy!(
     [ADMIN]
 );
 
+// OS-OAUTH1 access tokens (Keystone's policies/access_token.py): admin only.
+pub static AUTHORIZE_REQUEST_TOKEN: Policy = policy!(
+    "identity:authorize_request_token",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static GET_ACCESS_TOKEN: Policy =
+    policy!("identity:get_access_token", "rule:admin_required", [ADMIN]);
+pub static GET_ACCESS_TOKEN_ROLE: Policy = policy!(
+    "identity:get_access_token_role",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static LIST_ACCESS_TOKENS: Policy = policy!(
+    "identity:list_access_tokens",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static LIST_ACCESS_TOKEN_ROLES: Policy = policy!(
+    "identity:list_access_token_roles",
+    "rule:admin_required",
+    [ADMIN]
+);
+pub static DELETE_ACCESS_TOKEN: Policy = policy!(
+    "identity:delete_access_token",
+    "rule:admin_required",
+    [ADMIN]
+);
+
 /// The rules of the policy blobs, domain configuration and OS-OAUTH1, beside [`ALL`]; their
 /// own table test checks each against every persona.
 pub static OTHER_RESOURCES: &[&Policy] = &[
@@ -620,6 +649,12 @@ pub static OTHER_RESOURCES: &[&Policy] = &[
     &CREATE_CONSUMER,
     &UPDATE_CONSUMER,
     &DELETE_CONSUMER,
+    &AUTHORIZE_REQUEST_TOKEN,
+    &GET_ACCESS_TOKEN,
+    &GET_ACCESS_TOKEN_ROLE,
+    &LIST_ACCESS_TOKENS,
+    &LIST_ACCESS_TOKEN_ROLES,
+    &DELETE_ACCESS_TOKEN,
 ];
 
 /// Every default rule, for documentation and for the table test.

@@ -951,6 +951,12 @@ fn other_resources_against_every_persona() {
         (&CREATE_CONSUMER, ADMINS),
         (&UPDATE_CONSUMER, ADMINS),
         (&DELETE_CONSUMER, ADMINS),
+        (&AUTHORIZE_REQUEST_TOKEN, ADMINS),
+        (&GET_ACCESS_TOKEN, ADMINS),
+        (&GET_ACCESS_TOKEN_ROLE, ADMINS),
+        (&LIST_ACCESS_TOKENS, ADMINS),
+        (&LIST_ACCESS_TOKEN_ROLES, ADMINS),
+        (&DELETE_ACCESS_TOKEN, ADMINS),
     ];
     for (policy, allowed) in &rows {
         for target in [Target::default(), in_a()] {

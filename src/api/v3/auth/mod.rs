@@ -47,7 +47,15 @@ pub async fn issue(
     base: BaseUrl,
     body: JsonBody,
 ) -> Result<HttpResponse, ApiError> {
-    let AuthRequest { method, scope } = parse_auth_request(body.into_value()?)?;
+    let body = body.into_value()?;
+    if crate::api::v3::oauth1::flow::asks_oauth1(&body) {
+        let (token, ctx) = crate::api::v3::oauth1::flow::issue_token(&state, &req, &base).await?;
+        let catalog = body_catalog(&state, &req, &ctx, &base).await?;
+        return Ok(HttpResponse::Created()
+            .insert_header((SUBJECT_TOKEN_HEADER, token.as_str()))
+            .json(token_body(&ctx, catalog)));
+    }
+    let AuthRequest { method, scope } = parse_auth_request(body)?;
     let source = client_ip(&req, &state.settings);
     let issued = token::issue(&state, method, scope, source).await?;
     let catalog = body_catalog(&state, &req, &issued.ctx, &base).await?;

@@ -71,6 +71,8 @@ struct TokenView<'a> {
     application_credential: Option<AppCredView<'a>>,
     #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
     trust: Option<TrustView<'a>>,
+    #[serde(rename = "OS-OAUTH1", skip_serializing_if = "Option::is_none")]
+    oauth1: Option<OAuth1Ref<'a>>,
 }
 
 /// Keystone's `token.application_credential`: `access_rules` only when it has some.
@@ -109,6 +111,13 @@ fn app_cred_view(grant: &AppCredGrant) -> AppCredView<'_> {
                 .collect()
         }),
     }
+}
+
+/// A delegated token's `OS-OAUTH1` block.
+#[derive(Serialize)]
+struct OAuth1Ref<'a> {
+    access_token_id: &'a str,
+    consumer_id: &'a str,
 }
 
 /// Keystone's token body, serialized straight from the auth context: an unscoped token has
@@ -209,6 +218,16 @@ pub fn token_body(ctx: &AuthContext, catalog: Option<Value>) -> TokenResponse<'_
                 id: &t.trustor_user_id,
             },
         }),
+        oauth1: match (
+            &claims.openstack_oauth1_access_token_id,
+            &claims.openstack_oauth1_consumer_id,
+        ) {
+            (Some(access_token_id), Some(consumer_id)) => Some(OAuth1Ref {
+                access_token_id,
+                consumer_id,
+            }),
+            _ => None,
+        },
     };
     match &ctx.scope {
         // A trust without a project still shows its (empty) roles.

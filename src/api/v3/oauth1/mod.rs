@@ -2,6 +2,8 @@
 //! typed request, calls the OS-OAUTH1 manager and wraps its answer. The secret is in the
 //! create response only.
 
+pub mod flow;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -154,6 +156,7 @@ pub async fn delete(
 
 /// The OS-OAUTH1 routes.
 pub fn routes(t: &mut RouteTable<'_>) {
+    flow::routes(t);
     let c = |id: &str, summary: &str| op(id, summary).tag("OS-OAUTH1");
     let one = || wrapped("consumer", ConsumerView::schema());
     t.at("/v3/OS-OAUTH1/consumers")
