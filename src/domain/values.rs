@@ -59,6 +59,9 @@ impl Name {
 
     fn parse_up_to(field: &str, raw: &str, max: u64) -> Result<Name, ValueError> {
         reject_nul(field, raw)?;
+        // The length is the value's as sent (Keystone's schema checks it before the manager
+        // trims, and the document says maxLength of what is sent); then it must not be blank.
+        check_length(field, raw, 1, max)?;
         let trimmed = raw.trim();
         check_length(field, trimmed, 1, max)?;
         Ok(Name(trimmed.to_string()))
@@ -275,6 +278,10 @@ mod tests {
         assert!(Name::parse("name", "a\0b").is_err());
         assert!(Name::parse_resource("name", &"p".repeat(64)).is_ok());
         assert!(Name::parse_resource("name", &"p".repeat(65)).is_err());
+        // The bound is on what was sent: white space around a long name does not make room
+        // (found by the contract run: 129 characters sent, 128 once trimmed).
+        assert!(Name::parse("name", &format!("\u{b}{}", "x".repeat(128))).is_err());
+        assert!(Name::parse("name", &format!(" {} ", "x".repeat(126))).is_ok());
     }
 
     #[test]
