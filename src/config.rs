@@ -57,6 +57,18 @@ const NAMED_ENV: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// Keys the defaults leave out because absent means "unlimited" ([`QuotaSettings`]).
+const OPTIONAL_INTEGER_KEYS: &[(&str, &str)] = &[
+    ("quota", "groups_per_domain"),
+    ("quota", "users_per_domain"),
+    ("quota", "groups_per_user"),
+    ("quota", "users_per_group"),
+    ("quota", "grants_per_group"),
+    ("quota", "policies_per_group"),
+    ("quota", "policies_per_domain"),
+    ("quota", "access_keys_per_user"),
+];
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -75,6 +87,8 @@ pub struct Settings {
     pub trust: TrustSettings,
     pub oidc: OidcSettings,
     pub unified_limit: UnifiedLimitSettings,
+    #[serde(default)]
+    pub quota: QuotaSettings,
 }
 
 /// Federation (OS-FEDERATION): mappings and the memberships they give.
@@ -83,6 +97,36 @@ pub struct FederationSettings {
     /// The schema version of a mapping stored without one (Keystone's
     /// `attribute_mapping_default_schema_version`): 1.0, 2.0 or 3.0.
     pub attribute_mapping_default_schema_version: String,
+}
+
+/// Per-account (domain) quotas, `[quota]`: `None` is unlimited. Enforced by the managers of
+/// every face, inside the write's transaction, as `StoreError::limit_reached`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct QuotaSettings {
+    /// Groups in one domain (Huawei 20, Baidu 50).
+    pub groups_per_domain: Option<u32>,
+    /// Users in one domain (Huawei 50).
+    pub users_per_domain: Option<u32>,
+    /// Groups one user may belong to (Huawei 10).
+    pub groups_per_user: Option<u32>,
+    /// Members of one group (Baidu 20).
+    pub users_per_group: Option<u32>,
+    /// Role assignments held by one group (Huawei 200).
+    pub grants_per_group: Option<u32>,
+    /// Identity policies attached to one group (Baidu 5).
+    pub policies_per_group: Option<u32>,
+    /// Custom identity policies one domain may define.
+    pub policies_per_domain: Option<u32>,
+    /// Access keys one user may hold (2, as both vendors allow).
+    pub access_keys_per_user: Option<u32>,
+}
+
+impl QuotaSettings {
+    /// Whether `current` items already use up `limit` (so one more would exceed it).
+    pub fn reached(limit: Option<u32>, current: i64) -> bool {
+        limit.is_some_and(|l| current >= i64::from(l))
+    }
 }
 
 /// OS-TRUST (Keystone's `[trust]`).
@@ -481,10 +525,17 @@ fn set_key(
             "unknown configuration section {section:?}"
         )));
     };
-    let Some(current) = section_table.get(key) else {
-        return Err(ConfigError(format!(
-            "unknown configuration key {section}.{key}"
-        )));
+    // Optional integers (quotas) are absent from the defaults when unlimited: an
+    // environment variable may still set them.
+    let unset_integer = toml::Value::Integer(0);
+    let current = match section_table.get(key) {
+        Some(current) => current,
+        None if OPTIONAL_INTEGER_KEYS.contains(&(section, key)) => &unset_integer,
+        None => {
+            return Err(ConfigError(format!(
+                "unknown configuration key {section}.{key}"
+            )))
+        }
     };
     let bad = |what: &str| ConfigError(format!("{section}.{key} must be {what}, got {raw:?}"));
     let value = match current {
@@ -547,13 +598,55 @@ mod tests {
 
     #[test]
     fn every_shipped_environment_file_parses() {
-        for name in ["development", "test", "production"] {
+        for name in ["development", "test", "production", "huawei", "baidu"] {
             let s = Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", name)]));
             assert!(s.is_ok(), "{name}: {s:?}");
         }
         let test =
             Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", "test")])).unwrap();
         assert_eq!(test.identity.password_hash_iterations, 1);
+    }
+
+    #[test]
+    fn quotas_are_unlimited_by_default_and_the_vendor_files_set_theirs() {
+        let s = Settings::from_sources(&config_dir(), &env(&[])).unwrap();
+        assert_eq!(
+            s.quota,
+            QuotaSettings {
+                access_keys_per_user: Some(2),
+                ..QuotaSettings::default()
+            },
+            "only the two access keys are limited by default"
+        );
+        let huawei =
+            Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", "huawei")])).unwrap();
+        assert_eq!(huawei.quota.groups_per_domain, Some(20));
+        assert_eq!(huawei.quota.users_per_domain, Some(50));
+        assert_eq!(huawei.quota.groups_per_user, Some(10));
+        assert_eq!(huawei.quota.grants_per_group, Some(200));
+        let baidu =
+            Settings::from_sources(&config_dir(), &env(&[("IAM_GROUPS_ENV", "baidu")])).unwrap();
+        assert_eq!(baidu.quota.groups_per_domain, Some(50));
+        assert_eq!(baidu.quota.users_per_group, Some(20));
+        assert_eq!(baidu.quota.policies_per_group, Some(5));
+        let overridden = Settings::from_sources(
+            &config_dir(),
+            &env(&[
+                ("IAM_GROUPS_ENV", "huawei"),
+                ("IAM_GROUPS_QUOTA__GROUPS_PER_DOMAIN", "3"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(overridden.quota.groups_per_domain, Some(3));
+        let from_env = Settings::from_sources(
+            &config_dir(),
+            &env(&[("IAM_GROUPS_QUOTA__USERS_PER_GROUP", "7")]),
+        )
+        .unwrap();
+        assert_eq!(from_env.quota.users_per_group, Some(7));
+        assert!(QuotaSettings::reached(Some(2), 2));
+        assert!(!QuotaSettings::reached(Some(2), 1));
+        assert!(!QuotaSettings::reached(None, i64::MAX));
     }
 
     #[test]
