@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -83,6 +83,37 @@ pub fn collection<T: Serialize>(
             next,
         },
         truncated: page.truncated,
+    }
+}
+
+/// The links of a list Keystone does not page (regions, credentials, limits, ...): itself,
+/// as asked, and no neighbours.
+pub fn unpaged_links(base: &BaseUrl, req: &HttpRequest) -> Links {
+    let path = base.join(req.path());
+    let self_link = match req.query_string() {
+        "" => path,
+        q => format!("{path}?{q}"),
+    };
+    Links {
+        self_link,
+        previous: None,
+        next: None,
+    }
+}
+
+/// One resource in Keystone's member envelope, `{"<key>": view}`, with `status`.
+pub fn member(
+    status: actix_web::http::StatusCode,
+    key: &str,
+    view: impl Serialize,
+) -> HttpResponse {
+    let mut body = Map::new();
+    match serde_json::to_value(view) {
+        Ok(value) => {
+            body.insert(key.to_string(), value);
+            HttpResponse::build(status).json(Value::Object(body))
+        }
+        Err(e) => ApiError::Internal(format!("rendering {key}: {e}")).error_response(),
     }
 }
 

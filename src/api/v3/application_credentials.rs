@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::http::body::BodyObject;
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::wrapped;
 use crate::api::http::query::ListQuery;
@@ -356,15 +357,6 @@ fn list_schema(key: &str, item: Value) -> Value {
     }})
 }
 
-fn list_links(base: &BaseUrl, req: &HttpRequest) -> Value {
-    let path = base.join(req.path());
-    let own = match req.query_string() {
-        "" => path,
-        q => format!("{path}?{q}"),
-    };
-    json!({"self": own, "next": null, "previous": null})
-}
-
 /// `POST /v3/users/{user_id}/application_credentials`.
 pub async fn create(
     state: web::Data<AppState>,
@@ -411,7 +403,7 @@ pub async fn list(
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "application_credentials": shown,
-        "links": list_links(&base, &req),
+        "links": envelope::unpaged_links(&base, &req),
     })))
 }
 
@@ -457,7 +449,7 @@ pub async fn list_rules(
     let shown: Vec<Value> = rules.iter().map(|r| access_rule_json(r, &base)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "access_rules": shown,
-        "links": list_links(&base, &req),
+        "links": envelope::unpaged_links(&base, &req),
     })))
 }
 

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::api::http::envelope;
 use crate::api::http::extract::JsonBody;
 use crate::api::http::openapi::wrapped;
 use crate::api::http::query::ListQuery;
@@ -104,10 +105,6 @@ crate::wire_query! {
     }
 }
 
-fn member(status: StatusCode, view: CredentialView<'_>) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "credential": view }))
-}
-
 /// `POST /v3.0/OS-CREDENTIAL/credentials` (Huawei `CreatePermanentAccessKey`).
 pub async fn create(
     state: web::Data<AppState>,
@@ -122,8 +119,9 @@ pub async fn create(
     };
     let (row, secret) =
         credential::create_access_key(&state, &caller, Face::Huawei, user, description).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
+        "credential",
         CredentialView::of(&row, Some(&secret)),
     ))
 }
@@ -150,7 +148,11 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let key = KeyRef::Access(path.into_inner());
     let row = credential::get_access_key(&state, &caller, key).await?;
-    Ok(member(StatusCode::OK, CredentialView::of(&row, None)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "credential",
+        CredentialView::of(&row, None),
+    ))
 }
 
 /// `PUT /v3.0/OS-CREDENTIAL/credentials/{access_key}` (Huawei `UpdatePermanentAccessKey`):
@@ -171,7 +173,11 @@ pub async fn update(
     };
     let key = KeyRef::Access(path.into_inner());
     let row = credential::update_access_key(&state, &caller, Face::Huawei, key, changes).await?;
-    Ok(member(StatusCode::OK, CredentialView::of(&row, None)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "credential",
+        CredentialView::of(&row, None),
+    ))
 }
 
 /// `DELETE /v3.0/OS-CREDENTIAL/credentials/{access_key}` (Huawei

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::api::http::body::BodyObject;
-use crate::api::http::envelope::parse_extra;
+use crate::api::http::envelope::{self, parse_extra};
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -104,10 +104,6 @@ impl Serialize for PolicyView<'_> {
     }
 }
 
-fn member(status: StatusCode, view: PolicyView<'_>) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "policy": view }))
-}
-
 /// `POST /v3/policies` (Keystone's create policy).
 pub async fn create(
     state: web::Data<AppState>,
@@ -122,7 +118,11 @@ pub async fn create(
         extra: body.extra.0,
     };
     let row = policies::create_policy(&state, &caller, new).await?;
-    Ok(member(StatusCode::CREATED, PolicyView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::CREATED,
+        "policy",
+        PolicyView(&row, &base),
+    ))
 }
 
 /// `GET /v3/policies?type=` (Keystone's list policies).
@@ -153,7 +153,11 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = policies::get_policy(&state, &caller, path.into_inner()).await?;
-    Ok(member(StatusCode::OK, PolicyView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "policy",
+        PolicyView(&row, &base),
+    ))
 }
 
 /// `PATCH /v3/policies/{policy_id}` (Keystone's update policy).
@@ -172,7 +176,11 @@ pub async fn update(
         extra: body.extra.0,
     };
     let row = policies::update_policy(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(StatusCode::OK, PolicyView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "policy",
+        PolicyView(&row, &base),
+    ))
 }
 
 /// `DELETE /v3/policies/{policy_id}` (Keystone's delete policy).

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -22,21 +23,8 @@ use wire::{
     ServiceListQuery, UpdateEndpoint, UpdateRegion, UpdateService,
 };
 
-/// Keystone's links of an unpaged list: itself, as asked.
-fn links(base: &BaseUrl, req: &HttpRequest) -> serde_json::Value {
-    let self_link = match req.query_string() {
-        "" => base.join(req.path()),
-        q => format!("{}?{q}", base.join(req.path())),
-    };
-    json!({"self": self_link, "previous": null, "next": null})
-}
-
-fn member(status: actix_web::http::StatusCode, key: &str, view: impl Serialize) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ key: view }))
-}
-
 fn list<T: Serialize>(key: &str, items: Vec<T>, base: &BaseUrl, req: &HttpRequest) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ key: items, "links": links(base, req) }))
+    HttpResponse::Ok().json(json!({ key: items, "links": envelope::unpaged_links(base, req) }))
 }
 
 use actix_web::http::StatusCode;
@@ -52,7 +40,7 @@ pub async fn create_region(
 ) -> Result<HttpResponse, ApiError> {
     let new = CreateRegion::from_body(body.into_value()?)?.into_new();
     let row = regions::create_region(&state, &caller, new).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "region",
         RegionView(&row, &base),
@@ -69,7 +57,7 @@ pub async fn put_region(
 ) -> Result<HttpResponse, ApiError> {
     let new = CreateRegion::from_body(body.into_value()?)?.into_new();
     let row = regions::create_region_with_id(&state, &caller, path.into_inner(), new).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "region",
         RegionView(&row, &base),
@@ -97,7 +85,11 @@ pub async fn show_region(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = regions::get_region(&state, path.into_inner()).await?;
-    Ok(member(StatusCode::OK, "region", RegionView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "region",
+        RegionView(&row, &base),
+    ))
 }
 
 /// `PATCH /v3/regions/{region_id}` (KeystoneUpdateRegion).
@@ -110,7 +102,11 @@ pub async fn update_region(
 ) -> Result<HttpResponse, ApiError> {
     let changes = UpdateRegion::from_body(body.into_value()?)?.into_changes();
     let row = regions::update_region(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(StatusCode::OK, "region", RegionView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "region",
+        RegionView(&row, &base),
+    ))
 }
 
 /// `DELETE /v3/regions/{region_id}` (KeystoneDeleteRegion).
@@ -134,7 +130,7 @@ pub async fn create_service(
 ) -> Result<HttpResponse, ApiError> {
     let new = CreateService::from_body(body.into_value()?)?.into_new();
     let row = services::create_service(&state, &caller, new).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "service",
         ServiceView(&row, &base),
@@ -162,7 +158,11 @@ pub async fn show_service(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = services::get_service(&state, &caller, path.into_inner()).await?;
-    Ok(member(StatusCode::OK, "service", ServiceView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "service",
+        ServiceView(&row, &base),
+    ))
 }
 
 /// `PATCH /v3/services/{service_id}` (KeystoneUpdateService).
@@ -175,7 +175,11 @@ pub async fn update_service(
 ) -> Result<HttpResponse, ApiError> {
     let changes = UpdateService::from_body(body.into_value()?)?.into_changes();
     let row = services::update_service(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(StatusCode::OK, "service", ServiceView(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "service",
+        ServiceView(&row, &base),
+    ))
 }
 
 /// `DELETE /v3/services/{service_id}` (KeystoneDeleteService): its endpoints go with it.
@@ -199,7 +203,7 @@ pub async fn create_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let new = CreateEndpoint::from_body(body.into_value()?)?.into_new();
     let row = endpoints::create_endpoint(&state, &caller, new).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "endpoint",
         EndpointView(&row, &base),
@@ -227,7 +231,7 @@ pub async fn show_endpoint(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = endpoints::get_endpoint(&state, &caller, path.into_inner()).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "endpoint",
         EndpointView(&row, &base),
@@ -244,7 +248,7 @@ pub async fn update_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let changes = UpdateEndpoint::from_body(body.into_value()?)?.into_changes();
     let row = endpoints::update_endpoint(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "endpoint",
         EndpointView(&row, &base),

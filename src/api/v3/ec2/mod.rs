@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use crate::api::http::caller::SUBJECT_TOKEN_HEADER;
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -30,15 +31,6 @@ use wire::{
 
 fn one(cred: &manager::Credential, base: &BaseUrl) -> Value {
     json!({"credential": credential_view(cred, base)})
-}
-
-fn list_links(base: &BaseUrl, req: &HttpRequest) -> Value {
-    let path = base.join(req.path());
-    let self_link = match req.query_string() {
-        "" => path,
-        q => format!("{path}?{q}"),
-    };
-    json!({"self": self_link, "previous": null, "next": null})
 }
 
 /// `POST /v3/credentials`.
@@ -67,7 +59,8 @@ pub async fn list(
     };
     let creds = manager::list_credentials(&state, &caller, filter).await?;
     let shown: Vec<Value> = creds.iter().map(|c| credential_view(c, &base)).collect();
-    Ok(HttpResponse::Ok().json(json!({"credentials": shown, "links": list_links(&base, &req)})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"credentials": shown, "links": envelope::unpaged_links(&base, &req)})))
 }
 
 /// `GET /v3/credentials/{credential_id}`.
@@ -130,7 +123,8 @@ pub async fn ec2_list(
 ) -> Result<HttpResponse, ApiError> {
     let creds = manager::list_ec2_credentials(&state, &caller, path.into_inner()).await?;
     let shown: Vec<Value> = creds.iter().map(|c| ec2_view(c, &base)).collect();
-    Ok(HttpResponse::Ok().json(json!({"credentials": shown, "links": list_links(&base, &req)})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"credentials": shown, "links": envelope::unpaged_links(&base, &req)})))
 }
 
 /// `GET /v3/users/{user_id}/credentials/OS-EC2/{credential_id}`.

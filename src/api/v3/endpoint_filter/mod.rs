@@ -7,6 +7,7 @@ pub mod wire;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -46,28 +47,21 @@ fn group_schema() -> Value {
     }})
 }
 
-/// Keystone's links of an unpaged list: itself, as asked.
-fn list_links(base: &BaseUrl, req: &HttpRequest) -> Value {
-    let self_link = match req.query_string() {
-        "" => base.join(req.path()),
-        q => format!("{}?{q}", base.join(req.path())),
-    };
-    json!({"self": self_link, "previous": null, "next": null})
-}
-
 fn groups(rows: &[EndpointGroupRow], base: &BaseUrl, req: &HttpRequest) -> HttpResponse {
     let views: Vec<Value> = rows.iter().map(|g| group_json(g, base)).collect();
-    HttpResponse::Ok().json(json!({"endpoint_groups": views, "links": list_links(base, req)}))
+    HttpResponse::Ok()
+        .json(json!({"endpoint_groups": views, "links": envelope::unpaged_links(base, req)}))
 }
 
 fn projects(rows: Vec<ProjectRow>, base: &BaseUrl, req: &HttpRequest) -> HttpResponse {
     let views: Vec<Value> = rows.into_iter().map(|p| project_json(p, base)).collect();
-    HttpResponse::Ok().json(json!({"projects": views, "links": list_links(base, req)}))
+    HttpResponse::Ok().json(json!({"projects": views, "links": envelope::unpaged_links(base, req)}))
 }
 
 fn endpoints(rows: &[EndpointRow], base: &BaseUrl, req: &HttpRequest) -> HttpResponse {
     let views: Vec<EndpointView> = rows.iter().map(|e| EndpointView(e, base)).collect();
-    HttpResponse::Ok().json(json!({"endpoints": views, "links": list_links(base, req)}))
+    HttpResponse::Ok()
+        .json(json!({"endpoints": views, "links": envelope::unpaged_links(base, req)}))
 }
 
 fn group_of(group: &EndpointGroupRow, base: &BaseUrl) -> HttpResponse {

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -107,19 +108,6 @@ fn protocol_schema() -> Value {
     }})
 }
 
-/// Keystone's links of an unpaged list: itself, as asked.
-fn list_links(base: &BaseUrl, req: &HttpRequest) -> Value {
-    let this = match req.query_string() {
-        "" => base.join(req.path()),
-        q => format!("{}?{q}", base.join(req.path())),
-    };
-    json!({"self": this, "previous": null, "next": null})
-}
-
-fn member(status: StatusCode, key: &str, view: Value) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ key: view }))
-}
-
 // ---- identity providers ----
 
 /// `PUT /v3/OS-FEDERATION/identity_providers/{idp_id}`.
@@ -132,7 +120,7 @@ pub async fn create_idp(
 ) -> Result<HttpResponse, ApiError> {
     let new = CreateIdentityProvider::parse(body.into_value()?)?;
     let idp = federation::create_identity_provider(&state, &caller, path.into_inner(), new).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "identity_provider",
         idp_json(&idp, &base),
@@ -150,7 +138,7 @@ pub async fn list_idps(
     let idps = federation::list_identity_providers(&state, &caller, query.into()).await?;
     let views: Vec<Value> = idps.iter().map(|i| idp_json(i, &base)).collect();
     Ok(HttpResponse::Ok()
-        .json(json!({"identity_providers": views, "links": list_links(&base, &req)})))
+        .json(json!({"identity_providers": views, "links": envelope::unpaged_links(&base, &req)})))
 }
 
 /// `GET /v3/OS-FEDERATION/identity_providers/{idp_id}`.
@@ -161,7 +149,7 @@ pub async fn show_idp(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let idp = federation::get_identity_provider(&state, &caller, path.into_inner()).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "identity_provider",
         idp_json(&idp, &base),
@@ -179,7 +167,7 @@ pub async fn update_idp(
     let changes = UpdateIdentityProvider::parse(body.into_value()?)?;
     let idp =
         federation::update_identity_provider(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "identity_provider",
         idp_json(&idp, &base),
@@ -208,7 +196,8 @@ pub async fn list_protocols(
 ) -> Result<HttpResponse, ApiError> {
     let rows = federation::list_protocols(&state, &caller, path.into_inner()).await?;
     let views: Vec<Value> = rows.iter().map(|p| protocol_json(p, &base, true)).collect();
-    Ok(HttpResponse::Ok().json(json!({"protocols": views, "links": list_links(&base, &req)})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"protocols": views, "links": envelope::unpaged_links(&base, &req)})))
 }
 
 /// `PUT /v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}`.
@@ -222,7 +211,7 @@ pub async fn create_protocol(
     let fields = CreateProtocol::parse(body.into_value()?)?;
     let (idp_id, protocol_id) = path.into_inner();
     let row = federation::create_protocol(&state, &caller, idp_id, protocol_id, fields).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "protocol",
         protocol_json(&row, &base, false),
@@ -238,7 +227,7 @@ pub async fn show_protocol(
 ) -> Result<HttpResponse, ApiError> {
     let (idp_id, protocol_id) = path.into_inner();
     let row = federation::get_protocol(&state, &caller, idp_id, protocol_id).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "protocol",
         protocol_json(&row, &base, false),
@@ -256,7 +245,7 @@ pub async fn update_protocol(
     let fields = UpdateProtocol::parse(body.into_value()?)?;
     let (idp_id, protocol_id) = path.into_inner();
     let row = federation::update_protocol(&state, &caller, idp_id, protocol_id, fields).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::OK,
         "protocol",
         protocol_json(&row, &base, false),
@@ -286,7 +275,7 @@ pub async fn create_mapping(
 ) -> Result<HttpResponse, ApiError> {
     let mapping = mapping_body(body.into_value()?)?;
     let row = federation::create_mapping(&state, &caller, path.into_inner(), mapping).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
         "mapping",
         mapping_json(&row, &base),
@@ -302,7 +291,8 @@ pub async fn list_mappings(
 ) -> Result<HttpResponse, ApiError> {
     let rows = federation::list_mappings(&state, &caller).await?;
     let views: Vec<Value> = rows.iter().map(|m| mapping_json(m, &base)).collect();
-    Ok(HttpResponse::Ok().json(json!({"mappings": views, "links": list_links(&base, &req)})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"mappings": views, "links": envelope::unpaged_links(&base, &req)})))
 }
 
 /// `GET /v3/OS-FEDERATION/mappings/{mapping_id}`.
@@ -313,7 +303,11 @@ pub async fn show_mapping(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = federation::get_mapping(&state, &caller, path.into_inner()).await?;
-    Ok(member(StatusCode::OK, "mapping", mapping_json(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "mapping",
+        mapping_json(&row, &base),
+    ))
 }
 
 /// `PATCH /v3/OS-FEDERATION/mappings/{mapping_id}`: the rules replaced.
@@ -326,7 +320,11 @@ pub async fn update_mapping(
 ) -> Result<HttpResponse, ApiError> {
     let mapping = mapping_body(body.into_value()?)?;
     let row = federation::update_mapping(&state, &caller, path.into_inner(), mapping).await?;
-    Ok(member(StatusCode::OK, "mapping", mapping_json(&row, &base)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "mapping",
+        mapping_json(&row, &base),
+    ))
 }
 
 /// `DELETE /v3/OS-FEDERATION/mappings/{mapping_id}`.

@@ -6,6 +6,7 @@ pub mod wire;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::api::http::envelope;
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{bce_list, collection, wrapped};
 use crate::api::http::query::ListQuery;
@@ -96,15 +97,6 @@ fn limit_schema() -> Value {
     }})
 }
 
-/// Keystone's links of an unpaged list: itself, as asked.
-fn list_links(base: &BaseUrl, req: &HttpRequest) -> Value {
-    let self_link = match req.query_string() {
-        "" => base.join(req.path()),
-        q => format!("{}?{q}", base.join(req.path())),
-    };
-    json!({"self": self_link, "previous": null, "next": null})
-}
-
 // ---- registered limits ----
 
 /// `POST /v3/registered_limits`: a batch, all created or none.
@@ -137,7 +129,7 @@ pub async fn list_registered_limits(
         .map(|r| registered_limit_json(r, &base))
         .collect();
     Ok(HttpResponse::Ok()
-        .json(json!({ "registered_limits": views, "links": list_links(&base, &req) })))
+        .json(json!({ "registered_limits": views, "links": envelope::unpaged_links(&base, &req) })))
 }
 
 /// `GET /v3/registered_limits/{registered_limit_id}`.
@@ -201,7 +193,8 @@ pub async fn list_limits(
     let query = LimitListQuery::from_query(&ListQuery::from_request(&req)?)?;
     let found = limits::list_limits(&state, &caller, query.into()).await?;
     let views: Vec<Value> = found.iter().map(|l| limit_json(l, &base)).collect();
-    Ok(HttpResponse::Ok().json(json!({ "limits": views, "links": list_links(&base, &req) })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "limits": views, "links": envelope::unpaged_links(&base, &req) })))
 }
 
 /// `GET /v3/limits/{limit_id}`.

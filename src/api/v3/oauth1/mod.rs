@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::http::envelope::parse_extra;
+use crate::api::http::envelope::{self, parse_extra};
 use crate::api::http::extract::{BaseUrl, JsonBody};
 use crate::api::http::openapi::{collection, wrapped};
 use crate::api::http::routing::{op, RouteTable};
@@ -73,10 +73,6 @@ impl Serialize for ConsumerView<'_> {
     }
 }
 
-fn member(status: StatusCode, view: ConsumerView<'_>) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "consumer": view }))
-}
-
 /// `POST /v3/OS-OAUTH1/consumers`.
 pub async fn create(
     state: web::Data<AppState>,
@@ -91,8 +87,9 @@ pub async fn create(
     };
     let (row, secret) =
         manager::create_consumer(&state, &caller, description, body.extra.0).await?;
-    Ok(member(
+    Ok(envelope::member(
         StatusCode::CREATED,
+        "consumer",
         ConsumerView(&row, &base, Some(&secret)),
     ))
 }
@@ -120,7 +117,11 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let row = manager::get_consumer(&state, &caller, path.into_inner()).await?;
-    Ok(member(StatusCode::OK, ConsumerView(&row, &base, None)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "consumer",
+        ConsumerView(&row, &base, None),
+    ))
 }
 
 /// `PATCH /v3/OS-OAUTH1/consumers/{consumer_id}`.
@@ -141,7 +142,11 @@ pub async fn update(
         extra: body.extra.0,
     };
     let row = manager::update_consumer(&state, &caller, path.into_inner(), changes).await?;
-    Ok(member(StatusCode::OK, ConsumerView(&row, &base, None)))
+    Ok(envelope::member(
+        StatusCode::OK,
+        "consumer",
+        ConsumerView(&row, &base, None),
+    ))
 }
 
 /// `DELETE /v3/OS-OAUTH1/consumers/{consumer_id}`.
