@@ -115,6 +115,8 @@ pub fn run(
                         failed_auth_count: 0,
                         failed_auth_at: None,
                     },
+                    // The operator's own account is never refused by a quota.
+                    None,
                 )?
             }
         };

@@ -147,7 +147,11 @@ pub async fn create_access_key(
         description,
         create_time: now_ms(),
     };
-    let created = db::run(&state.pool, move |conn| store::create_credential(conn, row)).await?;
+    let limit = state.settings.quota.access_keys_per_user;
+    let created = db::run(&state.pool, move |conn| {
+        store::create_credential(conn, row, limit)
+    })
+    .await?;
     change::amend(|e| e.target_id = Some(created.access.clone()));
     // Access keys are read afresh for every signed request: no cached answer holds one.
     state.changed(&[]);

@@ -6,11 +6,9 @@ use diesel::prelude::*;
 use super::error::StoreError;
 use super::models::CredentialRow;
 use super::names_no_row;
-use super::schema::{credentials, users};
+use super::quota;
+use super::schema::credentials;
 use super::{users as user_store, write_tx, DbConn};
-
-/// Huawei allows each user two access keys.
-pub const MAX_CREDENTIALS_PER_USER: i64 = 2;
 
 /// Changes of `PUT /v3.0/OS-CREDENTIAL/credentials/{access_key}`; `None` keeps a field.
 #[derive(Debug, Clone, Default)]
@@ -19,31 +17,16 @@ pub struct CredentialChanges {
     pub description: Option<String>,
 }
 
-/// Huawei `CreatePermanentAccessKey`: the owner must exist and hold fewer than
-/// [`MAX_CREDENTIALS_PER_USER`] keys.
+/// Huawei `CreatePermanentAccessKey`: the owner must exist and hold fewer than `limit`
+/// keys (`quota.access_keys_per_user`; `None`: unlimited).
 pub fn create_credential(
     conn: &mut DbConn,
     row: CredentialRow,
+    limit: Option<u32>,
 ) -> Result<CredentialRow, StoreError> {
     write_tx(conn, |conn| {
         user_store::get_user(conn, &row.user_id)?;
-        // A no-op update takes the user's row lock on PostgreSQL, so two concurrent creates
-        // for one user count in turn and cannot both slip under the limit. (SQLite's write
-        // transaction is already exclusive.)
-        diesel::update(users::table.find(&row.user_id))
-            .set(users::id.eq(&row.user_id))
-            .execute(conn)?;
-        let held: i64 = credentials::table
-            .filter(credentials::user_id.eq(&row.user_id))
-            .count()
-            .get_result(conn)?;
-        if held >= MAX_CREDENTIALS_PER_USER {
-            return Err(StoreError::limit_reached(format!(
-                "akSkNumExceed: user {} already has the maximum of {MAX_CREDENTIALS_PER_USER} \
-                 access keys.",
-                row.user_id
-            )));
-        }
+        quota::room_for_access_key(conn, &row.user_id, limit)?;
         diesel::insert_into(credentials::table)
             .values(&row)
             .execute(conn)?;

@@ -57,10 +57,16 @@ fn duplicate(name: &str, domain_id: &str) -> StoreError {
     }
 }
 
-/// Keystone `create_group`: the domain must exist and the name be free in it.
-pub fn create_group(conn: &mut DbConn, group: GroupRow) -> Result<GroupRow, StoreError> {
+/// Keystone `create_group`: the domain must exist, the name be free in it, and the domain
+/// have room under `limit` (`quota.groups_per_domain`).
+pub fn create_group(
+    conn: &mut DbConn,
+    group: GroupRow,
+    limit: Option<u32>,
+) -> Result<GroupRow, StoreError> {
     write_tx(conn, |conn| {
         resources::get_domain(conn, &group.domain_id)?;
+        super::quota::room_for_group(conn, &group.domain_id, limit)?;
         match diesel::insert_into(groups::table)
             .values(&group)
             .execute(conn)
@@ -231,15 +237,26 @@ fn not_a_member(user_id: &str, group_id: &str) -> StoreError {
     StoreError::NotFoundMessage(format!("User '{user_id}' not found in group '{group_id}'."))
 }
 
-/// Keystone `add_user_to_group`; adding a member twice is not an error.
+/// Keystone `add_user_to_group`; adding a member twice is not an error (and is not
+/// counted against `limits`).
 pub fn add_user_to_group(
     conn: &mut DbConn,
     user_id: &str,
     group_id: &str,
+    limits: super::quota::MembershipLimits,
 ) -> Result<(), StoreError> {
     write_tx(conn, |conn| {
         get_group(conn, group_id)?;
         get_user_exists(conn, user_id)?;
+        let present: Option<String> = membership::table
+            .find((user_id, group_id))
+            .select(membership::user_id)
+            .first(conn)
+            .optional()?;
+        if present.is_some() {
+            return Ok(());
+        }
+        super::quota::room_for_membership(conn, user_id, group_id, limits)?;
         let row = MembershipRow {
             user_id: user_id.to_string(),
             group_id: group_id.to_string(),

@@ -49,6 +49,7 @@ pub mod policies;
 pub mod project_tags;
 pub mod project_tree;
 pub mod projects;
+pub mod quota;
 pub mod resources;
 pub mod revocations;
 pub mod roles;

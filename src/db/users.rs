@@ -79,10 +79,16 @@ fn duplicate(name: &str, domain_id: &str) -> StoreError {
     }
 }
 
-/// Keystone `create_user`.
-pub fn create_user(conn: &mut DbConn, user: UserRow) -> Result<UserRow, StoreError> {
+/// Keystone `create_user`, with room under `limit` in the user's domain
+/// (`quota.users_per_domain`).
+pub fn create_user(
+    conn: &mut DbConn,
+    user: UserRow,
+    limit: Option<u32>,
+) -> Result<UserRow, StoreError> {
     write_tx(conn, |conn| {
         resources::get_domain(conn, &user.domain_id)?;
+        super::quota::room_for_user(conn, &user.domain_id, limit)?;
         if let Some(project_id) = &user.default_project_id {
             resources::get_project(conn, project_id)?;
         }

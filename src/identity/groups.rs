@@ -105,7 +105,11 @@ pub async fn create_group(
         extra: Value::Object(group.extra).to_string(),
         create_time: now_ms(),
     };
-    let created = db::run(&state.pool, move |conn| store::create_group(conn, row)).await?;
+    let limit = state.settings.quota.groups_per_domain;
+    let created = db::run(&state.pool, move |conn| {
+        store::create_group(conn, row, limit)
+    })
+    .await?;
     change::amend(|e| e.target_id = Some(created.id.clone()));
     state.changed(&[Tag::Groups]);
     Ok(created)

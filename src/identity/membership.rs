@@ -118,8 +118,12 @@ async fn change_membership(
     event.target_id = Some(user_id.clone());
     change::audit(event);
     let tags = tags(&group_id, &user_id);
+    let limits = db::quota::MembershipLimits {
+        groups_per_user: state.settings.quota.groups_per_user,
+        users_per_group: state.settings.quota.users_per_group,
+    };
     db::run(&state.pool, move |conn| match change {
-        Membership::Add => group_store::add_user_to_group(conn, &user_id, &group_id),
+        Membership::Add => group_store::add_user_to_group(conn, &user_id, &group_id, limits),
         Membership::Remove => group_store::remove_user_from_group(conn, &user_id, &group_id),
     })
     .await?;

@@ -99,7 +99,11 @@ pub async fn create_user(
         failed_auth_count: 0,
         failed_auth_at: None,
     };
-    let created = db::run(&state.pool, move |conn| store::create_user(conn, row)).await?;
+    let limit = state.settings.quota.users_per_domain;
+    let created = db::run(&state.pool, move |conn| {
+        store::create_user(conn, row, limit)
+    })
+    .await?;
     change::amend(|e| e.target_id = Some(created.id.clone()));
     // A new user is in no group and holds nothing: no cached answer counted them (the
     // list of users is not cached).

@@ -23,14 +23,16 @@ fn sneak_in_group(app: &TestApp, name: &str) {
         extra: "{}".into(),
         create_time: 0,
     };
-    app.with_db(|conn| iam_groups::db::groups::create_group(conn, row))
+    app.with_db(|conn| iam_groups::db::groups::create_group(conn, row, None))
         .expect("group stored");
 }
 
 /// A membership written straight into the database.
 fn sneak_in_member(app: &TestApp, group_id: &str, user_id: &str) {
-    app.with_db(|conn| iam_groups::db::groups::add_user_to_group(conn, user_id, group_id))
-        .expect("membership stored");
+    app.with_db(|conn| {
+        iam_groups::db::groups::add_user_to_group(conn, user_id, group_id, Default::default())
+    })
+    .expect("membership stored");
 }
 
 /// A user disabled straight in the database.

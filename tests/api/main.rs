@@ -48,6 +48,7 @@ mod policies;
 mod project_hierarchy;
 mod project_tags;
 mod projects;
+mod quotas;
 mod role_assignments;
 mod roles;
 mod secrets;
