@@ -135,6 +135,7 @@ pub fn run(
                     role_id: admin_role.id.clone(),
                     inherited: false,
                 },
+                None,
             )?;
         }
         Ok(BootstrapReport {

@@ -196,8 +196,9 @@ pub async fn create_grant(
             )));
         }
     }
+    let limit = state.settings.quota.grants_per_group;
     db::run(&state.pool, move |conn| {
-        assignments::create_grant(conn, &grant)
+        assignments::create_grant(conn, &grant, limit)
     })
     .await?;
     // Who holds what: every token's roles.

@@ -130,7 +130,31 @@ impl Grant {
 }
 
 /// Keystone `create_grant`; granting twice is not an error.
-pub fn create_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), StoreError> {
+///
+/// A grant to a group must leave the group within `group_limit` grants
+/// (`quota.grants_per_group`; a grant made again is not counted twice).
+pub fn create_grant(
+    conn: &mut DbConn,
+    grant: &Grant,
+    group_limit: Option<u32>,
+) -> Result<(), StoreError> {
+    let is_group = matches!(
+        grant.kind,
+        AssignmentKind::GroupProject | AssignmentKind::GroupDomain | AssignmentKind::GroupSystem
+    );
+    if !is_group || group_limit.is_none() {
+        return insert_grant(conn, grant);
+    }
+    super::write_tx(conn, |conn| {
+        if grant_exists(conn, grant)? {
+            return Ok(());
+        }
+        super::quota::room_for_group_grant(conn, &grant.actor_id, group_limit)?;
+        insert_grant(conn, grant)
+    })
+}
+
+fn insert_grant(conn: &mut DbConn, grant: &Grant) -> Result<(), StoreError> {
     let row = grant.row();
     insert_unless_present(conn, |conn| {
         diesel::insert_into(assignments::table)

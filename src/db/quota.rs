@@ -117,6 +117,28 @@ pub fn room_for_membership(
     Ok(())
 }
 
+/// Room for one more role assignment held by `group_id` (`quota.grants_per_group`): every
+/// kind, on projects, domains and the system, inherited or not.
+pub fn room_for_group_grant(
+    conn: &mut DbConn,
+    group_id: &str,
+    limit: Option<u32>,
+) -> Result<(), StoreError> {
+    use super::schema::assignments;
+    if limit.is_none() {
+        return Ok(());
+    }
+    lock_group(conn, group_id)?;
+    let held: i64 = assignments::table
+        .filter(assignments::actor_id.eq(group_id))
+        .filter(assignments::kind.eq_any(["GroupProject", "GroupDomain", "GroupSystem"]))
+        .count()
+        .get_result(conn)?;
+    ensure_below(limit, held, |l| {
+        format!("The quota of {l} role assignments per group is reached for group {group_id}.")
+    })
+}
+
 /// Room for one more access key of `user_id` (`quota.access_keys_per_user`): Huawei's
 /// `akSkNumExceed` wording, which its SDK users match on.
 pub fn room_for_access_key(

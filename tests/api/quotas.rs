@@ -230,6 +230,75 @@ async fn access_keys_follow_the_setting() {
     assert_error(refused, 400, "maximum of 3 access keys").await;
 }
 
+async fn role_id(app: &TestApp, name: &str) -> String {
+    let body = json(app.get(&format!("/v3/roles?name={name}")).await).await;
+    body["roles"][0]["id"].as_str().expect("role").to_string()
+}
+
+async fn grants_per_group_is_enforced_on_every_target() {
+    let app = spawn_app_with(&[
+        ("IAM_GROUPS_QUOTA__GROUPS_PER_DOMAIN", "5"),
+        ("IAM_GROUPS_QUOTA__GRANTS_PER_GROUP", "2"),
+    ])
+    .await;
+    let g = app.create_group("holders").await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (reader, member, admin) = (
+        role_id(&app, "reader").await,
+        role_id(&app, "member").await,
+        role_id(&app, "admin").await,
+    );
+    let p = app.admin_project_id.clone();
+    let on_project = |r: &str| format!("/v3/projects/{p}/groups/{g}/roles/{r}");
+    assert_eq!(app.put(&on_project(&reader)).await.status(), 204);
+    assert_eq!(
+        app.put(&format!("/v3/domains/default/groups/{g}/roles/{member}"))
+            .await
+            .status(),
+        204
+    );
+    assert_eq!(
+        app.put(&on_project(&reader)).await.status(),
+        204,
+        "a grant made again is not counted twice"
+    );
+    assert_error(
+        app.put(&on_project(&admin)).await,
+        400,
+        "quota of 2 role assignments per group",
+    )
+    .await;
+    assert_error(
+        app.put(&format!("/v3/system/groups/{g}/roles/{admin}"))
+            .await,
+        400,
+        "quota of 2 role assignments per group",
+    )
+    .await;
+    assert_error(
+        app.put(&format!(
+            "/v3/OS-INHERIT/domains/default/groups/{g}/roles/{admin}/inherited_to_projects"
+        ))
+        .await,
+        400,
+        "quota of 2 role assignments per group",
+    )
+    .await;
+    assert_eq!(
+        app.head(&on_project(&admin)).await.status(),
+        404,
+        "the refused grant was not stored"
+    );
+    // Users are not limited by the group quota.
+    let uid = app.create_user("u", "u-pw-123456").await;
+    for r in [&reader, &member, &admin] {
+        let path = format!("/v3/projects/{p}/users/{uid}/roles/{r}");
+        assert_eq!(app.put(&path).await.status(), 204);
+    }
+}
+
 async fn the_huawei_environment_sets_huaweis_group_quota() {
     let app = spawn_app_with(&[("IAM_GROUPS_ENV", "huawei")]).await;
     for i in 0..20 {
@@ -246,4 +315,5 @@ crate::both_backends!(
     memberships_are_limited_per_user_and_per_group,
     access_keys_follow_the_setting,
     the_huawei_environment_sets_huaweis_group_quota,
+    grants_per_group_is_enforced_on_every_target,
 );
