@@ -60,6 +60,7 @@ pub fn declare_routes(t: &mut RouteTable<'_>) {
     crate::api::v3::oauth1::routes(t);
     crate::api::v3::limits::routes(t);
     crate::api::v3::endpoint_filter::routes(t);
+    crate::api::v3::quotas::routes(t);
     baidu::routes(t);
 }
 

@@ -160,6 +160,38 @@ pub fn room_for_access_key(
     })
 }
 
+/// What a domain holds of each counted kind (`GET /v3.0/OS-QUOTA/domains/{domain_id}`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub users: i64,
+    pub groups: i64,
+    pub identity_providers: i64,
+}
+
+/// The counts of [`Usage`] for `domain_id`, read in one transaction so they agree.
+pub fn usage(conn: &mut DbConn, domain_id: &str) -> Result<Usage, StoreError> {
+    use super::schema::identity_providers;
+    conn.transaction(|conn| {
+        let users = users::table
+            .filter(users::domain_id.eq(domain_id))
+            .count()
+            .get_result(conn)?;
+        let groups = groups::table
+            .filter(groups::domain_id.eq(domain_id))
+            .count()
+            .get_result(conn)?;
+        let identity_providers = identity_providers::table
+            .filter(identity_providers::domain_id.eq(domain_id))
+            .count()
+            .get_result(conn)?;
+        Ok(Usage {
+            users,
+            groups,
+            identity_providers,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ pub mod lockout;
 pub mod mapping;
 pub mod page;
 pub mod proxies;
+pub mod quota;
 pub mod values;
 
 /// A new resource id: a UUID4 as 32 lowercase hex characters, as Keystone makes them.

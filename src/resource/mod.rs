@@ -10,6 +10,7 @@ pub mod domains;
 pub mod project_tags;
 pub mod project_tree;
 pub mod projects;
+pub mod quotas;
 
 use serde_json::{json, Map, Value};
 

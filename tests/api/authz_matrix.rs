@@ -728,6 +728,20 @@ fn routes() -> Vec<Row> {
     rows.extend(read("/v3/domains", ReaderOfOwnDomain, 200));
     rows.push(row(M::POST, "/v3/domains", Admin, 201).body(r#"{"domain": {"name": "<name>"}}"#));
     rows.extend(read("/v3/domains/<A>", ReaderOfAOrProjectInA, 200));
+    // Huawei's account quota is read like the domain (identity:get_domain).
+    rows.extend(read(
+        "/v3.0/OS-QUOTA/domains/<A>",
+        ReaderOfAOrProjectInA,
+        200,
+    ));
+    rows.extend(read(
+        "/v3.0/OS-QUOTA/domains/<A>?type=group",
+        ReaderOfAOrProjectInA,
+        200,
+    ));
+    // The Default domain holds the cloud admin: only callers of that domain (none of the
+    // domain A personas) or the system reader see it.
+    rows.extend(read("/v3.0/OS-QUOTA/domains/default", SystemReader, 200));
     rows.push(
         row(M::PATCH, "/v3/domains/<new_domain>", Admin, 200)
             .body(r#"{"domain": {"description": "patched"}}"#),
@@ -1055,6 +1069,7 @@ fn routes() -> Vec<Row> {
         "/v3/projects/<missing>/tags",
         "/v3/projects/<missing>/tags/t1",
         "/v3/domains/<missing>",
+        "/v3.0/OS-QUOTA/domains/<missing>",
         "/v3/roles/<missing>",
         "/v3/roles/<missing>/implies",
         "/v3/roles/<missing>/implies/<role:manager>",

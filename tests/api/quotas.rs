@@ -307,7 +307,84 @@ async fn the_huawei_environment_sets_huaweis_group_quota() {
     assert_error(create_group(&app, "g20").await, 400, "quota of 20 groups").await;
 }
 
+async fn os_quota_reports_usage_and_limits_as_huawei_does() {
+    let app = spawn_app_with(&[("IAM_GROUPS_QUOTA__GROUPS_PER_DOMAIN", "7")]).await;
+    app.create_group("one").await;
+    app.create_group("two").await;
+    app.create_user("someone", "someone-pw-1").await;
+    let body = json(app.get("/v3.0/OS-QUOTA/domains/default").await).await;
+    let resources = body["quotas"]["resources"].as_array().expect("resources");
+    let line = |t: &str| {
+        resources
+            .iter()
+            .find(|r| r["type"] == t)
+            .unwrap_or_else(|| panic!("{t} in {body}"))
+            .clone()
+    };
+    assert_eq!(
+        line("group"),
+        json!({"type": "group", "used": 2, "quota": 7, "max": 7, "min": 0})
+    );
+    assert_eq!(
+        line("user"),
+        json!({"type": "user", "used": 2, "quota": 2147483647, "max": 2147483647, "min": 0}),
+        "the admin and one more; unlimited is Huawei's largest int"
+    );
+    assert_eq!(line("idp")["used"], 0);
+    assert_eq!(resources.len(), 3);
+
+    let only = json(app.get("/v3.0/OS-QUOTA/domains/default?type=group").await).await;
+    assert_eq!(only["quotas"]["resources"].as_array().unwrap().len(), 1);
+    assert_eq!(only["quotas"]["resources"][0]["type"], "group");
+
+    assert_error(
+        app.get("/v3.0/OS-QUOTA/domains/default?type=agency").await,
+        400,
+        "quota types user, group and idp",
+    )
+    .await;
+    assert_error(
+        app.get("/v3.0/OS-QUOTA/domains/nosuchdomain").await,
+        404,
+        "nosuchdomain",
+    )
+    .await;
+    // A user of another domain may not read this one's.
+    let resp = app
+        .post("/v3/domains", json!({"domain": {"name": "elsewhere"}}))
+        .await;
+    let other = json(resp).await["domain"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let resp = app
+        .post(
+            "/v3/users",
+            json!({"user": {"name": "outsider", "domain_id": other, "password": "outsider-pw-1"}}),
+        )
+        .await;
+    let outsider = json(resp).await["user"]["id"].as_str().unwrap().to_string();
+    let login = app
+        .call(
+            Method::POST,
+            "/v3/auth/tokens",
+            "",
+            Some(json!({"auth": {"identity": {"methods": ["password"],
+                "password": {"user": {"id": outsider, "password": "outsider-pw-1"}}}}})),
+        )
+        .await;
+    let t = login.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let refused = app
+        .call(Method::GET, "/v3.0/OS-QUOTA/domains/default", &t, None)
+        .await;
+    assert_eq!(refused.status(), 403);
+}
+
 crate::both_backends!(
+    os_quota_reports_usage_and_limits_as_huawei_does,
     groups_are_unlimited_by_default,
     groups_per_domain_is_enforced_on_v3_and_v1,
     racing_creates_leave_exactly_the_quota,

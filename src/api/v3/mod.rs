@@ -20,6 +20,7 @@ pub mod oauth1;
 pub mod policies;
 pub mod project_tags;
 pub mod projects;
+pub mod quotas;
 pub mod role_assignments;
 pub mod roles;
 pub mod trusts;
