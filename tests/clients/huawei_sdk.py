@@ -45,6 +45,7 @@ from huaweicloudsdkiam.v3 import (
     KeystoneUpdateGroupRequest,
     KeystoneUpdateGroupRequestBody,
     ListPermanentAccessKeysRequest,
+    ShowDomainQuotaRequest,
     ShowPermanentAccessKeyRequest,
     UpdateCredentialOption,
     UpdatePermanentAccessKeyRequest,
@@ -215,6 +216,26 @@ def access_key_operations(args, client):
     check("keys: deactivate", updated.status == "inactive" and updated.description == "off")
 
 
+def quota_operations(args, client):
+    """ShowDomainQuota: the account's usage and limits, all kinds or one."""
+    domain_id = args["domain_id"]
+    every = client.show_domain_quota(ShowDomainQuotaRequest(domain_id=domain_id)).quotas.resources
+    kinds = sorted(r.type for r in every)
+    check("quota: kinds", kinds == ["group", "idp", "user"], kinds)
+    users = next(r for r in every if r.type == "user")
+    check("quota: users counted", users.used >= 2, users.to_dict())
+    check("quota: unlimited by default", users.quota == 2147483647 and users.min == 0, users.to_dict())
+    groups = client.show_domain_quota(
+        ShowDomainQuotaRequest(domain_id=domain_id, type="group")
+    ).quotas.resources
+    check("quota: one kind", [r.type for r in groups] == ["group"], groups)
+    expect_status(
+        "quota: a kind not counted",
+        400,
+        lambda: client.show_domain_quota(ShowDomainQuotaRequest(domain_id=domain_id, type="agency")),
+    )
+
+
 def failures(args):
     """Wrong secret, deactivated key, stale date: each a 401 the SDK reports."""
     domain_id = args["domain_id"]
@@ -272,6 +293,7 @@ def main():
         check(f"{label}: all fifteen calls made", len(seen) == 15, len(seen))
 
     access_key_operations(args, build(args, GlobalCredentials(args["ak"], args["sk"], domain_id)))
+    quota_operations(args, build(args, GlobalCredentials(args["ak"], args["sk"], domain_id)))
     failures(args)
 
     versions = ", ".join(
