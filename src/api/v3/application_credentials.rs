@@ -109,7 +109,7 @@ impl BodyField for RoleList {
     fn schema() -> Value {
         json!({"type": "array", "items": {"type": "object", "minProperties": 1,
         "maxProperties": 1, "additionalProperties": false, "properties": {
-            "id": {"type": "string", "minLength": 1, "maxLength": 64},
+            "id": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[^\\u0000]*$"},
             "name": {"type": "string", "minLength": 1, "maxLength": 255},
         }}})
     }

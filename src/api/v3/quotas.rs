@@ -7,7 +7,8 @@ use serde_json::json;
 
 use crate::api::http::openapi::wrapped;
 use crate::api::http::query::ListQuery;
-use crate::api::http::routing::{op, RouteTable};
+use crate::api::http::routing::{op, Param, ParamKind, RouteTable};
+use crate::api::http::wire::QueryField;
 use crate::auth::AuthContext;
 use crate::domain::quota::QuotaType;
 use crate::error::ApiError;
@@ -18,10 +19,38 @@ use crate::state::AppState;
 /// its SDK's `int` takes.
 const UNLIMITED: i64 = i32::MAX as i64;
 
+/// Huawei's `type` filter: one of the kinds this service counts, refused (400) otherwise.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KindFilter(Option<QuotaType>);
+
+const KINDS: &[&str] = &["user", "group", "idp"];
+
+impl QueryField for KindFilter {
+    fn params(name: &'static str, description: &'static str) -> Vec<Param> {
+        vec![Param {
+            name,
+            description,
+            kind: ParamKind::OneOf(KINDS),
+        }]
+    }
+    fn read(query: &ListQuery, name: &'static str) -> Result<Self, ApiError> {
+        match query.get(name) {
+            None => Ok(KindFilter(None)),
+            Some(t) => QuotaType::parse(t)
+                .map(|k| KindFilter(Some(k)))
+                .ok_or_else(|| {
+                    ApiError::Validation(format!(
+                    "Invalid type {t:?}: this service counts the quota types user, group and idp."
+                ))
+                }),
+        }
+    }
+}
+
 crate::wire_query! {
     /// `GET /v3.0/OS-QUOTA/domains/{domain_id}` (Huawei's `type`).
     pub struct QuotaQuery {
-        kind as "type": Option<String> = "Only this kind: user, group or idp.",
+        kind as "type": KindFilter = "Only this kind: user, group or idp.",
     }
 }
 
@@ -57,15 +86,7 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let query = QuotaQuery::from_query(&ListQuery::from_request(&req)?)?;
-    let only = match query.kind.as_deref() {
-        None => None,
-        Some(t) => Some(QuotaType::parse(t).ok_or_else(|| {
-            ApiError::Validation(format!(
-                "Invalid type {t:?}: this service counts the quota types user, group and idp."
-            ))
-        })?),
-    };
-    let lines = quotas::domain_quota(&state, &caller, path.into_inner(), only).await?;
+    let lines = quotas::domain_quota(&state, &caller, path.into_inner(), query.kind.0).await?;
     let resources: Vec<ResourceView> = lines.iter().map(ResourceView::from).collect();
     Ok(HttpResponse::Ok().json(json!({"quotas": {"resources": resources}})))
 }
