@@ -42,23 +42,52 @@ fn lock_group(conn: &mut DbConn, group_id: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Room for one more group in `domain_id` (`quota.groups_per_domain`).
-pub fn room_for_group(
+/// What a domain-wide quota counts.
+#[derive(Debug, Clone, Copy)]
+enum InDomain {
+    Groups,
+    Users,
+}
+
+/// Room for one more of `what` in `domain_id` under `limit`.
+fn room_in_domain(
     conn: &mut DbConn,
     domain_id: &str,
+    what: InDomain,
     limit: Option<u32>,
 ) -> Result<(), StoreError> {
     if limit.is_none() {
         return Ok(());
     }
     lock_domain(conn, domain_id)?;
-    let held: i64 = groups::table
-        .filter(groups::domain_id.eq(domain_id))
-        .count()
-        .get_result(conn)?;
+    let (held, noun): (i64, &str) = match what {
+        InDomain::Groups => (
+            groups::table
+                .filter(groups::domain_id.eq(domain_id))
+                .count()
+                .get_result(conn)?,
+            "groups",
+        ),
+        InDomain::Users => (
+            users::table
+                .filter(users::domain_id.eq(domain_id))
+                .count()
+                .get_result(conn)?,
+            "users",
+        ),
+    };
     ensure_below(limit, held, |l| {
-        format!("The quota of {l} groups in domain {domain_id} is reached.")
+        format!("The quota of {l} {noun} in domain {domain_id} is reached.")
     })
+}
+
+/// Room for one more group in `domain_id` (`quota.groups_per_domain`).
+pub fn room_for_group(
+    conn: &mut DbConn,
+    domain_id: &str,
+    limit: Option<u32>,
+) -> Result<(), StoreError> {
+    room_in_domain(conn, domain_id, InDomain::Groups, limit)
 }
 
 /// Room for one more user in `domain_id` (`quota.users_per_domain`).
@@ -67,17 +96,7 @@ pub fn room_for_user(
     domain_id: &str,
     limit: Option<u32>,
 ) -> Result<(), StoreError> {
-    if limit.is_none() {
-        return Ok(());
-    }
-    lock_domain(conn, domain_id)?;
-    let held: i64 = users::table
-        .filter(users::domain_id.eq(domain_id))
-        .count()
-        .get_result(conn)?;
-    ensure_below(limit, held, |l| {
-        format!("The quota of {l} users in domain {domain_id} is reached.")
-    })
+    room_in_domain(conn, domain_id, InDomain::Users, limit)
 }
 
 /// Limits on one new membership: groups per user, users per group.
