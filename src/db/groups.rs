@@ -248,15 +248,19 @@ pub fn add_user_to_group(
     write_tx(conn, |conn| {
         get_group(conn, group_id)?;
         get_user_exists(conn, user_id)?;
-        let present: Option<String> = membership::table
-            .find((user_id, group_id))
-            .select(membership::user_id)
-            .first(conn)
-            .optional()?;
-        if present.is_some() {
-            return Ok(());
+        // Only a limited add asks first whether the member is already there (a repeat is
+        // not counted); an unlimited one leaves that to the insert, one query fewer.
+        if limits.is_limited() {
+            let present: Option<String> = membership::table
+                .find((user_id, group_id))
+                .select(membership::user_id)
+                .first(conn)
+                .optional()?;
+            if present.is_some() {
+                return Ok(());
+            }
+            super::quota::room_for_membership(conn, user_id, group_id, limits)?;
         }
-        super::quota::room_for_membership(conn, user_id, group_id, limits)?;
         let row = MembershipRow {
             user_id: user_id.to_string(),
             group_id: group_id.to_string(),

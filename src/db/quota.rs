@@ -106,6 +106,13 @@ pub struct MembershipLimits {
     pub users_per_group: Option<u32>,
 }
 
+impl MembershipLimits {
+    /// Whether either limit is set.
+    pub fn is_limited(&self) -> bool {
+        self.groups_per_user.is_some() || self.users_per_group.is_some()
+    }
+}
+
 /// Room for `user_id` to join `group_id`, called only when it is not a member yet.
 pub fn room_for_membership(
     conn: &mut DbConn,
