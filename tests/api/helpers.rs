@@ -181,6 +181,34 @@ pub fn password_auth(name: &str, password: &str) -> Value {
 }
 
 impl TestApp {
+    /// A password token for a user id, scoped to `domain_id` (`None`: unscoped).
+    #[allow(dead_code)] // not every test module uses it
+    pub async fn token_for(
+        &self,
+        user_id: &str,
+        password: &str,
+        domain_id: Option<&str>,
+    ) -> String {
+        let mut auth = json!({"identity": {"methods": ["password"],
+            "password": {"user": {"id": user_id, "password": password}}}});
+        if let Some(d) = domain_id {
+            auth["scope"] = json!({"domain": {"id": d}});
+        }
+        let resp = self
+            .call(
+                Method::POST,
+                "/v3/auth/tokens",
+                "",
+                Some(json!({ "auth": auth })),
+            )
+            .await;
+        assert_eq!(resp.status(), 201, "token for {user_id}");
+        resp.headers()["x-subject-token"]
+            .to_str()
+            .expect("token header")
+            .to_string()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

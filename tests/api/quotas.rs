@@ -24,21 +24,7 @@ async fn groups_in_default(app: &TestApp) -> usize {
 async fn domain_owner(app: &TestApp) -> String {
     let id = app.create_user("owner", "owner-pw-123").await;
     app.grant_domain_role(&id, "default", "admin").await;
-    let resp = app
-        .call(
-            Method::POST,
-            "/v3/auth/tokens",
-            "",
-            Some(json!({"auth": {"identity": {"methods": ["password"],
-                "password": {"user": {"id": id, "password": "owner-pw-123"}}},
-                "scope": {"domain": {"id": "default"}}}})),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-    resp.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_string()
+    app.token_for(&id, "owner-pw-123", Some("default")).await
 }
 
 async fn groups_are_unlimited_by_default() {
@@ -364,19 +350,7 @@ async fn os_quota_reports_usage_and_limits_as_huawei_does() {
         )
         .await;
     let outsider = json(resp).await["user"]["id"].as_str().unwrap().to_string();
-    let login = app
-        .call(
-            Method::POST,
-            "/v3/auth/tokens",
-            "",
-            Some(json!({"auth": {"identity": {"methods": ["password"],
-                "password": {"user": {"id": outsider, "password": "outsider-pw-1"}}}}})),
-        )
-        .await;
-    let t = login.headers()["x-subject-token"]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let t = app.token_for(&outsider, "outsider-pw-1", None).await;
     let refused = app
         .call(Method::GET, "/v3.0/OS-QUOTA/domains/default", &t, None)
         .await;
